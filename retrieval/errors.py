@@ -1,0 +1,21 @@
+"""Errors the CLI and the bot turn into one clear line."""
+
+
+class RetrievalError(Exception):
+    """Base class: the message is meant for the operator as it is."""
+
+
+class IndexNotFound(RetrievalError):
+    pass
+
+
+class IndexMismatch(RetrievalError):
+    """The index was built by another embedder or an incompatible format."""
+
+
+class CorruptIndex(RetrievalError):
+    pass
+
+
+class BuildError(RetrievalError):
+    """A build failed; the previous index, if any, is untouched."""

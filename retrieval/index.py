@@ -1,0 +1,316 @@
+"""Building an index directory from a corpus, and reading one back.
+
+Layout: `manifest.json`, `dense.faiss`, `vectors.npy` (also the embedding cache), `keys.npy` (chunk
+content hashes), `chunks.npy` (article, start, end), `texts.bin` + `texts.npy` (article texts and
+their byte ranges), `bm25/`. A build writes a staging directory beside the live one and swaps it in.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import errno
+import fcntl
+import hashlib
+import logging
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from . import dense
+from .analyzer import Analyzer
+from .chunking import Chunk, ChunkingParams, chunk_article
+from .embedding import Embedder
+from .errors import BuildError, CorruptIndex, IndexMismatch
+from .ingest import Article, Skipped, read_corpus
+from .lexical import LexicalIndex
+from .manifest import ArticleEntry, Manifest
+
+log = logging.getLogger(__name__)
+
+CHUNK_DTYPE = np.dtype([("article", "<i4"), ("start", "<i4"), ("end", "<i4")])
+KEY_DTYPE = np.dtype("S20")
+
+
+@dataclass
+class BuildReport:
+    index_dir: Path
+    articles: int
+    chunks: int
+    embedded: int
+    cached: int
+    seconds: float
+    index_type: str
+    skipped: list[Skipped] = field(default_factory=list)
+
+    def summary(self) -> str:
+        lines = [
+            f"built {self.index_dir}: {self.articles} articles, {self.chunks} passages "
+            f"({self.embedded} embedded, {self.cached} from cache), {self.index_type} index, {self.seconds:.1f} s"
+        ]
+        lines += [f"skipped {s.source}: {s.reason}" for s in self.skipped]
+        return "\n".join(lines)
+
+
+def build_index(
+    corpus_dir: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    *,
+    chunking: ChunkingParams = ChunkingParams(),
+    index_type: str = "auto",
+    approximate_from: int = 200_000,
+    batch_size: int = 16,
+    progress: bool = True,
+) -> BuildReport:
+    """Build the index of `corpus_dir` and swap it into `index_dir`; on any failure the old index stays."""
+    started = time.perf_counter()
+    index_dir = Path(index_dir)
+    try:
+        corpus = read_corpus(Path(corpus_dir))
+    except OSError as e:
+        raise BuildError(f"cannot read corpus {corpus_dir}: {e.strerror or e}") from None
+    skipped = list(corpus.skipped)
+    articles: list[Article] = []
+    chunks: list[Chunk] = []
+    for article in corpus.articles:
+        found = chunk_article(article, chunking)
+        if found:
+            articles.append(article)
+            chunks.extend(found)
+        else:
+            skipped.append(Skipped(article.source, "no body text found"))
+    if not chunks:
+        raise BuildError(f"no articles to index in {corpus_dir} ({len(skipped)} file(s) skipped)")
+
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    with _exclusive(index_dir):
+        cache = EmbeddingCache(index_dir, embedder.id, embedder.dim)
+        keys = np.array([bytes.fromhex(c.key) for c in chunks], dtype=KEY_DTYPE)
+        vectors, embedded = _embed(chunks, keys, cache, embedder, batch_size, progress)
+        kind = dense.choose_type(index_type, len(chunks), approximate_from)
+        dense_index = dense.build(vectors, kind, trained=cache.trained_index if kind == "ivf" else None)
+        analyzer = Analyzer()
+        lexical = LexicalIndex.build([analyzer(c.embed_text) for c in chunks])
+        article_number = {a.id: i for i, a in enumerate(articles)}
+        table = np.array([(article_number[c.article_id], c.start, c.end) for c in chunks], dtype=CHUNK_DTYPE)
+        counts = np.bincount(table["article"], minlength=len(articles))
+        manifest = Manifest(
+            embedder_id=embedder.id,
+            dimension=embedder.dim,
+            index_type=kind,
+            chunk_chars=chunking.max_chars,
+            overlap_sentences=chunking.overlap_sentences,
+            analyzer=analyzer.id,
+            articles=[
+                ArticleEntry(source=a.source, sha256=a.sha256, title=a.title, outlet=a.outlet, date=a.date,
+                             published=a.published, url=a.url, chunks=int(n))
+                for a, n in zip(articles, counts)
+            ],
+            skipped={s.source: s.reason for s in skipped},
+            chunks=len(chunks),
+            built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            build_seconds=0.0,
+            embedded=embedded,
+            cached=len(chunks) - embedded,
+        )
+        staging = index_dir.parent / f".{index_dir.name}.staging-{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        try:
+            staging.mkdir()
+            _write(staging, manifest, articles, table, keys, vectors, dense_index, lexical, started)
+            _swap(staging, index_dir)
+        except OSError as e:
+            raise BuildError(f"cannot write index {index_dir}: {e.strerror or e}; the previous index is unchanged") from None
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        cache.discard_partial()
+    return BuildReport(index_dir, len(articles), len(chunks), embedded, len(chunks) - embedded,
+                       time.perf_counter() - started, kind, skipped)
+
+
+def _embed(chunks, keys, cache, embedder, batch_size, progress) -> tuple[np.ndarray, int]:
+    vectors = np.empty((len(chunks), embedder.dim), dtype=np.float32)
+    missing = []
+    for i, key in enumerate(keys):
+        row = cache.get(key)
+        if row is None:
+            missing.append(i)
+        else:
+            vectors[i] = row
+    if missing:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(missing), desc="embedding", unit="passage", disable=not progress, smoothing=0.1)
+        with bar:
+            for at in range(0, len(missing), batch_size):
+                rows = missing[at: at + batch_size]
+                batch = embedder.embed_passages([chunks[i].embed_text for i in rows])
+                if batch.shape != (len(rows), embedder.dim):
+                    raise BuildError(f"embedder {embedder.id} returned shape {batch.shape} for {len(rows)} passages")
+                vectors[rows] = batch
+                cache.add(keys[rows], batch)
+                bar.update(len(rows))
+    return vectors, len(missing)
+
+
+def _write(directory, manifest, articles, table, keys, vectors, dense_index, lexical, started) -> None:
+    offsets = np.zeros((len(articles), 2), dtype=np.int64)
+    with open(directory / "texts.bin", "wb") as f:
+        for i, article in enumerate(articles):
+            data = article.text.encode("utf-8")
+            offsets[i] = (f.tell(), len(data))
+            f.write(data)
+    np.save(directory / "texts.npy", offsets)
+    np.save(directory / "chunks.npy", table)
+    np.save(directory / "keys.npy", keys)
+    np.save(directory / "vectors.npy", vectors)
+    dense.save(dense_index, directory / "dense.faiss")
+    lexical.save(directory / "bm25")
+    manifest.build_seconds = round(time.perf_counter() - started, 3)
+    manifest.save(directory)
+    for path in directory.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as f:
+                os.fsync(f.fileno())
+
+
+def _swap(staging: Path, live: Path) -> None:
+    """Put `staging` in place of `live` atomically; afterwards `staging` holds the old index, if any."""
+    if not live.exists():
+        os.rename(staging, live)
+        return
+    if _rename_exchange(staging, live):
+        return
+    old = live.parent / f".{live.name}.old-{os.getpid()}"
+    os.rename(live, old)
+    os.rename(staging, live)
+    os.rename(old, staging)
+
+
+def _rename_exchange(a: Path, b: Path) -> bool:
+    """Linux renameat2(RENAME_EXCHANGE): both names stay valid at every instant."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+@contextlib.contextmanager
+def _exclusive(index_dir: Path):
+    """One build per index at a time, across processes."""
+    lock_path = index_dir.parent / f".{index_dir.name}.lock"
+    with open(lock_path, "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildError(f"another build of {index_dir} is running") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+class EmbeddingCache:
+    """Vectors by (embedder id, chunk hash): the live index's vectors, plus an interrupted build's batches.
+
+    A build appends each embedded batch to `<index>.partial/<embedder>/`, so an interrupted build
+    resumes where it stopped; a successful build discards those batches.
+    """
+
+    def __init__(self, index_dir: Path, embedder_id: str, dim: int) -> None:
+        self._rows: dict[bytes, tuple[np.ndarray, int]] = {}
+        self.trained_index = None
+        slug = hashlib.sha1(embedder_id.encode()).hexdigest()[:16]
+        self._partial_root = index_dir.parent / f"{index_dir.name}.partial"
+        self._partial = self._partial_root / slug
+        self._shards = 0
+        with contextlib.suppress(Exception):
+            manifest = Manifest.load(index_dir)
+            if manifest.embedder_id == embedder_id and manifest.dimension == dim:
+                vectors = np.load(index_dir / "vectors.npy", mmap_mode="r")
+                for row, key in enumerate(np.load(index_dir / "keys.npy")):
+                    self._rows[bytes(key)] = (vectors, row)
+                if manifest.index_type == "ivf":
+                    self.trained_index = dense.load(index_dir / "dense.faiss")
+        for shard in sorted(self._partial.glob("*.npz")) if self._partial.is_dir() else []:
+            try:
+                with np.load(shard) as data:
+                    keys, vectors = data["keys"], data["vectors"]
+            except Exception:  # a batch cut off mid-write is simply embedded again
+                continue
+            if vectors.ndim == 2 and vectors.shape[1] == dim:
+                for row, key in enumerate(keys):
+                    self._rows[bytes(key)] = (vectors, row)
+            self._shards += 1
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def get(self, key: bytes) -> np.ndarray | None:
+        found = self._rows.get(bytes(key))
+        return None if found is None else found[0][found[1]]
+
+    def add(self, keys: np.ndarray, vectors: np.ndarray) -> None:
+        self._partial.mkdir(parents=True, exist_ok=True)
+        tmp = self._partial / f"{self._shards:06d}-{os.getpid()}.tmp.npz"
+        np.savez(tmp, keys=keys, vectors=vectors)
+        tmp.rename(self._partial / f"{self._shards:06d}-{os.getpid()}.npz")
+        self._shards += 1
+
+    def discard_partial(self) -> None:
+        shutil.rmtree(self._partial_root, ignore_errors=True)
+
+
+class StoredIndex:
+    """An index directory opened for search; large arrays are memory-mapped."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+        self.manifest = Manifest.load(self.directory)
+        try:
+            self.dense = dense.load(self.directory / "dense.faiss")
+            self.lexical = LexicalIndex.load(self.directory / "bm25")
+            self.chunks = np.load(self.directory / "chunks.npy", mmap_mode="r")
+            self.vectors = np.load(self.directory / "vectors.npy", mmap_mode="r")
+            self._offsets = np.load(self.directory / "texts.npy")
+            self._texts = np.memmap(self.directory / "texts.bin", dtype=np.uint8, mode="r") if self._offsets[:, 1].sum() else None
+        except Exception as e:
+            raise CorruptIndex(f"index at {directory} is damaged ({type(e).__name__}: {e}); rebuild it") from None
+        n = self.manifest.chunks
+        sizes = {
+            "dense vectors": self.dense.ntotal,
+            "lexical documents": self.lexical.num_docs,
+            "chunk records": len(self.chunks),
+            "stored vectors": len(self.vectors),
+        }
+        for what, size in sizes.items():
+            if size != n:
+                raise CorruptIndex(f"index at {directory} is damaged: {size} {what} for {n} passages; rebuild it")
+        if len(self._offsets) != len(self.manifest.articles) or self.vectors.shape[1] != self.manifest.dimension:
+            raise CorruptIndex(f"index at {directory} is damaged: article or vector tables do not match the manifest")
+
+    def check_embedder(self, embedder: Embedder) -> None:
+        m = self.manifest
+        if m.embedder_id != embedder.id or m.dimension != embedder.dim:
+            raise IndexMismatch(
+                f"index at {self.directory} was built by {m.embedder_id} ({m.dimension}-d), "
+                f"but the configured embedder is {embedder.id} ({embedder.dim}-d); rebuild it or set EMBEDDER"
+            )
+
+    def article_text(self, article: int) -> str:
+        start, length = self._offsets[article]
+        return bytes(self._texts[start: start + length]).decode("utf-8")

@@ -1,0 +1,222 @@
+"""Reading a corpus directory into articles: `.txt`/`.md` files and `.jsonl` (one article per line)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .scraped import Line, find_date, is_prose, read_header, split_lines
+
+log = logging.getLogger(__name__)
+
+ARTICLE_SUFFIXES = (".txt", ".md")
+MAX_ARTICLE_CHARS = 2_000_000
+MAX_FILE_BYTES = 8 * MAX_ARTICLE_CHARS
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article: its full text (offsets index into it), metadata, and the spans of its body."""
+
+    id: str
+    source: str
+    text: str
+    title: str
+    outlet: str | None = None
+    date: str | None = None
+    published: str | None = None
+    url: str | None = None
+    blocks: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Skipped:
+    source: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Corpus:
+    articles: list[Article]
+    skipped: list[Skipped]
+
+
+def read_corpus(root: Path) -> Corpus:
+    """Every article under `root`, recursively, in path order; unreadable files are skipped with a reason."""
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"corpus directory not found: {root}")
+    articles: list[Article] = []
+    skipped: list[Skipped] = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        rel = path.relative_to(root).as_posix()
+        if any(part.startswith(".") for part in path.relative_to(root).parts):
+            continue
+        try:
+            found = _read_file(path, rel)
+        except _Skip as why:
+            skipped.append(Skipped(rel, str(why)))
+            log.warning("skipped %s: %s", rel, why)
+            continue
+        for item in found:
+            if isinstance(item, Skipped):
+                skipped.append(item)
+                log.warning("skipped %s: %s", item.source, item.reason)
+            else:
+                articles.append(item)
+    return Corpus(articles, skipped)
+
+
+class _Skip(Exception):
+    pass
+
+
+def _read_file(path: Path, rel: str) -> list[Article | Skipped]:
+    suffix = path.suffix.lower()
+    if suffix not in ARTICLE_SUFFIXES + (".jsonl",):
+        raise _Skip(f"not an article file ({suffix or 'no extension'})")
+    size = path.stat().st_size
+    if size == 0:
+        raise _Skip("empty file")
+    if suffix != ".jsonl" and size > MAX_FILE_BYTES:
+        raise _Skip(f"too large ({size:,} bytes; limit {MAX_FILE_BYTES:,})")
+    if suffix == ".jsonl":
+        return list(_read_jsonl(path, rel))
+    return [parse_article(_decode(path.read_bytes()), rel, markdown=suffix == ".md")]
+
+
+def _decode(data: bytes) -> str:
+    if b"\x00" in data[:8192]:
+        raise _Skip("binary file (NUL bytes)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise _Skip(f"not valid UTF-8 (byte {e.start})") from None
+    if not text.strip():
+        raise _Skip("empty file")
+    if len(text) > MAX_ARTICLE_CHARS:
+        raise _Skip(f"too long ({len(text):,} characters; limit {MAX_ARTICLE_CHARS:,})")
+    return text
+
+
+def _read_jsonl(path: Path, rel: str):
+    with path.open("rb") as f:
+        for number, raw in enumerate(f, 1):
+            where = f"{rel}#{number}"
+            if not raw.strip():
+                continue
+            try:
+                record = json.loads(_decode(raw))
+                text = record["text"]
+                if not isinstance(text, str) or not text.strip():
+                    raise _Skip("no text")
+            except _Skip as why:
+                yield Skipped(where, str(why))
+                continue
+            except (ValueError, KeyError, TypeError):
+                yield Skipped(where, "not a JSON object with a \"text\" field")
+                continue
+            article = parse_article(text, where)
+            date, published = article.date, article.published
+            if isinstance(record.get("date"), str) and record["date"].strip():
+                date = record["date"].strip()
+                published = (find_date(date) or (date, None))[1]
+            yield Article(
+                id=where,
+                source=where,
+                text=text,
+                title=_field(record, "title") or article.title,
+                outlet=_field(record, "outlet") or article.outlet,
+                date=date,
+                published=published,
+                url=_field(record, "url") or _field(record, "source"),
+                blocks=article.blocks,
+            )
+
+
+def _field(record: dict, key: str) -> str | None:
+    value = record.get(key)
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+_FRONT_MATTER = re.compile(r"\A---\s*\n(?P<body>.*?)\n---\s*\n", re.S)
+
+
+def parse_article(text: str, source: str, markdown: bool = False) -> Article:
+    """Split scraped text into header, body blocks and chrome; body blocks never include chrome lines."""
+    meta: dict[str, str] = {}
+    skip_until = 0
+    if markdown and (m := _FRONT_MATTER.match(text)):
+        skip_until = m.end()
+        for row in m.group("body").splitlines():
+            key, _, value = row.partition(":")
+            if value.strip():
+                meta[key.strip().lower()] = value.strip().strip("\"'")
+    lines = [line for line in split_lines(text) if line.start >= skip_until]
+    if markdown:
+        lines = _markdown_lines(lines, meta)
+    prose = [is_prose(line.text) for line in lines]
+    first_body = prose.index(True) if True in prose else len(lines)
+    header = read_header(lines, first_body)
+    blocks = _blocks(lines, prose)
+    title = meta.get("title") or header.title or _fallback_title(text, blocks, source)
+    date = meta.get("date") or header.date
+    published = (find_date(date) or (None, None))[1] if meta.get("date") else header.published
+    return Article(
+        id=source,
+        source=source,
+        text=text,
+        title=title,
+        outlet=meta.get("outlet") or meta.get("source") or header.outlet,
+        date=date,
+        published=published,
+        url=meta.get("url"),
+        blocks=blocks,
+    )
+
+
+def _markdown_lines(lines: list[Line], meta: dict[str, str]) -> list[Line]:
+    """Markdown headings become short non-body lines; the first `# ` heading is the title."""
+    out = []
+    for line in lines:
+        if line.text.startswith("#"):
+            heading = line.text.lstrip("#").strip()
+            if line.text.startswith("# ") and "title" not in meta and heading:
+                meta["title"] = heading
+            continue
+        out.append(line)
+    return out
+
+
+def _blocks(lines: list[Line], prose: list[bool]) -> tuple[tuple[int, int], ...]:
+    """Runs of consecutive body lines; any non-body line in between ends a run."""
+    blocks: list[tuple[int, int]] = []
+    run: list[Line] = []
+    for line, is_body in zip(lines, prose):
+        if is_body:
+            run.append(line)
+        elif run:
+            blocks.append((run[0].start, run[-1].end))
+            run = []
+    if run:
+        blocks.append((run[0].start, run[-1].end))
+    return tuple(blocks)
+
+
+def _fallback_title(text: str, blocks: tuple[tuple[int, int], ...], source: str, limit: int = 90) -> str:
+    """The opening of the body, cut at a word boundary, when the article has no headline."""
+    if not blocks:
+        return Path(source.split("#")[0]).stem
+    start, end = blocks[0]
+    first = re.split(r"(?<=[.!?؟])\s", text[start:end], maxsplit=1)[0].strip()
+    if len(first) <= limit:
+        return first
+    return first[:limit].rsplit(" ", 1)[0].rstrip("،,؛ ") + "…"

@@ -1,0 +1,82 @@
+"""The sidecar `manifest.json` of an index directory."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import CorruptIndex, IndexMismatch, IndexNotFound
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+
+
+class ArticleEntry(BaseModel):
+    source: str
+    sha256: str
+    title: str
+    outlet: str | None = None
+    date: str | None = None
+    published: str | None = None
+    url: str | None = None
+    chunks: int
+
+
+class Manifest(BaseModel):
+    """What an index holds and how it was built; loading checks it before trusting any other file."""
+
+    format_version: int = FORMAT_VERSION
+    embedder_id: str
+    dimension: int
+    index_type: str
+    chunk_chars: int
+    overlap_sentences: int
+    analyzer: str
+    articles: list[ArticleEntry]
+    skipped: dict[str, str] = {}
+    chunks: int
+    built_at: str
+    build_seconds: float
+    embedded: int
+    cached: int
+
+    @property
+    def corpus_fingerprint(self) -> str:
+        """One hash of every article's source and content hash, in order."""
+        digest = hashlib.sha256()
+        for a in self.articles:
+            digest.update(f"{a.source}\0{a.sha256}\n".encode())
+        return digest.hexdigest()
+
+    def save(self, directory: Path) -> None:
+        data = self.model_dump()
+        data["corpus_fingerprint"] = self.corpus_fingerprint
+        (directory / MANIFEST).write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: Path) -> Manifest:
+        path = Path(directory) / MANIFEST
+        if not path.is_file():
+            raise IndexNotFound(f"no index at {directory} (missing {MANIFEST}); build one with: python -m retrieval build")
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise CorruptIndex(f"unreadable {path}: {e}") from None
+        if not isinstance(data, dict):
+            raise CorruptIndex(f"unreadable {path}: not a JSON object")
+        version = data.get("format_version")
+        if version != FORMAT_VERSION:
+            raise IndexMismatch(
+                f"index at {directory} has format version {version}, this program reads {FORMAT_VERSION}; rebuild it"
+            )
+        fingerprint = data.pop("corpus_fingerprint", None)
+        try:
+            manifest = cls.model_validate(data)
+        except ValidationError as e:
+            raise CorruptIndex(f"invalid {path}: {e.error_count()} bad field(s), first: {e.errors()[0]['loc']}") from None
+        if fingerprint != manifest.corpus_fingerprint:
+            raise CorruptIndex(f"invalid {path}: corpus fingerprint does not match its article list")
+        return manifest

