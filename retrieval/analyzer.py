@@ -3,87 +3,90 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import Stemmer
 
-from .normalize import ascii_digits, strip_diacritics, words
-from .normalize import tokens as normalized_tokens
+from .normalize import normalize, words
 
 # Written in normalized form (see normalize.normalize). Our own list: the PyPI Arabic lists are GPL.
 # Includes question words of MSA and common dialects, which carry no topic in a question.
 ARABIC_STOPWORDS = frozenset(
-    """
+    normalize(
+        """
     في فى من الي الى علي على عن مع عند منذ مذ خلال بعد قبل حول ضد دون لدي لدى بين حتي حتى نحو عبر
-    ب ل ك و ف ثم او ام بل لكن لكن ولكن اذا اذ ان انه انها انهم كان كانت كانوا يكون تكون يكونوا
-    قد لقد لم لن لا ما ماذا لماذا متي متى اين اين كيف كم هل اي ايه ايش شو وين فين امتي امتى ليش ليه
-    ازاي مين منو شنو قديش اشمعنى اللي الي دي ده دا هاد هادا هادي هيك هذا هذه هذي ذلك تلك هولاء هؤلاء
+    ب ل ك و ف ثم او ام بل لكن ولكن اذا اذ ان انه انها انهم كان كانت كانوا يكون تكون يكونوا
+    قد لقد لم لن لا ما ماذا لماذا متي متى اين كيف كم هل اي ايه ايش شو وين فين امتي امتى ليش ليه
+    ازاي مين منو شنو قديش اللي الي دي ده دا هاد هادا هادي هيك هذا هذه هذي ذلك تلك هؤلاء
     اولئك الذي التي الذين اللذان اللتان اللواتي اللاتي هو هي هم هن هما انا نحن انت انتم انتن
     له لها لهم لنا لي لك به بها بهم فيه فيها فيهم منه منها منهم عليه عليها عليهم اليه اليها
-    عنه عنها كل بعض غير سوي سوى ايضا فقط حيث كما لما مما عما فيما بما انما الا اما وقد وكان وكانت
+    عنه عنها كل بعض غير سوى ايضا فقط حيث كما لما مما عما فيما بما انما الا اما وقد وكان وكانت
     وهو وهي وهذا وهذه وفي ومن وعلى وعن ومع وان واذا ولم ولا وما بان بانه بانها لان كي لكي
-    يا اه نعم هناك هنا تم التي ذات ذو
+    يا نعم هناك هنا تم ذات ذو
     the a an of in on at to for from by with and or is are was were be been what who when where why
     how which did does do about that this these those it its
-    """.split()
+    """
+    ).split()
 )
+
+# Light stemming (after Larkey et al.'s "light10"), on normalized words: articles and suffixes only,
+# which for retrieval beats root stemming and keeps proper names intact.
+_ARTICLES = ("وال", "بال", "كال", "فال", "لل", "ال")
+_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي")
+
+
+def light_stem(word: str) -> str:
+    """Strip one article prefix (or a conjunction و on long words) and suffixes from a normalized word."""
+    for prefix in _ARTICLES:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 2:
+            word = word[len(prefix):]
+            break
+    else:
+        if word.startswith("و") and len(word) >= 5:
+            word = word[1:]
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 2:
+            word = word[: -len(suffix)]
+    return word
 
 
 @dataclass
 class Analyzer:
     """Turns text into BM25 terms; keeps a per-word cache because stemming in Python is the slow part."""
 
-    stem: bool = True
+    stemmer: Literal["light", "snowball", "none"] = "light"
     _cache: dict[str, str | None] = field(default_factory=dict, repr=False)
-    _stemmer: Stemmer.Stemmer = field(default_factory=lambda: Stemmer.Stemmer("arabic"), repr=False)
+    _snowball: Stemmer.Stemmer = field(default_factory=lambda: Stemmer.Stemmer("arabic"), repr=False)
 
     @property
     def id(self) -> str:
         """Names the term recipe; an index built with another recipe cannot be searched with this one."""
-        return f"ar-{'snowball' if self.stem else 'plain'}-v1"
+        return f"ar-{self.stemmer}-v1"
 
     def __call__(self, text: str) -> list[str]:
-        return self.terms(text)
-
-    def terms(self, text: str) -> list[str]:
         """Terms of `text`, in order, stopwords removed."""
         out = []
-        for word in _raw_words(text):
-            term = self._cache.get(word, _MISSING)
+        cache = self._cache
+        for word in words(text):
+            term = cache.get(word, _MISSING)
             if term is _MISSING:
-                term = self._cache[word] = self._term(word)
+                term = cache[word] = self._term(word)
             if term:
                 out.append(term)
         return out
 
     def _term(self, word: str) -> str | None:
-        norm = normalized_tokens(word)
-        if not norm or norm[0] in ARABIC_STOPWORDS or len(norm[0]) < 2 and not norm[0].isdigit():
+        norm = normalize(word)
+        if norm in ARABIC_STOPWORDS or (len(norm) < 2 and not norm.isdigit()):
             return None
-        if not self.stem or word.isascii():
-            return norm[0]
-        # Snowball keeps a leading و/ف before the article and strips only a final ة, so both are
-        # handled around it; alef forms are unified before stemming so spellings meet.
-        light = _strip_conjunction(_prestem(word))
-        stemmed = normalized_tokens(self._stemmer.stemWord(light) or light)
-        return stemmed[0] if stemmed else None
+        if self.stemmer == "none" or norm.isascii():
+            return norm
+        if self.stemmer == "light":
+            return light_stem(norm)
+        # Snowball strips a final ة but not ه, and keeps و before the article: handle both around it.
+        prestem = norm[1:] if len(norm) > 4 and norm[0] in "وف" and norm[1:3] == "ال" else norm
+        prestem = prestem[:-1] + "ة" if prestem.endswith("ه") else prestem
+        return normalize(self._snowball.stemWord(prestem)) or prestem
 
 
 _MISSING = object()
-
-
-def _raw_words(text: str) -> list[str]:
-    return words(ascii_digits(strip_diacritics(text)))
-
-
-def _prestem(word: str) -> str:
-    """Matching form that still keeps ة and ى, which the Snowball stemmer handles itself."""
-    return word.translate(_ALEF).lower()
-
-
-_ALEF = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ؤ": "و", "ئ": "ي"})
-
-
-def _strip_conjunction(word: str) -> str:
-    if len(word) > 4 and word[0] in "وف" and word[1:3] == "ال":
-        return word[1:]
-    return word

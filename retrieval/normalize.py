@@ -17,8 +17,9 @@ _LETTERS = str.maketrans(
         "ٱ": "ا",
         "ة": "ه",
         "ى": "ي",
-        "ؤ": "و",
-        "ئ": "ي",
+        # Hamza seats are spelled both ways (مسؤول / مسئول): one letter for all of them.
+        "ؤ": "ء",
+        "ئ": "ء",
         "ک": "ك",
         "ی": "ي",
         "ی": "ي",
@@ -38,7 +39,7 @@ def strip_diacritics(text: str) -> str:
 
 
 def unify_letters(text: str) -> str:
-    """Unify alef forms, ta marbuta, alef maqsura, hamza carriers and Persian letters."""
+    """Unify alef forms, ta marbuta, alef maqsura, hamza seats and Persian letters."""
     return text.translate(_LETTERS)
 
 

@@ -1,0 +1,75 @@
+"""`python -m bot`: long polling, or a webhook server with WEBHOOK_URL set; `--console` for an offline chat."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
+
+from retrieval import RetrievalError
+
+from .settings import BotSettings
+
+
+def main(argv: list[str] | None = None) -> int:
+    # The embedder's OpenMP threads otherwise spin while waiting; when anything else wants the CPU (a /reindex,
+    # another process) a lone question then takes seconds instead of tens of milliseconds (benchmarks/bot_latency.py).
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Iqtibas: answers Arabic questions by quoting news articles.")
+    parser.add_argument("--console", action="store_true", help="chat in the terminal instead of Telegram (no token needed)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs every request URL, and those hold the token
+    for stream in (sys.stdin, sys.stdout):
+        stream.reconfigure(encoding="utf-8", errors="replace")
+    try:
+        settings = BotSettings()
+    except ValidationError as e:
+        first = e.errors()[0]
+        print(f"error: invalid setting {'.'.join(map(str, first['loc'])).upper()}: {first['msg']}", file=sys.stderr)
+        return 2
+    except SettingsError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    try:
+        if args.console:
+            from .console import run_console
+
+            return run_console(settings)
+        return run_telegram(settings)
+    except RetrievalError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+
+
+def run_telegram(settings: BotSettings) -> int:
+    try:
+        settings.token()
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    from telegram.error import InvalidToken, NetworkError
+
+    from .app import ALLOWED_UPDATES, build_application
+
+    application = build_application(settings)
+    try:
+        if settings.webhook_url:
+            application.run_webhook(**settings.webhook_options(), allowed_updates=ALLOWED_UPDATES)
+        else:
+            application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    except InvalidToken:
+        print("error: Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather", file=sys.stderr)
+        return 2
+    except NetworkError as e:
+        print(f"error: cannot reach the Bot API at {settings.telegram_base_url}: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,406 @@
+"""The Telegram application: handlers, start-up, the background re-index and the error handler."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import logging
+import math
+import re
+from dataclasses import dataclass, field
+
+from telegram import (
+    BotCommand,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    Update,
+)
+from telegram.constants import ChatAction, ChatType, MessageEntityType, ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from retrieval import RetrievalError, Retriever, build, open_retriever
+
+from . import questions, render, texts
+from .answers import Answer, AnswerStore, callback_data, parse_callback_data
+from .feedback import FeedbackLog, Vote
+from .ratelimit import RateLimiter
+from .settings import BotSettings
+
+log = logging.getLogger(__name__)
+
+# Edited messages, inline queries and the rest are never handled, so Telegram need not send them.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+
+
+@dataclass
+class Stats:
+    answered: int = 0
+    abstained: int = 0
+    up: int = 0
+    down: int = 0
+
+
+@dataclass
+class Services:
+    """What the handlers share, in `bot_data["services"]`; `retriever` is swapped whole by /reindex."""
+
+    settings: BotSettings
+    answers: AnswerStore
+    limiter: RateLimiter
+    feedback: FeedbackLog
+    stats: Stats = field(default_factory=Stats)
+    retriever: Retriever | None = None
+    rebuilding: bool = False
+
+
+def build_application(settings: BotSettings, retriever: Retriever | None = None) -> Application:
+    """The bot, ready for `run_polling`/`run_webhook`; without `retriever`, start-up opens (or builds) the index."""
+    application = (
+        ApplicationBuilder()
+        .token(settings.token())
+        .base_url(settings.telegram_base_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .concurrent_updates(True)
+        .post_init(start_up)
+        .build()
+    )
+    application.bot_data["services"] = Services(
+        settings=settings,
+        answers=AnswerStore(),
+        limiter=RateLimiter(settings.questions_per_minute),
+        feedback=FeedbackLog(settings.feedback_log),
+        retriever=retriever,
+    )
+    new_message = filters.UpdateType.MESSAGE
+    application.add_handler(TypeHandler(Update, only_allowed_chats), group=-1)
+    application.add_handlers([
+        CommandHandler("start", start_command),
+        CommandHandler("help", help_command),
+        CommandHandler("sources", sources_command),
+        CommandHandler("ask", ask_command),
+        CommandHandler("reindex", reindex_command),
+        CommandHandler("stats", stats_command),
+        MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND & new_message, private_question),
+        MessageHandler(filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND & new_message & ADDRESSED, group_question),
+        MessageHandler(filters.COMMAND & new_message, unknown_command),
+        MessageHandler(filters.ChatType.PRIVATE & filters.ATTACHMENT & new_message, not_text),
+        CallbackQueryHandler(on_button),
+    ])
+    application.add_error_handler(on_error)
+    return application
+
+
+async def start_up(application: Application) -> None:
+    """Open the index once (building it first if there is none) and register the command menu."""
+    services: Services = application.bot_data["services"]
+    if services.retriever is None:
+        services.retriever = await asyncio.to_thread(open_retriever, services.settings.retrieval())
+    manifest = services.retriever.manifest
+    log.info("answering from %d articles (%d passages), index built %s", len(manifest.articles), manifest.chunks,
+             manifest.built_at)
+    await application.bot.set_my_commands([BotCommand(name, about) for name, about in texts.COMMAND_MENU.items()])
+
+
+def _services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    return context.bot_data["services"]
+
+
+# --- who is talking to the bot -------------------------------------------------------------------
+
+
+def mentions_or_replies_to_bot(message: Message) -> bool:
+    """The message replies to the bot or mentions its @username."""
+    bot = message.get_bot()
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None and replied.from_user.id == bot.id:
+        return True
+    mention = f"@{bot.username}".lower()
+    return any(text.lower() == mention for text in message.parse_entities([MessageEntityType.MENTION]).values())
+
+
+class _Addressed(filters.MessageFilter):
+    def filter(self, message: Message) -> bool:
+        return mentions_or_replies_to_bot(message)
+
+
+ADDRESSED = _Addressed(name="mentions or replies to the bot")
+
+
+def _meant_for_bot(message: Message) -> bool:
+    """Anything in a private chat; in groups, commands without another bot's name, mentions and replies."""
+    if message.chat.type == ChatType.PRIVATE:
+        return True
+    if (message.text or "").startswith("/"):
+        _, at, name = message.text.split(maxsplit=1)[0].partition("@")
+        return not at or name.lower() == (message.get_bot().username or "").lower()
+    return mentions_or_replies_to_bot(message)
+
+
+async def only_allowed_chats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """With ALLOWED_CHAT_IDS set, other chats get one refusal line and nothing else."""
+    allowed = _services(context).settings.allowed_chat_ids
+    chat = update.effective_chat
+    if not allowed or chat is None or chat.id in allowed:
+        return
+    if update.callback_query is not None:
+        await update.callback_query.answer(texts.NOT_ALLOWED)
+    elif update.message is not None and _meant_for_bot(update.message):
+        await update.message.reply_text(texts.NOT_ALLOWED)
+    raise ApplicationHandlerStop
+
+
+def _is_admin(update: Update, services: Services) -> bool:
+    return update.effective_user is not None and update.effective_user.id in services.settings.admin_user_ids
+
+
+# --- questions -------------------------------------------------------------------------------------
+
+
+async def private_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await answer_question(update, context, update.effective_message.text)
+
+
+async def group_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    username = re.escape(context.bot.username or "")
+    await answer_question(update, context, re.sub(rf"@{username}\b", " ", update.effective_message.text, flags=re.I))
+
+
+async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    words = (update.effective_message.text or "").split(maxsplit=1)
+    if len(words) < 2 or not questions.clean(words[1]):
+        await update.effective_message.reply_text(texts.ASK_USAGE.format(example=html.escape(_example(context))))
+        return
+    await answer_question(update, context, words[1])
+
+
+async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+    """Check the question and the sender's rate, search off the event loop while `typing`, reply with quotes."""
+    services = _services(context)
+    message = update.effective_message
+    question = questions.clean(text)
+    refusal = questions.refusal(question, _example(context))
+    if refusal:
+        await message.reply_text(refusal)
+        return
+    sender = update.effective_user.id if update.effective_user else message.chat_id
+    verdict = services.limiter.check(sender)
+    if not verdict.allowed:
+        if verdict.notify:
+            wait = texts.seconds(math.ceil(verdict.wait))
+            await message.reply_text(texts.RATE_LIMITED.format(limit=services.limiter.per_minute, wait=wait))
+        return
+    retriever = services.retriever  # this question stays on this index even if /reindex swaps it meanwhile
+    typing = asyncio.create_task(message.reply_chat_action(ChatAction.TYPING))
+    try:
+        result = await asyncio.to_thread(questions.search, retriever, question, services.settings.results_per_answer)
+    finally:
+        with contextlib.suppress(TelegramError):  # the indicator is a nicety; it must just end before the answer
+            await typing
+    if result.answerable:
+        services.stats.answered += 1
+        token = services.answers.add(Answer(message.chat_id, question, result, retriever))
+    else:
+        services.stats.abstained += 1
+        token = None
+    await _send(message, render.answer_html(result, 0, services.settings.results_per_answer), token)
+
+
+def _example(context: ContextTypes.DEFAULT_TYPE) -> str:
+    examples = render.example_questions(_services(context).retriever.articles, count=1)
+    return examples[0] if examples else texts.DEFAULT_EXAMPLE
+
+
+async def _send(target: Message, reply: render.Reply, token: str | None, quote: bool | None = None) -> None:
+    """Send the parts in `target`'s chat, the first replying to it (`quote`: PTB's default), buttons on the last."""
+    markup = None
+    if token is not None and reply.buttons:
+        markup = InlineKeyboardMarkup(
+            [[InlineKeyboardButton(b.label, callback_data=callback_data(token, b.action)) for b in row]
+             for row in reply.buttons if row]
+        )
+    for i, part in enumerate(reply.parts):
+        last = i == len(reply.parts) - 1
+        await target.reply_text(part, do_quote=quote if i == 0 else False, reply_markup=markup if last else None)
+
+
+# --- buttons ---------------------------------------------------------------------------------------
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """More results, an article's context around a quote, or a vote; anything stale gets a polite notice."""
+    query = update.callback_query
+    token, action = parse_callback_data(query.data)
+    answer = _services(context).answers.get(token)
+    chat = query.message.chat.id if query.message is not None else None
+    if answer is None or answer.chat_id != chat or not re.fullmatch(r"[mcud]\d{1,3}", action):
+        await query.answer(texts.EXPIRED)
+        return
+    kind, number = action[0], int(action[1:])
+    if kind == "m":
+        await _more(query, context, answer, number)
+    elif kind == "c":
+        await _context(query, answer, number)
+    else:
+        await _vote(query, context, answer, number, "up" if kind == "u" else "down")
+
+
+async def _more(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, answer: Answer, page: int) -> None:
+    per_page = _services(context).settings.results_per_answer
+    if page >= render.page_count(answer.result, per_page) or not isinstance(query.message, Message):
+        await query.answer(texts.NO_MORE_RESULTS)
+        return
+    await query.answer()
+    token, _ = parse_callback_data(query.data)
+    await _send(query.message, render.answer_html(answer.result, page, per_page), token, quote=False)
+
+
+async def _context(query: CallbackQuery, answer: Answer, index: int) -> None:
+    if index >= len(answer.result.passages) or not isinstance(query.message, Message):
+        await query.answer(texts.EXPIRED)
+        return
+    await query.answer()
+    passage = answer.result.passages[index]
+    around = await asyncio.to_thread(answer.retriever.context, passage.id)
+    await _send(query.message, render.Reply(render.context_html(around, passage, index + 1), []), None)
+
+
+async def _vote(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, answer: Answer, page: int, vote: Vote) -> None:
+    services = _services(context)
+    per_page = services.settings.results_per_answer
+    voter = (query.from_user.id, page)
+    if voter in answer.votes:
+        await query.answer(texts.ALREADY_VOTED)
+        return
+    answer.votes.add(voter)
+    ids = [p.id for p in answer.result.passages[page * per_page: (page + 1) * per_page]]
+    await asyncio.to_thread(services.feedback.record, answer.chat_id, answer.question, ids, vote)
+    if vote == "up":
+        services.stats.up += 1
+    else:
+        services.stats.down += 1
+    await query.answer(texts.THANKS_FOR_VOTE)
+
+
+# --- commands --------------------------------------------------------------------------------------
+
+
+async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    help_text = render.help_html(_services(context).retriever.articles, context.bot.username)
+    await update.effective_message.reply_text(f"{texts.GREETING}\n\n{help_text}")
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.effective_message.reply_text(render.help_html(_services(context).retriever.articles, context.bot.username))
+
+
+async def sources_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _send(update.effective_message, render.Reply(render.sources_html(_services(context).retriever.articles), []), None)
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In groups only commands addressed to this bot by name: a bare /command may be another bot's."""
+    message = update.effective_message
+    _, _, addressee = message.text.split(maxsplit=1)[0].partition("@")
+    if message.chat.type != ChatType.PRIVATE and addressee.lower() != (context.bot.username or "").lower():
+        return
+    await message.reply_text(texts.UNKNOWN_COMMAND)
+
+
+async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.effective_message.reply_text(texts.NOT_TEXT)
+
+
+async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = _services(context)
+    if not _is_admin(update, services):
+        await update.effective_message.reply_text(texts.ADMINS_ONLY)
+        return
+    manifest, stats = services.retriever.manifest, services.stats
+    await update.effective_message.reply_text(texts.STATS.format(
+        name=texts.BOT_NAME, articles=len(manifest.articles), chunks=manifest.chunks,
+        built_at=html.escape(manifest.built_at), answered=stats.answered, abstained=stats.abstained,
+        up=stats.up, down=stats.down,
+    ))
+
+
+async def reindex_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Admins only: rebuild the index in the background; questions keep using the current one meanwhile."""
+    services = _services(context)
+    message = update.effective_message
+    if not _is_admin(update, services):
+        await message.reply_text(texts.ADMINS_ONLY)
+        return
+    if services.rebuilding:
+        await message.reply_text(texts.REINDEX_RUNNING)
+        return
+    services.rebuilding = True  # set before any await, so a second /reindex sees it
+    try:
+        notice = await message.reply_text(texts.REINDEX_STARTED.format(corpus=html.escape(str(services.settings.corpus_dir))))
+    except BaseException:
+        services.rebuilding = False
+        raise
+    context.application.create_task(_rebuild(services, notice), update=update, name="reindex")
+
+
+async def _rebuild(services: Services, notice: Message) -> None:
+    """Build into the index directory (swapped on disk atomically), load it, then swap the retriever."""
+    try:
+        current = services.retriever
+        report = await asyncio.to_thread(build, services.settings.retrieval(), current.embedder)
+        fresh = await asyncio.to_thread(Retriever.load, services.settings.index_dir, current.embedder, current.config)
+    except RetrievalError as e:
+        log.warning("reindex failed: %s", e)
+        await notice.edit_text(texts.REINDEX_FAILED.format(error=html.escape(str(e))))
+    except Exception:
+        log.exception("reindex failed")
+        await notice.edit_text(texts.REINDEX_CRASHED)
+    else:
+        services.retriever = fresh
+        log.info("reindexed: %s", report.summary())
+        await notice.edit_text(texts.REINDEX_DONE.format(
+            articles=report.articles, chunks=report.chunks, summary=html.escape(_clip(report.summary(), 3000)),
+        ))
+    finally:
+        services.rebuilding = False
+
+
+def _clip(text: str, limit: int) -> str:
+    """At most about `limit` characters of `text`, cut at a line end."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind("\n", 0, limit)
+    return text[: cut if cut > 0 else limit] + "\n…"
+
+
+# --- errors ----------------------------------------------------------------------------------------
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the exception with the update id; tell the user something went wrong, nothing more."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("error while handling update %s", update_id, exc_info=context.error)
+    if not isinstance(update, Update):
+        return
+    with contextlib.suppress(TelegramError):
+        if update.callback_query is not None:
+            with contextlib.suppress(TelegramError):  # it may have been answered already
+                await update.callback_query.answer(texts.SOMETHING_WENT_WRONG, show_alert=True)
+                return
+        if update.effective_chat is not None:
+            await context.bot.send_message(update.effective_chat.id, texts.SOMETHING_WENT_WRONG)

@@ -1,0 +1,85 @@
+"""`python -m bot --console`: an offline chat in the terminal through the same answer pipeline, in plain text."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from typing import TextIO
+
+from retrieval import Retriever, SearchResult, open_retriever
+
+from . import questions, render, texts
+from .settings import BotSettings
+
+
+def run_console(settings: BotSettings, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
+    """Answer questions from `stdin` line by line until EOF or /quit; returns the exit code."""
+    stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
+    retriever = open_retriever(settings.retrieval())  # builds the index first if there is none
+    chat = ConsoleChat(retriever, settings.results_per_answer)
+    interactive = stdin.isatty()
+    if interactive:
+        print(chat.help(), file=stdout)
+    try:
+        for line in _lines(stdin, interactive):
+            command = line.strip().lower()
+            if command in ("/quit", "/exit"):
+                break
+            reply = chat.reply(line)
+            if reply:
+                print(reply + "\n", file=stdout, flush=True)
+    except KeyboardInterrupt:
+        print(file=stdout)
+    return 0
+
+
+class ConsoleChat:
+    """One conversation: the last answer is kept for /more."""
+
+    def __init__(self, retriever: Retriever, per_page: int) -> None:
+        self.retriever = retriever
+        self.per_page = per_page
+        self._last: SearchResult | None = None
+        self._page = 0
+
+    def help(self) -> str:
+        examples = render.example_questions(self.retriever.articles)
+        return "\n".join([texts.CONSOLE_HELP] + [f"  • {q}" for q in examples])
+
+    def reply(self, line: str) -> str:
+        text = questions.clean(line)
+        if not text:
+            return ""
+        command = text.split(maxsplit=1)[0].lower()
+        if command == "/help":
+            return self.help()
+        if command == "/sources":
+            return "\n".join(render.html_to_text(part) for part in render.sources_html(self.retriever.articles))
+        if command == "/more":
+            return self._more()
+        if command.startswith("/"):
+            return texts.CONSOLE_UNKNOWN_COMMAND
+        examples = render.example_questions(self.retriever.articles, count=1)
+        refusal = questions.refusal(text, *examples)
+        if refusal:
+            return render.html_to_text(refusal)
+        self._last, self._page = questions.search(self.retriever, text, self.per_page), 0
+        return render.answer_text(self._last, 0, self.per_page)
+
+    def _more(self) -> str:
+        if self._last is None or self._page + 1 >= render.page_count(self._last, self.per_page):
+            return texts.CONSOLE_NOTHING_MORE
+        self._page += 1
+        return render.answer_text(self._last, self._page, self.per_page)
+
+
+def _lines(stdin: TextIO, interactive: bool) -> Iterator[str]:
+    if not interactive:
+        yield from stdin
+        return
+    while True:
+        try:
+            yield input(texts.CONSOLE_PROMPT)
+        except EOFError:
+            print()
+            return

@@ -1,0 +1,36 @@
+"""The answer pipeline shared by Telegram and the console: check a question, then search for it."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from retrieval import Retriever, SearchResult
+
+from . import texts
+
+MAX_QUESTION_CHARS = 1000
+# One search fetches this many pages of passages, so "more results" pages through a fixed ranking.
+PAGES = 3
+
+# Zero-width and bidirectional marks that make a message look non-empty.
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\u00ad]")
+
+
+def clean(text: str | None) -> str:
+    """The question as typed, without invisible marks or surrounding white space."""
+    return _INVISIBLE.sub("", text or "").strip()
+
+
+def refusal(question: str, example: str = texts.DEFAULT_EXAMPLE) -> str | None:
+    """Why `question` (already cleaned) cannot be asked, as a polite Arabic line (HTML); None when it can."""
+    if not any(ch.isalnum() for ch in question):
+        return texts.EMPTY_QUESTION.format(example=html.escape(example))
+    if len(question) > MAX_QUESTION_CHARS:
+        return texts.TOO_LONG.format(length=len(question), limit=MAX_QUESTION_CHARS)
+    return None
+
+
+def search(retriever: Retriever, question: str, per_page: int) -> SearchResult:
+    """Every page of passages for `question` at once (blocking: run it in a thread)."""
+    return retriever.search(question, k=per_page * PAGES)

@@ -1,0 +1,266 @@
+"""Pure rendering: search results to Telegram HTML message parts and buttons, and their plain-text twin.
+
+Every piece of corpus or user text goes through `html.escape`. Messages are packed at passage
+boundaries under Telegram's 4096-character limit; a single block too long for one message is cut
+between words, closing its open tags and reopening them in the next part.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from retrieval import ArticleEntry, Passage, SearchResult
+
+from . import texts
+
+TELEGRAM_LIMIT = 4096
+SOURCES_LISTED = 100
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button; `action` is a short code the callback handler understands."""
+
+    label: str
+    action: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Message parts to send in order; the buttons go under the last one."""
+
+    parts: list[str]
+    buttons: list[list[Button]]
+
+
+def page_count(result: SearchResult, per_page: int) -> int:
+    return math.ceil(len(result.passages) / per_page) if result.answerable else 0
+
+
+def answer_html(result: SearchResult, page: int, per_page: int) -> Reply:
+    """Page `page` (from 0) of the answer: quotes with the best sentence in bold and their sources."""
+    if not result.answerable or not result.passages:
+        return Reply(pack([_not_covered_html(result)]), [])
+    pages = page_count(result, per_page)
+    first = page * per_page
+    shown = result.passages[first: first + per_page]
+    blocks = [texts.MORE_PAGE_HEADER.format(page=page + 1, pages=pages)] if page else []
+    blocks += [_passage_html(p, first + i + 1) for i, p in enumerate(shown)]
+    buttons = [
+        [Button(texts.BUTTON_CONTEXT.format(number=first + i + 1), f"c{first + i}") for i in range(len(shown))],
+        [Button(texts.BUTTON_UP, f"u{page}"), Button(texts.BUTTON_DOWN, f"d{page}")],
+    ]
+    if page + 1 < pages:
+        buttons[1].append(Button(texts.BUTTON_MORE, f"m{page + 1}"))
+    return Reply(pack(blocks), buttons)
+
+
+def answer_text(result: SearchResult, page: int, per_page: int) -> str:
+    """The plain-text twin of `answer_html` (for the console): the best sentence is marked with **."""
+    if not result.answerable or not result.passages:
+        return html_to_text(_not_covered_html(result))
+    pages = page_count(result, per_page)
+    first = page * per_page
+    lines = [html_to_text(texts.MORE_PAGE_HEADER.format(page=page + 1, pages=pages))] if page else []
+    for number, p in enumerate(result.passages[first: first + per_page], first + 1):
+        before, best, after = _segments(p.text, p.start, p.highlight_start, p.highlight_end)
+        quote = f"{before}**{best}**{after}" if best else before + after
+        lines.append(f"[{number}] {quote}\n    — {_source_text(p)}")
+    if page + 1 < pages:
+        lines.append("(/more: نتائج أخرى)")
+    return "\n\n".join(lines)
+
+
+def context_html(context: Sequence[Passage], focus: Passage, number: int) -> list[str]:
+    """The article text around quote `number`, its best sentence still in bold."""
+    blocks = [texts.CONTEXT_HEADER.format(number=number)]
+    blocks += [_quote_html(c.text, c.start, focus.highlight_start, focus.highlight_end) for c in context]
+    blocks.append("📰 " + _source_html(focus))
+    return pack(blocks)
+
+
+def sources_html(articles: Sequence[ArticleEntry]) -> list[str]:
+    """The indexed articles: title — outlet — date, one per line."""
+    if not articles:
+        return [texts.NO_ARTICLES]
+    lines = [texts.SOURCES_HEADER.format(count=len(articles))]
+    lines += [f"• {html.escape(_describe(a.title, a.outlet, a.date))}" for a in articles[:SOURCES_LISTED]]
+    if len(articles) > SOURCES_LISTED:
+        lines.append(texts.SOURCES_MORE.format(count=len(articles) - SOURCES_LISTED))
+    return pack(lines, separator="\n")
+
+
+def help_html(articles: Sequence[ArticleEntry], bot_username: str) -> str:
+    """What the bot does, how to ask, and example questions built from the indexed articles' titles."""
+    blocks = [texts.INTRO, texts.HOW_TO_ASK.format(mention=html.escape(f"@{bot_username}"))]
+    examples = example_questions(articles)
+    if examples:
+        blocks.append("\n".join([texts.EXAMPLES] + [f"• <code>{html.escape(q)}</code>" for q in examples]))
+    blocks.append(texts.COMMANDS_HELP)
+    return "\n\n".join(blocks)
+
+
+def example_questions(articles: Sequence[ArticleEntry], count: int = 3) -> list[str]:
+    """Up to `count` questions about articles spread over the corpus, from titles that read as headlines."""
+    titles = list(dict.fromkeys(
+        a.title.strip() for a in articles if 10 <= len(a.title.strip()) <= 90 and not a.title.rstrip().endswith(("…", "..."))
+    ))
+    if len(titles) > count:
+        titles = [titles[i * len(titles) // count] for i in range(count)]
+    return [texts.EXAMPLE_QUESTION.format(title=t) for t in titles]
+
+
+def html_to_text(markup: str) -> str:
+    """Our own HTML as plain text (tags dropped, entities decoded)."""
+    return html.unescape(re.sub(r"<[^>]*>", "", markup))
+
+
+def utf16_len(text: str) -> int:
+    """Length as Telegram counts it."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def pack(blocks: Sequence[str], limit: int = TELEGRAM_LIMIT, separator: str = "\n\n") -> list[str]:
+    """Join HTML blocks into as few messages as fit in `limit`, splitting only blocks too long on their own.
+
+    Lengths are measured on the HTML itself, which is never shorter than the text Telegram counts.
+    """
+    parts: list[str] = []
+    current = ""
+    for block in blocks:
+        for piece in [block] if utf16_len(block) <= limit else split_html(block, limit):
+            joined = f"{current}{separator}{piece}" if current else piece
+            if utf16_len(joined) <= limit:
+                current = joined
+            else:
+                parts.append(current)
+                current = piece
+    if current:
+        parts.append(current)
+    return parts
+
+
+_TOKEN = re.compile(r"<[^>]*>|\s*(?:[^\s<&]|&#?\w+;)+|\s+")  # a tag, a word (entities included), or white space
+
+
+def split_html(markup: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Cut well-formed HTML into parts of at most `limit` between words; tags open at a cut are closed and
+    reopened, and tags and entities are never cut."""
+    parts: list[str] = []
+    stack: list[tuple[str, str]] = []  # (name, opening tag) of the tags open at this point
+    current: list[str] = []
+    size = 0
+    has_text = False
+
+    def closing() -> str:
+        return "".join(f"</{name}>" for name, _ in reversed(stack))
+
+    def flush() -> None:
+        nonlocal current, size, has_text
+        if has_text:
+            parts.append("".join(current) + closing())
+        current = [tag for _, tag in stack]
+        size = sum(utf16_len(tag) for tag in current)
+        has_text = False
+
+    def room() -> int:
+        return limit - size - utf16_len(closing())
+
+    for token in _TOKEN.findall(markup):
+        if token.startswith("</"):
+            stack.pop()
+            current.append(token)
+            size += utf16_len(token)
+            continue
+        if token.startswith("<"):
+            name = re.match(r"<([\w-]+)", token).group(1)
+            if utf16_len(token) + len(name) + 3 > room():
+                flush()
+            stack.append((name, token))
+            current.append(token)
+            size += utf16_len(token)
+            continue
+        if not has_text:
+            token = token.lstrip()
+        if utf16_len(token) > room():
+            flush()
+            token = token.lstrip()
+        while utf16_len(token) > room():  # one "word" longer than a whole message: cut it anywhere
+            cut = _prefix_fitting(token, room())
+            current.append(token[:cut])
+            has_text = True
+            flush()
+            token = token[cut:]
+        if token:
+            current.append(token)
+            size += utf16_len(token)
+            has_text = has_text or not token.isspace()
+    if has_text:
+        parts.append("".join(current))
+    return parts
+
+
+def _prefix_fitting(word: str, units: int) -> int:
+    """The length of the longest prefix of `word` within `units` UTF-16 units that splits no entity or character."""
+    end = total = 0
+    for atom in re.findall(r"&#?\w+;|.", word, re.S):
+        total += utf16_len(atom)
+        if total > units:
+            break
+        end += len(atom)
+    return end or len(re.match(r"&#?\w+;|.", word, re.S).group())
+
+
+def _passage_html(p: Passage, number: int) -> str:
+    quote = _quote_html(p.text, p.start, p.highlight_start, p.highlight_end)
+    return f"{quote}\n📰 <b>{number}.</b> {_source_html(p)}"
+
+
+def _quote_html(text: str, start: int, bold_start: int, bold_end: int) -> str:
+    before, best, after = _segments(text, start, bold_start, bold_end)
+    bold = f"<b>{html.escape(best)}</b>" if best else ""
+    return f"<blockquote>{html.escape(before)}{bold}{html.escape(after)}</blockquote>"
+
+
+def _segments(text: str, start: int, bold_start: int, bold_end: int) -> tuple[str, str, str]:
+    """`text` (found at `start` in its article) split around the absolute span to set in bold."""
+    lo = min(max(bold_start - start, 0), len(text))
+    hi = min(max(bold_end - start, lo), len(text))
+    before, best, after = _tidy(text[:lo]), text[lo:hi], _tidy(text[hi:])
+    if best:
+        return before.lstrip(), best, after.rstrip()
+    return (before + after).strip(), "", ""
+
+
+def _tidy(text: str) -> str:
+    """Runs of blank lines become one blank line; the words are untouched."""
+    return re.sub(r"\n[^\S\n]*(?:\n[^\S\n]*)+", "\n\n", text)
+
+
+def _source_html(p: Passage) -> str:
+    title = html.escape(p.title)
+    if p.url and re.match(r"https?://", p.url):
+        title = f'<a href="{html.escape(p.url, quote=True)}">{title}</a>'
+    rest = html.escape("".join(f" — {x}" for x in (p.outlet, p.date) if x))
+    return f"{title}{rest} (<code>{html.escape(p.source)}</code>)"
+
+
+def _source_text(p: Passage) -> str:
+    return f"{_describe(p.title, p.outlet, p.date)} ({p.source})" + (f" {p.url}" if p.url else "")
+
+
+def _describe(title: str, outlet: str | None, date: str | None) -> str:
+    return " — ".join(x for x in (title, outlet, date) if x)
+
+
+def _not_covered_html(result: SearchResult) -> str:
+    lines = [f"🔎 {texts.NOT_COVERED}"]
+    titles = list(dict.fromkeys(p.title for p in result.passages))[:3]
+    if titles:
+        lines.append(texts.CLOSEST_ARTICLES)
+        lines += [f"• {html.escape(t)}" for t in titles]
+    return "\n".join(lines)

@@ -1,0 +1,93 @@
+"""The bot's Arabic interface texts (Telegram HTML: any `<`, `>` or `&` here must be escaped)."""
+
+from __future__ import annotations
+
+BOT_NAME = "اقتباس"
+
+INTRO = (
+    f"<b>{BOT_NAME}</b> يجيب عن أسئلتك من مقالات إخبارية عربية، "
+    "فيقتبس الفقرات كما وردت في المقالات ويذكر مصدر كل اقتباس."
+)
+GREETING = "أهلاً بك! 👋"
+HOW_TO_ASK = (
+    "<b>كيف تسأل؟</b>\n"
+    "• في المحادثة الخاصة: اكتب سؤالك مباشرةً.\n"
+    "• في المجموعات: اكتب /ask متبوعاً بسؤالك، أو اذكرني {mention} في رسالتك، أو ردّ على إحدى رسائلي."
+)
+EXAMPLES = "<b>أمثلة من المقالات المتاحة</b> (المس السؤال لنسخه):"
+EXAMPLE_QUESTION = "ما تفاصيل خبر «{title}»؟"
+COMMANDS_HELP = "/sources — المقالات المفهرسة\n/help — هذه الرسالة"
+
+# Shown in Telegram's command menu (set_my_commands).
+COMMAND_MENU = {
+    "ask": "اطرح سؤالاً (في المجموعات)",
+    "sources": "المقالات التي أجيب منها",
+    "help": "طريقة الاستخدام وأمثلة",
+    "start": "ابدأ من هنا",
+}
+
+NOT_COVERED = "لم أجد في المقالات المتاحة ما يجيب عن هذا السؤال."
+CLOSEST_ARTICLES = "أقرب المقالات إلى موضوعه:"
+MORE_PAGE_HEADER = "<b>نتائج إضافية</b> ({page} من {pages})"
+CONTEXT_HEADER = "<b>سياق الاقتباس {number}</b>"
+SOURCES_HEADER = "<b>المقالات المفهرسة</b> (عددها {count}):"
+SOURCES_MORE = "… و{count} غيرها."
+NO_ARTICLES = "لا توجد مقالات مفهرسة بعد."
+
+BUTTON_MORE = "نتائج أخرى ⬅️"
+BUTTON_CONTEXT = "📄 سياق {number}"
+BUTTON_UP = "👍"
+BUTTON_DOWN = "👎"
+
+EMPTY_QUESTION = "اكتب سؤالك نصّاً من فضلك، مثلاً: <code>{example}</code>"
+ASK_USAGE = "اكتب سؤالك بعد الأمر، مثلاً:\n<code>/ask {example}</code>"
+DEFAULT_EXAMPLE = "ما أبرز ما ورد في الأخبار؟"
+TOO_LONG = "سؤالك طويل جداً (عدد أحرفه {length}). اختصره إلى {limit} حرف على الأكثر من فضلك."
+RATE_LIMITED = "تمهّل قليلاً من فضلك؛ بلغتَ الحد المسموح به من الأسئلة في الدقيقة ({limit}). أعد المحاولة بعد {wait}."
+UNKNOWN_COMMAND = "لا أعرف هذا الأمر. اكتب سؤالك مباشرةً، أو أرسل /help لمعرفة طريقة الاستخدام."
+NOT_TEXT = "أفهم الأسئلة المكتوبة فقط. اكتب سؤالك نصّاً وسأبحث عن إجابته في المقالات."
+NOT_ALLOWED = "عذراً، هذا البوت غير متاح في هذه المحادثة."
+ADMINS_ONLY = "عذراً، هذا الأمر متاح للمشرفين فقط."
+SOMETHING_WENT_WRONG = "عذراً، حدث خطأ غير متوقع. حاول مرة أخرى بعد قليل."
+NOT_READY = "ما زلت أجهّز المقالات. حاول مرة أخرى بعد قليل."
+
+EXPIRED = "انتهت صلاحية هذه الإجابة. أعد طرح سؤالك من فضلك."
+NO_MORE_RESULTS = "لا توجد نتائج أخرى."
+THANKS_FOR_VOTE = "شكراً على تقييمك!"
+ALREADY_VOTED = "سجّلنا تقييمك لهذه الإجابة من قبل."
+
+REINDEX_STARTED = "⏳ بدأت إعادة بناء الفهرس من <code>{corpus}</code>. سأواصل الإجابة من الفهرس الحالي حتى تنتهي."
+REINDEX_RUNNING = "إعادة بناء الفهرس جارية بالفعل؛ سأخبرك حين تنتهي."
+REINDEX_DONE = "✅ تم تحديث الفهرس (المقالات: {articles}، المقاطع: {chunks}).\n<pre>{summary}</pre>"
+REINDEX_FAILED = "❌ تعذّرت إعادة بناء الفهرس، وما زال الفهرس السابق في الخدمة:\n<pre>{error}</pre>"
+REINDEX_CRASHED = "❌ تعذّرت إعادة بناء الفهرس بسبب خطأ غير متوقع (التفاصيل في سجل البوت). ما زال الفهرس السابق في الخدمة."
+
+STATS = (
+    "<b>إحصاءات {name}</b>\n"
+    "المقالات: {articles}\n"
+    "المقاطع: {chunks}\n"
+    "بُني الفهرس في: {built_at}\n"
+    "\n<b>منذ التشغيل</b>\n"
+    "أسئلة أُجيب عنها: {answered}\n"
+    "أسئلة لا تغطيها المقالات: {abstained}\n"
+    "التقييمات: 👍 {up} · 👎 {down}"
+)
+
+
+def seconds(n: int) -> str:
+    """`n` seconds in Arabic, with the counted noun in the form the number calls for."""
+    if n <= 1:
+        return "ثانية واحدة"
+    if n == 2:
+        return "ثانيتين"
+    if n <= 10:
+        return f"{n} ثوانٍ"
+    return f"{n} ثانية"
+
+CONSOLE_HELP = (
+    f"{BOT_NAME}: اكتب سؤالك ثم اضغط Enter، وسأقتبس لك من المقالات ما يجيب عنه مع مصادره.\n"
+    "الأوامر: /more نتائج أخرى · /sources المقالات المفهرسة · /help هذه الرسالة · /quit الخروج"
+)
+CONSOLE_PROMPT = "سؤالك: "
+CONSOLE_NOTHING_MORE = "لا توجد نتائج أخرى؛ اطرح سؤالاً جديداً."
+CONSOLE_UNKNOWN_COMMAND = "لا أعرف هذا الأمر. الأوامر المتاحة: /more و/sources و/help و/quit"

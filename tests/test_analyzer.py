@@ -1,0 +1,35 @@
+"""The BM25 analyzer: normalized, stopword-free, stemmed terms that meet across spellings."""
+
+from retrieval.analyzer import Analyzer
+
+
+def test_stopwords_and_question_words_are_dropped():
+    assert Analyzer()("ما هي عاصمة اليابان؟") == Analyzer()("عاصمة اليابان")
+
+
+def test_dialect_question_words_are_dropped():
+    assert Analyzer()("شو قال ريابكوف") == Analyzer()("قال ريابكوف")
+
+
+def test_diacritics_do_not_split_or_change_words():
+    assert Analyzer()("المحادثاتُ الجدّية") == Analyzer()("المحادثات الجدية")
+
+
+def test_article_and_conjunction_prefixes_meet_the_bare_word():
+    a = Analyzer()
+    assert a("والمحادثات") == a("المحادثات")
+    assert a("الأمريكية") == a("أمريكية") == a("الامريكيه")
+
+
+def test_hamza_free_spelling_meets_the_written_one():
+    a = Analyzer()
+    assert a("إسطنبول") == a("اسطنبول")
+    assert a("مسؤول") == a("مسئول")
+
+
+def test_digits_and_latin_words_are_kept():
+    assert Analyzer()("قمة 2025 NATO") == [Analyzer()("قمة")[0], "2025", "nato"]
+
+
+def test_punctuation_only_text_has_no_terms():
+    assert Analyzer()("؟!… «»") == []

@@ -1,0 +1,95 @@
+"""`python -m bot` as a process: the offline console, start-up errors, and serving Telegram over long polling."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fakebotapi import TOKEN, FakeBotAPI
+
+from bot.settings import BotSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+QUESTION = "بأي أوصاف وصف ريابكوف جولة المباحثات الأخيرة مع الأمريكيين التي لم تحقق تقدماً؟"
+ANSWER = "جدّية، مهمة، ومعمقة"
+
+
+def environment(**values: str) -> dict[str, str]:
+    """This process's environment without any bot setting, plus `values`; the package is importable from ROOT."""
+    names = {name.upper() for name in BotSettings.model_fields}
+    env = {k: v for k, v in os.environ.items() if k.upper() not in names}
+    return {**env, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8", **values}
+
+
+def run_bot(*args: str, stdin: str = "", cwd: Path, **values: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
+                          encoding="utf-8", cwd=cwd, env=environment(**values), timeout=120)
+
+
+@pytest.mark.parametrize("token", [None, "not-a-token"])
+def test_telegram_mode_without_a_valid_token_is_one_error_line_and_exit_code_2(tmp_path, token):
+    done = run_bot(cwd=tmp_path, **({"TELEGRAM_BOT_TOKEN": token} if token else {}))
+    assert done.returncode == 2
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("error: TELEGRAM_BOT_TOKEN") and (token is None or token not in line)
+    assert done.stdout == ""
+
+
+def test_a_malformed_setting_is_one_error_line_and_exit_code_2(tmp_path):
+    done = run_bot(cwd=tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, ALLOWED_CHAT_IDS="12,twelve")
+    assert done.returncode == 2
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("error: invalid setting ALLOWED_CHAT_IDS")
+
+
+def test_the_console_answers_piped_questions_in_plain_text_and_exits_on_eof(tmp_path, seed_index):
+    questions = f"{QUESTION}\n/more\n\n   \n/sources\nwhat?\n/nonsense\n"
+    done = run_bot("--console", stdin=questions, cwd=tmp_path, INDEX_DIR=str(seed_index))
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert ANSWER in out and "(000_929b026e6166e937.txt)" in out and "**" in out
+    assert "نتائج إضافية (2 من 3)" in out and "[4]" in out
+    assert "المقالات المفهرسة (عددها 5)" in out
+    assert "لا أعرف هذا الأمر" in out
+    assert "<" not in out and "سؤالك: " not in out  # plain text, and no prompt when stdin is not a terminal
+
+
+def test_the_console_builds_a_missing_index_first_with_progress_on_stderr(tmp_path, seed_index):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEEDS / "000_929b026e6166e937.txt", corpus)
+    index = tmp_path / "var" / "index"
+    done = run_bot("--console", stdin=QUESTION + "\n", cwd=tmp_path, INDEX_DIR=str(index), CORPUS_DIR=str(corpus))
+    assert done.returncode == 0, done.stderr
+    assert "building it from" in done.stderr and ANSWER in done.stdout
+    assert (index / "manifest.json").is_file()
+
+
+async def test_python_m_bot_serves_telegram_by_long_polling_and_stops_on_sigterm(tmp_path, seed_index):
+    async with FakeBotAPI() as api:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            env=environment(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=api.base_url, INDEX_DIR=str(seed_index),
+                            FEEDBACK_LOG=str(tmp_path / "feedback.jsonl")),
+        )
+        try:
+            await api.wait_for("setMyCommands", timeout=60)
+            await api.send_text(QUESTION, chat_id=5)
+            answer = await api.wait_for("sendMessage", lambda c: c.chat_id == 5, timeout=30)
+            process.send_signal(signal.SIGTERM)
+            _, stderr = await asyncio.wait_for(process.communicate(), 30)
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+    assert ANSWER in answer.text
+    assert process.returncode == 0
+    log = stderr.decode()
+    assert "answering from 5 articles" in log and TOKEN not in log and TOKEN.split(":")[1] not in log
