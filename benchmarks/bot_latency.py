@@ -60,7 +60,8 @@ async def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("retrieval").setLevel(logging.INFO)
 
-    questions = [json.loads(line)["q"] for line in args.questions.read_text(encoding="utf-8").splitlines() if line.strip()]
+    lines = args.questions.read_text(encoding="utf-8").splitlines()
+    questions = [json.loads(line)["q"] for line in lines if line.strip()]
     async with FakeBotAPI() as api:
         settings = BotSettings(telegram_bot_token=TOKEN, telegram_base_url=api.base_url, questions_per_minute=10_000,
                                feedback_log=Path("/dev/null"), allowed_chat_ids="", admin_user_ids="",

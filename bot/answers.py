@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -11,12 +12,13 @@ from retrieval import Retriever, SearchResult
 
 @dataclass
 class Answer:
-    """What the buttons of one answer need; `retriever` is the index it came from (passage ids are per index)."""
+    """What the buttons of one answer need, and the index it came from (passage ids are per index)."""
 
     chat_id: int
     question: str
     result: SearchResult
-    retriever: Retriever
+    # Weak, so answers never keep a replaced index in memory; its "context" buttons expire with it.
+    retriever: weakref.ref[Retriever]
     votes: set[tuple[int, int]] = field(default_factory=set)  # (user id, page) already counted
 
 

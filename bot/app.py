@@ -8,6 +8,7 @@ import html
 import logging
 import math
 import re
+import weakref
 from dataclasses import dataclass, field
 
 from telegram import (
@@ -88,6 +89,7 @@ def build_application(settings: BotSettings, retriever: Retriever | None = None)
         retriever=retriever,
     )
     new_message = filters.UpdateType.MESSAGE
+    text = filters.TEXT & ~filters.COMMAND & new_message
     application.add_handler(TypeHandler(Update, only_allowed_chats), group=-1)
     application.add_handlers([
         CommandHandler("start", start_command),
@@ -96,8 +98,8 @@ def build_application(settings: BotSettings, retriever: Retriever | None = None)
         CommandHandler("ask", ask_command),
         CommandHandler("reindex", reindex_command),
         CommandHandler("stats", stats_command),
-        MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND & new_message, private_question),
-        MessageHandler(filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND & new_message & ADDRESSED, group_question),
+        MessageHandler(filters.ChatType.PRIVATE & text, private_question),
+        MessageHandler(filters.ChatType.GROUPS & text & ADDRESSED, group_question),
         MessageHandler(filters.COMMAND & new_message, unknown_command),
         MessageHandler(filters.ChatType.PRIVATE & filters.ATTACHMENT & new_message, not_text),
         CallbackQueryHandler(on_button),
@@ -214,7 +216,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, te
             await typing
     if result.answerable:
         services.stats.answered += 1
-        token = services.answers.add(Answer(message.chat_id, question, result, retriever))
+        token = services.answers.add(Answer(message.chat_id, question, result, weakref.ref(retriever)))
     else:
         services.stats.abstained += 1
         token = None
@@ -271,19 +273,24 @@ async def _more(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, answer
 
 
 async def _context(query: CallbackQuery, answer: Answer, index: int) -> None:
-    if index >= len(answer.result.passages) or not isinstance(query.message, Message):
+    retriever = answer.retriever()
+    if retriever is None or index >= len(answer.result.passages) or not isinstance(query.message, Message):
         await query.answer(texts.EXPIRED)
         return
     await query.answer()
     passage = answer.result.passages[index]
-    around = await asyncio.to_thread(answer.retriever.context, passage.id)
+    around = await asyncio.to_thread(retriever.context, passage.id)
     await _send(query.message, render.Reply(render.context_html(around, passage, index + 1), []), None)
 
 
-async def _vote(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, answer: Answer, page: int, vote: Vote) -> None:
+async def _vote(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, answer: Answer, page: int,
+                vote: Vote) -> None:
     services = _services(context)
     per_page = services.settings.results_per_answer
     voter = (query.from_user.id, page)
+    if page >= render.page_count(answer.result, per_page):
+        await query.answer(texts.EXPIRED)
+        return
     if voter in answer.votes:
         await query.answer(texts.ALREADY_VOTED)
         return
@@ -306,11 +313,13 @@ async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await update.effective_message.reply_text(render.help_html(_services(context).retriever.articles, context.bot.username))
+    help_text = render.help_html(_services(context).retriever.articles, context.bot.username)
+    await update.effective_message.reply_text(help_text)
 
 
 async def sources_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _send(update.effective_message, render.Reply(render.sources_html(_services(context).retriever.articles), []), None)
+    parts = render.sources_html(_services(context).retriever.articles)
+    await _send(update.effective_message, render.Reply(parts, []), None)
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -351,7 +360,8 @@ async def reindex_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     services.rebuilding = True  # set before any await, so a second /reindex sees it
     try:
-        notice = await message.reply_text(texts.REINDEX_STARTED.format(corpus=html.escape(str(services.settings.corpus_dir))))
+        corpus = html.escape(str(services.settings.corpus_dir))
+        notice = await message.reply_text(texts.REINDEX_STARTED.format(corpus=corpus))
     except BaseException:
         services.rebuilding = False
         raise

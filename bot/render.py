@@ -8,6 +8,7 @@ between words, closing its open tags and reopening them in the next part.
 from __future__ import annotations
 
 import html
+import itertools
 import math
 import re
 from collections.abc import Sequence
@@ -106,12 +107,18 @@ def help_html(articles: Sequence[ArticleEntry], bot_username: str) -> str:
 
 def example_questions(articles: Sequence[ArticleEntry], count: int = 3) -> list[str]:
     """Up to `count` questions about articles spread over the corpus, from titles that read as headlines."""
-    titles = list(dict.fromkeys(
-        a.title.strip() for a in articles if 10 <= len(a.title.strip()) <= 90 and not a.title.rstrip().endswith(("…", "..."))
-    ))
-    if len(titles) > count:
-        titles = [titles[i * len(titles) // count] for i in range(count)]
-    return [texts.EXAMPLE_QUESTION.format(title=t) for t in titles]
+    titles: list[str] = []
+    for start in range(0, len(articles), max(1, math.ceil(len(articles) / count))):
+        title = next((a.title.strip() for a in itertools.islice(articles, start, None) if _headline(a.title)), None)
+        if title and title not in titles:
+            titles.append(title)
+    return [texts.EXAMPLE_QUESTION.format(title=t) for t in titles[:count]]
+
+
+def _headline(title: str) -> bool:
+    """Not too short or long, and not the cut-off first sentence that stands in for a missing title."""
+    title = title.strip()
+    return 10 <= len(title) <= 90 and not title.endswith(("…", "..."))
 
 
 def html_to_text(markup: str) -> str:

@@ -49,7 +49,8 @@ class BotSettings(RetrievalSettings):
 
     def retrieval(self) -> RetrievalSettings:
         """The retrieval part of these settings."""
-        return RetrievalSettings(_env_file=None, **{name: getattr(self, name) for name in RetrievalSettings.model_fields})
+        values = {name: getattr(self, name) for name in RetrievalSettings.model_fields}
+        return RetrievalSettings(_env_file=None, **values)
 
     def token(self) -> str:
         """The bot token, or a ValueError that says what is wrong with it (without showing it)."""

@@ -22,7 +22,7 @@ ARABIC_STOPWORDS = frozenset(
     له لها لهم لنا لي لك به بها بهم فيه فيها فيهم منه منها منهم عليه عليها عليهم اليه اليها
     عنه عنها كل بعض غير سوى ايضا فقط حيث كما لما مما عما فيما بما انما الا اما وقد وكان وكانت
     وهو وهي وهذا وهذه وفي ومن وعلى وعن ومع وان واذا ولم ولا وما بان بانه بانها لان كي لكي
-    يا نعم هناك هنا تم ذات ذو
+    يا نعم هناك هنا تم ذات ذو لاي باي عشان علشان بتاع كده كدا زي شلون ايمتى اديش قد ايه هل ياترى
     the a an of in on at to for from by with and or is are was were be been what who when where why
     how which did does do about that this these those it its
     """

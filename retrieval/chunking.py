@@ -24,18 +24,34 @@ class ChunkingParams:
 
 @dataclass(frozen=True)
 class Chunk:
-    """A passage of one article: `article.text[start:end]`, and the text that is embedded for it."""
+    """A passage of one article: `article.text[start:end]`, made of sentences `first..last` of that article."""
 
     article_id: str
     start: int
     end: int
     text: str
+    first: int
+    last: int
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """The unit that is embedded: one sentence, with the article title before it for context."""
+
+    start: int
+    end: int
     embed_text: str
 
     @property
-    def key(self) -> str:
+    def key(self) -> bytes:
         """Content hash of what is embedded: the embedding-cache key (with the embedder id)."""
-        return hashlib.sha1(self.embed_text.encode("utf-8")).hexdigest()
+        return hashlib.sha1(self.embed_text.encode("utf-8")).digest()
+
+
+@dataclass(frozen=True)
+class ChunkedArticle:
+    sentences: list[Sentence]
+    chunks: list[Chunk]
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -79,16 +95,18 @@ def _rstrip(text: str, s: int, e: int) -> int:
     return e
 
 
-def chunk_article(article: Article, params: ChunkingParams = ChunkingParams()) -> list[Chunk]:
-    """Passages of `article`: packed sentences within each body block, never across chrome."""
-    chunks = []
+def chunk_article(article: Article, params: ChunkingParams = ChunkingParams()) -> ChunkedArticle:
+    """Sentences and passages of `article`: packed sentences within each body block, never across chrome."""
+    sentences: list[Sentence] = []
+    chunks: list[Chunk] = []
     for block_start, block_end in article.blocks:
-        sentences = sentence_spans(article.text, block_start, block_end)
-        for first, last in _pack(sentences, params):
-            start, end = sentences[first][0], sentences[last][1]
-            text = article.text[start:end]
-            chunks.append(Chunk(article.id, start, end, text, f"{article.title}\n{text}"))
-    return chunks
+        spans = sentence_spans(article.text, block_start, block_end)
+        offset = len(sentences)
+        sentences += [Sentence(s, e, f"{article.title}\n{article.text[s:e]}") for s, e in spans]
+        for first, last in _pack(spans, params):
+            start, end = spans[first][0], spans[last][1]
+            chunks.append(Chunk(article.id, start, end, article.text[start:end], offset + first, offset + last))
+    return ChunkedArticle(sentences, chunks)
 
 
 def _pack(sentences: list[tuple[int, int]], params: ChunkingParams) -> list[tuple[int, int]]:

@@ -1,8 +1,11 @@
 """Building an index directory from a corpus, and reading one back.
 
-Layout: `manifest.json`, `dense.faiss`, `vectors.npy` (also the embedding cache), `keys.npy` (chunk
-content hashes), `chunks.npy` (article, start, end), `texts.bin` + `texts.npy` (article texts and
-their byte ranges), `bm25/`. A build writes a staging directory beside the live one and swaps it in.
+Passages (chunks) are what is quoted and what BM25 indexes; sentences are what is embedded, so a
+passage's dense score is its best sentence's. Layout: `manifest.json`, `chunks.npy` (article, start,
+end, first and last sentence), `sentences.npy` (article, start, end, first chunk holding it),
+`vectors.npy` (one per sentence; also the embedding cache), `keys.npy` (sentence content hashes),
+`dense.faiss` (over the sentence vectors), `bm25/`, and `texts.bin` + `texts.npy` (article texts
+and their byte ranges). A build writes a staging directory beside the live one and swaps it in.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import numpy as np
 
 from . import dense
 from .analyzer import Analyzer
-from .chunking import Chunk, ChunkingParams, chunk_article
+from .chunking import Chunk, ChunkingParams, Sentence, chunk_article
 from .embedding import Embedder
 from .errors import BuildError, CorruptIndex, IndexMismatch
 from .ingest import Article, Skipped, read_corpus
@@ -34,7 +37,8 @@ from .manifest import ArticleEntry, Manifest
 
 log = logging.getLogger(__name__)
 
-CHUNK_DTYPE = np.dtype([("article", "<i4"), ("start", "<i4"), ("end", "<i4")])
+CHUNK_DTYPE = np.dtype([("article", "<i4"), ("start", "<i4"), ("end", "<i4"), ("first", "<i4"), ("last", "<i4")])
+SENTENCE_DTYPE = np.dtype([("article", "<i4"), ("start", "<i4"), ("end", "<i4"), ("chunk", "<i4")])
 KEY_DTYPE = np.dtype("S20")
 
 
@@ -43,6 +47,7 @@ class BuildReport:
     index_dir: Path
     articles: int
     chunks: int
+    sentences: int
     embedded: int
     cached: int
     seconds: float
@@ -51,7 +56,7 @@ class BuildReport:
 
     def summary(self) -> str:
         lines = [
-            f"built {self.index_dir}: {self.articles} articles, {self.chunks} passages "
+            f"built {self.index_dir}: {self.articles} articles, {self.chunks} passages, {self.sentences} sentences "
             f"({self.embedded} embedded, {self.cached} from cache), {self.index_type} index, {self.seconds:.1f} s"
         ]
         lines += [f"skipped {s.source}: {s.reason}" for s in self.skipped]
@@ -79,27 +84,36 @@ def build_index(
     skipped = list(corpus.skipped)
     articles: list[Article] = []
     chunks: list[Chunk] = []
+    sentences: list[Sentence] = []
+    chunk_rows, sentence_rows = [], []
     for article in corpus.articles:
         found = chunk_article(article, chunking)
-        if found:
-            articles.append(article)
-            chunks.extend(found)
-        else:
+        if not found.chunks:
             skipped.append(Skipped(article.source, "no body text found"))
+            continue
+        number, base, chunk_base = len(articles), len(sentences), len(chunks)
+        articles.append(article)
+        holder = [0] * len(found.sentences)
+        for i, c in reversed(list(enumerate(found.chunks))):
+            holder[c.first: c.last + 1] = [chunk_base + i] * (c.last - c.first + 1)
+        chunk_rows += [(number, c.start, c.end, base + c.first, base + c.last) for c in found.chunks]
+        sentence_rows += [(number, s.start, s.end, h) for s, h in zip(found.sentences, holder)]
+        chunks += found.chunks
+        sentences += found.sentences
     if not chunks:
         raise BuildError(f"no articles to index in {corpus_dir} ({len(skipped)} file(s) skipped)")
 
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     with _exclusive(index_dir):
         cache = EmbeddingCache(index_dir, embedder.id, embedder.dim)
-        keys = np.array([bytes.fromhex(c.key) for c in chunks], dtype=KEY_DTYPE)
-        vectors, embedded = _embed(chunks, keys, cache, embedder, batch_size, progress)
-        kind = dense.choose_type(index_type, len(chunks), approximate_from)
+        keys = np.array([s.key for s in sentences], dtype=KEY_DTYPE)
+        vectors, embedded = _embed(sentences, keys, cache, embedder, batch_size, progress)
+        kind = dense.choose_type(index_type, len(sentences), approximate_from)
         dense_index = dense.build(vectors, kind, trained=cache.trained_index if kind == "ivf" else None)
         analyzer = Analyzer()
-        lexical = LexicalIndex.build([analyzer(c.embed_text) for c in chunks])
-        article_number = {a.id: i for i, a in enumerate(articles)}
-        table = np.array([(article_number[c.article_id], c.start, c.end) for c in chunks], dtype=CHUNK_DTYPE)
+        lexical = LexicalIndex.build([analyzer(f"{articles[row[0]].title}\n{c.text}") for c, row in zip(chunks, chunk_rows)])
+        table = np.array(chunk_rows, dtype=CHUNK_DTYPE)
+        sentence_table = np.array(sentence_rows, dtype=SENTENCE_DTYPE)
         counts = np.bincount(table["article"], minlength=len(articles))
         manifest = Manifest(
             embedder_id=embedder.id,
@@ -115,28 +129,29 @@ def build_index(
             ],
             skipped={s.source: s.reason for s in skipped},
             chunks=len(chunks),
+            sentences=len(sentences),
             built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             build_seconds=0.0,
             embedded=embedded,
-            cached=len(chunks) - embedded,
+            cached=len(sentences) - embedded,
         )
         staging = index_dir.parent / f".{index_dir.name}.staging-{os.getpid()}"
         shutil.rmtree(staging, ignore_errors=True)
         try:
             staging.mkdir()
-            _write(staging, manifest, articles, table, keys, vectors, dense_index, lexical, started)
+            _write(staging, manifest, articles, table, sentence_table, keys, vectors, dense_index, lexical, started)
             _swap(staging, index_dir)
         except OSError as e:
             raise BuildError(f"cannot write index {index_dir}: {e.strerror or e}; the previous index is unchanged") from None
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         cache.discard_partial()
-    return BuildReport(index_dir, len(articles), len(chunks), embedded, len(chunks) - embedded,
+    return BuildReport(index_dir, len(articles), len(chunks), len(sentences), embedded, len(sentences) - embedded,
                        time.perf_counter() - started, kind, skipped)
 
 
-def _embed(chunks, keys, cache, embedder, batch_size, progress) -> tuple[np.ndarray, int]:
-    vectors = np.empty((len(chunks), embedder.dim), dtype=np.float32)
+def _embed(sentences, keys, cache, embedder, batch_size, progress) -> tuple[np.ndarray, int]:
+    vectors = np.empty((len(sentences), embedder.dim), dtype=np.float32)
     missing = []
     for i, key in enumerate(keys):
         row = cache.get(key)
@@ -147,20 +162,20 @@ def _embed(chunks, keys, cache, embedder, batch_size, progress) -> tuple[np.ndar
     if missing:
         from tqdm import tqdm
 
-        bar = tqdm(total=len(missing), desc="embedding", unit="passage", disable=not progress, smoothing=0.1)
+        bar = tqdm(total=len(missing), desc="embedding", unit="sentence", disable=not progress, smoothing=0.1)
         with bar:
             for at in range(0, len(missing), batch_size):
                 rows = missing[at: at + batch_size]
-                batch = embedder.embed_passages([chunks[i].embed_text for i in rows])
+                batch = embedder.embed_passages([sentences[i].embed_text for i in rows])
                 if batch.shape != (len(rows), embedder.dim):
-                    raise BuildError(f"embedder {embedder.id} returned shape {batch.shape} for {len(rows)} passages")
+                    raise BuildError(f"embedder {embedder.id} returned shape {batch.shape} for {len(rows)} texts")
                 vectors[rows] = batch
                 cache.add(keys[rows], batch)
                 bar.update(len(rows))
     return vectors, len(missing)
 
 
-def _write(directory, manifest, articles, table, keys, vectors, dense_index, lexical, started) -> None:
+def _write(directory, manifest, articles, table, sentence_table, keys, vectors, dense_index, lexical, started) -> None:
     offsets = np.zeros((len(articles), 2), dtype=np.int64)
     with open(directory / "texts.bin", "wb") as f:
         for i, article in enumerate(articles):
@@ -169,6 +184,7 @@ def _write(directory, manifest, articles, table, keys, vectors, dense_index, lex
             f.write(data)
     np.save(directory / "texts.npy", offsets)
     np.save(directory / "chunks.npy", table)
+    np.save(directory / "sentences.npy", sentence_table)
     np.save(directory / "keys.npy", keys)
     np.save(directory / "vectors.npy", vectors)
     dense.save(dense_index, directory / "dense.faiss")
@@ -285,21 +301,23 @@ class StoredIndex:
             self.dense = dense.load(self.directory / "dense.faiss")
             self.lexical = LexicalIndex.load(self.directory / "bm25")
             self.chunks = np.load(self.directory / "chunks.npy", mmap_mode="r")
+            self.sentences = np.load(self.directory / "sentences.npy", mmap_mode="r")
             self.vectors = np.load(self.directory / "vectors.npy", mmap_mode="r")
             self._offsets = np.load(self.directory / "texts.npy")
             self._texts = np.memmap(self.directory / "texts.bin", dtype=np.uint8, mode="r") if self._offsets[:, 1].sum() else None
         except Exception as e:
             raise CorruptIndex(f"index at {directory} is damaged ({type(e).__name__}: {e}); rebuild it") from None
-        n = self.manifest.chunks
+        m = self.manifest
         sizes = {
-            "dense vectors": self.dense.ntotal,
-            "lexical documents": self.lexical.num_docs,
-            "chunk records": len(self.chunks),
-            "stored vectors": len(self.vectors),
+            "dense vectors": (self.dense.ntotal, m.sentences, "sentences"),
+            "stored vectors": (len(self.vectors), m.sentences, "sentences"),
+            "sentence records": (len(self.sentences), m.sentences, "sentences"),
+            "lexical documents": (self.lexical.num_docs, m.chunks, "passages"),
+            "passage records": (len(self.chunks), m.chunks, "passages"),
         }
-        for what, size in sizes.items():
-            if size != n:
-                raise CorruptIndex(f"index at {directory} is damaged: {size} {what} for {n} passages; rebuild it")
+        for what, (size, expected, unit) in sizes.items():
+            if size != expected:
+                raise CorruptIndex(f"index at {directory} is damaged: {size} {what} for {expected} {unit}; rebuild it")
         if len(self._offsets) != len(self.manifest.articles) or self.vectors.shape[1] != self.manifest.dimension:
             raise CorruptIndex(f"index at {directory} is damaged: article or vector tables do not match the manifest")
 

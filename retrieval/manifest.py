@@ -10,7 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import CorruptIndex, IndexMismatch, IndexNotFound
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 
 
@@ -38,6 +38,7 @@ class Manifest(BaseModel):
     articles: list[ArticleEntry]
     skipped: dict[str, str] = {}
     chunks: int
+    sentences: int
     built_at: str
     build_seconds: float
     embedded: int

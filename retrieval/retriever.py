@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -11,27 +10,37 @@ import numpy as np
 
 from . import dense
 from .analyzer import Analyzer
-from .chunking import sentence_spans
 from .embedding import Embedder
 from .errors import IndexMismatch
 from .index import StoredIndex
 from .manifest import ArticleEntry, Manifest
 
 BM25_K1 = 1.5  # bm25s's default, used to bound a query's best possible BM25 score
+BACKGROUND_SIZE = 1024
+
+
+def _is_arabic(text: str) -> bool:
+    """Whether most letters of `text` are Arabic."""
+    letters = [ch for ch in text if ch.isalpha()]
+    return sum("\u0600" <= ch <= "\u06ff" for ch in letters) * 2 >= len(letters)
 
 
 @dataclass(frozen=True)
 class SearchConfig:
-    """Fusion weights and the abstention rule, tuned on `eval/seed_qa.jsonl` and ARCD (see README)."""
+    """Fusion weight and abstention rule, tuned by `benchmarks/tune_fusion.py` on the seed dev set and ARCD."""
 
     mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
     candidates: int = 50
-    lexical_weight: float = 0.3
-    # answerable when dense + abstain_lexical_weight * lexical of the best passage reaches this
-    abstain_below: float = 0.0
-    abstain_lexical_weight: float = 0.3
+    lexical_weight: float = 0.5
+    # Answerable when confidence = best dense + w_lex * its lexical score + w_gap * (best dense - the
+    # question's median similarity to the corpus) reaches the threshold. Questions in another script
+    # than the corpus (English) get their own threshold: cross-lingual similarities run lower.
+    confidence_lexical_weight: float = 0.8
+    confidence_gap_weight: float = 1.0
+    answer_from: float = 0.915
+    answer_from_cross_lingual: float = 0.80
     # a second passage of an article ranks among the first ones only if this close to the best score
-    same_article_margin: float = 0.02
+    same_article_margin: float = 0.01
 
 
 @dataclass(frozen=True)
@@ -71,6 +80,7 @@ class _Candidate:
     dense: float
     lexical: float
     score: float = 0.0
+    best_sentence: int = -1
 
 
 class Retriever:
@@ -84,6 +94,9 @@ class Retriever:
         self.analyzer = Analyzer()
         if self.analyzer.id != index.manifest.analyzer:
             raise IndexMismatch(f"index uses analyzer {index.manifest.analyzer}, this program {self.analyzer.id}; rebuild it")
+        # Evenly spread corpus sentences: the baseline a question's best match must stand out from.
+        rows = np.linspace(0, len(index.vectors) - 1, num=min(len(index.vectors), BACKGROUND_SIZE)).astype(np.int64)
+        self._background = np.asarray(index.vectors[np.unique(rows)], dtype=np.float32)
 
     @classmethod
     def load(cls, index_dir: Path, embedder: Embedder, config: SearchConfig = SearchConfig()) -> Retriever:
@@ -102,36 +115,48 @@ class Retriever:
         question = question.strip()
         if not question:
             raise ValueError("empty question")
-        candidates, terms = self._candidates(question)
+        candidates, terms, query = self._candidates(question)
         if not candidates:
             return SearchResult(question, False, [])
-        best = candidates[0]
-        cfg = self.config
-        confidence = best.dense + cfg.abstain_lexical_weight * best.lexical
-        chosen = self._diverse(candidates, k)
-        passages = [self._passage(c, terms) for c in chosen]
-        return SearchResult(question, confidence >= cfg.abstain_below, passages, float(confidence))
+        confidence = self._confidence(candidates[0], query)
+        threshold = self.config.answer_from if _is_arabic(question) else self.config.answer_from_cross_lingual
+        passages = [self._passage(c, terms) for c in self._diverse(candidates, k)]
+        return SearchResult(question, confidence >= threshold, passages, round(confidence, 4))
 
-    def _candidates(self, question: str) -> tuple[list[_Candidate], list[str]]:
+    def _confidence(self, best: _Candidate, query: np.ndarray | None) -> float:
+        """How much the best passage stands out: its scores, plus its margin over a typical corpus sentence."""
         cfg = self.config
+        gap = best.dense - float(np.median(self._background @ query)) if query is not None else 0.0
+        return best.dense + cfg.confidence_lexical_weight * best.lexical + cfg.confidence_gap_weight * gap
+
+    def _candidates(self, question: str) -> tuple[list[_Candidate], list[str], np.ndarray | None]:
+        cfg = self.config
+        index = self.index
         terms = self.analyzer(question)
         ids: set[int] = set()
         query = None
         if cfg.mode != "lexical":
             query = self.embedder.embed_query(question)
-            dense_ids, _ = dense.search(self.index.dense, query, cfg.candidates)
-            ids.update(int(i) for i in dense_ids)
-        lexical_scores = self.index.lexical.scores(terms) if terms else None
+            sentence_ids, _ = dense.search(index.dense, query, cfg.candidates)
+            ids.update(self._chunks_holding(sentence_ids))
+        lexical_scores = index.lexical.scores(terms) if terms else None
         if lexical_scores is not None and cfg.mode != "dense":
             top = np.argpartition(-lexical_scores, min(cfg.candidates, len(lexical_scores)) - 1)[: cfg.candidates]
             ids.update(int(i) for i in top if lexical_scores[i] > 0)
         if not ids:
-            return [], terms
+            return [], terms, query
         order = np.array(sorted(ids))
-        dense_scores = np.asarray(self.index.vectors[order] @ query) if query is not None else np.zeros(len(order))
         bound = self._lexical_bound(terms)
         lexical = lexical_scores[order] / bound if lexical_scores is not None and bound else np.zeros(len(order))
-        candidates = [_Candidate(int(i), float(d), float(s)) for i, d, s in zip(order, dense_scores, lexical)]
+        candidates = []
+        for chunk, lex in zip(order, lexical):
+            first, last = int(index.chunks[chunk]["first"]), int(index.chunks[chunk]["last"])
+            if query is None:
+                best, score = first, 0.0
+            else:
+                sims = np.asarray(index.vectors[first: last + 1]) @ query
+                best, score = first + int(np.argmax(sims)), float(sims.max())
+            candidates.append(_Candidate(int(chunk), score, float(lex), best_sentence=best))
         for c in candidates:
             if cfg.mode == "dense":
                 c.score = c.dense
@@ -140,7 +165,18 @@ class Retriever:
             else:
                 c.score = c.dense + cfg.lexical_weight * c.lexical
         candidates.sort(key=lambda c: (-c.score, c.id))
-        return candidates, terms
+        return candidates, terms, query
+
+    def _chunks_holding(self, sentence_ids: np.ndarray) -> set[int]:
+        """Every passage that holds one of the sentences (a shared sentence is in two)."""
+        chunks, sentences = self.index.chunks, self.index.sentences
+        found = set()
+        for s in sentence_ids:
+            c = int(sentences[s]["chunk"])
+            found.add(c)
+            if c + 1 < len(chunks) and int(chunks[c + 1]["first"]) <= s <= int(chunks[c + 1]["last"]):
+                found.add(c + 1)
+        return found
 
     def _lexical_bound(self, terms: list[str]) -> float:
         """The BM25 score of a passage holding every query term many times: makes scores comparable across queries."""
@@ -153,7 +189,7 @@ class Retriever:
         deferred: list[_Candidate] = []
         best = candidates[0].score
         for c in candidates:
-            article, start, end = (int(x) for x in chunks[c.id])
+            article, start, end = int(chunks[c.id]["article"]), int(chunks[c.id]["start"]), int(chunks[c.id]["end"])
             same = [o for o in chosen + deferred if int(chunks[o.id]["article"]) == article]
             if any(start < int(chunks[o.id]["end"]) and int(chunks[o.id]["start"]) < end for o in same):
                 continue
@@ -164,10 +200,12 @@ class Retriever:
         return (chosen + deferred)[:k]
 
     def _passage(self, c: _Candidate, terms: list[str]) -> Passage:
-        article_no, start, end = (int(x) for x in self.index.chunks[c.id])
+        chunk = self.index.chunks[c.id]
+        article_no, start, end = int(chunk["article"]), int(chunk["start"]), int(chunk["end"])
         article = self.index.manifest.articles[article_no]
         text = self.index.article_text(article_no)
-        h_start, h_end = self._best_sentence(text, start, end, terms)
+        best = c.best_sentence if c.best_sentence >= 0 else self._best_lexical_sentence(text, chunk, terms)
+        sentence = self.index.sentences[best]
         return Passage(
             id=c.id,
             text=text[start:end],
@@ -179,18 +217,19 @@ class Retriever:
             url=article.url,
             start=start,
             end=end,
-            highlight_start=h_start,
-            highlight_end=h_end,
+            highlight_start=int(sentence["start"]),
+            highlight_end=int(sentence["end"]),
         )
 
-    def _best_sentence(self, text: str, start: int, end: int, terms: list[str]) -> tuple[int, int]:
-        """The sentence holding the most IDF weight of the question's terms; the first one if none match."""
-        spans = sentence_spans(text, start, end) or [(start, end)]
+    def _best_lexical_sentence(self, text: str, chunk, terms: list[str]) -> int:
+        """The passage's sentence holding the most IDF weight of the question's terms (lexical-only search)."""
+        first, last = int(chunk["first"]), int(chunk["last"])
         if not terms:
-            return spans[0]
+            return first
         weights = dict(zip(terms, self.index.lexical.idf(terms)))
-        scores = [sum(weights[t] for t in set(self.analyzer(text[s:e])) if t in weights) for s, e in spans]
-        return spans[int(np.argmax(scores))]
+        sentences = self.index.sentences[first: last + 1]
+        scores = [sum(weights.get(t, 0.0) for t in set(self.analyzer(text[int(s["start"]): int(s["end"])]))) for s in sentences]
+        return first + int(np.argmax(scores))
 
     def context(self, passage_id: int, before: int = 1, after: int = 1) -> list[Passage]:
         """The passage with its neighbours in the article, overlapping ones merged: each an exact article span."""

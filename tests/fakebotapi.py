@@ -15,7 +15,7 @@ import json
 import re
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 
@@ -184,7 +184,7 @@ class FakeBotAPI:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]
+        self.port = self._runner.addresses[0][1]
         self._client = ClientSession()
         return self
 
@@ -228,7 +228,8 @@ class FakeBotAPI:
         """A sticker, photo, voice, ... message."""
         return await self.push({"message": self._message(chat_id, user_id, chat_type, **{kind: _ATTACHMENTS[kind]})})
 
-    async def press(self, message: Call | dict, label: str | Callable[[str], bool], *, user_id: int | None = None) -> dict:
+    async def press(self, message: Call | dict, label: str | Callable[[str], bool], *,
+                    user_id: int | None = None) -> dict:
         """Press the inline button of a message the bot sent (a sendMessage call or its result) by its label."""
         result = message.result if isinstance(message, Call) else message
         buttons = [b for row in result.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
@@ -277,6 +278,8 @@ class FakeBotAPI:
     async def settle(self, application: Any) -> None:
         """Wait until every pushed update was fetched and `application` (a PTB Application) processed it."""
         last = self._last_update_id
+        if not last:
+            return
         async with self._changed:
             await asyncio.wait_for(self._changed.wait_for(lambda: self._confirmed > last), 10)
         await asyncio.wait_for(application.update_queue.join(), 10)

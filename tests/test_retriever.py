@@ -1,0 +1,85 @@
+"""The retriever on the seed index: right passages, exact quotes, diversity, abstention."""
+
+import pytest
+
+from retrieval import SearchConfig, Retriever
+from retrieval.normalize import contains
+
+from conftest import SEEDS
+
+QUESTIONS = [
+    ("أين أجرى كيريل دميترييف مفاوضاته مع ويتكوف وكوشنر؟", "000_929b026e6166e937.txt", "مدينة ميامي"),
+    ("في أي مدينة التقى الدبلوماسيون الروس والأمريكيون لبحث عمل السفارات؟", "004_e234d2361282aa33.txt", "اسطنبول"),
+    ("كم تسيطر روسيا من مساحة أوكرانيا؟", "003_347a1e20d77f6830.txt", "خُمس مساحة أوكرانيا"),
+    ("كم استمر اللقاء الافتراضي بين بوتين وبايدن", "002_87ffb09050df82ad.txt", "ساعتين"),
+]
+
+
+@pytest.mark.parametrize("question,source,key", QUESTIONS)
+def test_seed_questions_are_answered_by_the_right_passage(retriever, question, source, key):
+    result = retriever.search(question, 3)
+    assert result.answerable
+    top = result.passages[0]
+    assert top.source == source and contains(top.text, key)
+
+
+def test_every_quote_is_the_article_text_at_its_offsets(retriever):
+    for passage in retriever.search("ماذا قال ريابكوف عن المحادثات؟", 10).passages:
+        article = (SEEDS / passage.source).read_text(encoding="utf-8")
+        assert article[passage.start:passage.end] == passage.text
+        assert passage.start <= passage.highlight_start < passage.highlight_end <= passage.end
+
+
+def test_highlight_is_the_sentence_holding_the_answer(retriever):
+    passage = retriever.search("أين أجرى دميترييف مفاوضاته مع ويتكوف؟", 1).passages[0]
+    s, e = passage.highlight
+    assert "ميامي" in passage.text[s:e]
+
+
+def test_passages_carry_their_article_metadata(retriever):
+    passage = retriever.search("أين أجرى دميترييف مفاوضاته مع ويتكوف؟", 1).passages[0]
+    assert passage.title == "ريابكوف: مباحثات روسية-أمريكية معمقة دون تحقيق تقدم ملموس"
+    assert (passage.outlet, passage.date) == ("الأمصار", "الأربعاء 24 ديسمبر 2025")
+
+
+def test_no_two_returned_passages_overlap(retriever):
+    passages = retriever.search("العلاقات الروسية الأمريكية", 20).passages
+    for i, a in enumerate(passages):
+        for b in passages[i + 1:]:
+            assert a.source != b.source or a.end <= b.start or b.end <= a.start
+
+
+def test_first_results_come_from_different_articles(retriever):
+    passages = retriever.search("المحادثات بين موسكو وواشنطن", 5).passages
+    assert len({p.source for p in passages[:3]}) == 3
+
+
+@pytest.mark.parametrize("question", ["ما هي عاصمة اليابان؟", "كم سعر برميل النفط اليوم؟", "What is the capital of Japan?"])
+def test_off_topic_questions_are_not_answerable(retriever, question):
+    result = retriever.search(question, 3)
+    assert not result.answerable
+    assert result.passages  # the closest passages are still there, for "closest articles" hints
+
+
+def test_empty_question_is_an_error(retriever):
+    with pytest.raises(ValueError, match="empty question"):
+        retriever.search("   ", 3)
+
+
+def test_question_of_only_punctuation_still_searches(retriever):
+    assert not retriever.search("؟؟؟", 3).answerable
+
+
+def test_context_returns_exact_neighbouring_text(retriever):
+    passage = retriever.search("أين أجرى دميترييف مفاوضاته مع ويتكوف؟", 1).passages[0]
+    context = retriever.context(passage.id)
+    article = (SEEDS / passage.source).read_text(encoding="utf-8")
+    assert any(c.start <= passage.start and passage.end <= c.end for c in context)
+    assert all(article[c.start:c.end] == c.text for c in context)
+    assert sum(len(c.text) for c in context) > len(passage.text)
+
+
+def test_dense_and_lexical_modes_also_answer(seed_index, embedder):
+    for mode in ("dense", "lexical"):
+        r = Retriever.load(seed_index, embedder, SearchConfig(mode=mode))
+        assert r.search("أين أجرى دميترييف مفاوضاته مع ويتكوف وكوشنر؟", 1).passages[0].source == "000_929b026e6166e937.txt"
