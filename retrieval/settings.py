@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class RetrievalSettings(BaseSettings):
     """Where the corpus and index live, which embedder builds and reads them, and how the index is laid out."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
 
     corpus_dir: Path = Path("seeds")
     index_dir: Path = Path("var/index")

