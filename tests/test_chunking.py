@@ -8,7 +8,7 @@ from conftest import SEEDS
 
 def test_every_passage_is_an_exact_substring_at_its_offsets():
     for article in read_corpus(SEEDS).articles:
-        for chunk in chunk_article(article):
+        for chunk in chunk_article(article).chunks:
             assert article.text[chunk.start:chunk.end] == chunk.text
             assert chunk.text == chunk.text.strip()
 
@@ -16,14 +16,14 @@ def test_every_passage_is_an_exact_substring_at_its_offsets():
 def test_passages_respect_the_size_unless_one_sentence_is_longer():
     params = ChunkingParams(max_chars=400)
     for article in read_corpus(SEEDS).articles:
-        for chunk in chunk_article(article, params):
+        for chunk in chunk_article(article, params).chunks:
             assert len(chunk.text) <= 400 or len(sentence_spans(chunk.text)) == 1
 
 
 def test_consecutive_passages_share_one_sentence_when_it_fits():
     params = ChunkingParams()
     article = read_corpus(SEEDS).articles[0]
-    chunks = chunk_article(article, params)
+    chunks = chunk_article(article, params).chunks
     for a, b in zip(chunks, chunks[1:]):
         last = sentence_spans(article.text, a.start, a.end)[-1]
         first_new = sentence_spans(article.text, last[1], b.end)[0]
@@ -35,14 +35,25 @@ def test_consecutive_passages_share_one_sentence_when_it_fits():
 
 def test_passages_never_span_chrome_lines():
     article = parse_article((SEEDS / "002_87ffb09050df82ad.txt").read_text(encoding="utf-8"), "002")
-    assert not any("التحديثات الحية" in c.text or "تقارير دولية" in c.text for c in chunk_article(article))
+    assert not any("التحديثات الحية" in c.text or "تقارير دولية" in c.text for c in chunk_article(article).chunks)
 
 
-def test_title_is_embedded_but_not_quoted():
+def test_sentences_are_embedded_with_the_title_and_quoted_without_it():
     article = read_corpus(SEEDS).articles[3]
-    chunk = chunk_article(article)[0]
-    assert chunk.embed_text == f"{article.title}\n{chunk.text}"
+    found = chunk_article(article)
+    chunk = found.chunks[0]
+    sentences = found.sentences[chunk.first: chunk.last + 1]
     assert article.title not in chunk.text
+    assert all(s.embed_text == f"{article.title}\n{article.text[s.start:s.end]}" for s in sentences)
+    assert (sentences[0].start, sentences[-1].end) == (chunk.start, chunk.end)
+
+
+def test_every_sentence_belongs_to_a_passage_and_is_embedded_once():
+    for article in read_corpus(SEEDS).articles:
+        found = chunk_article(article)
+        covered = sorted({i for c in found.chunks for i in range(c.first, c.last + 1)})
+        assert covered == list(range(len(found.sentences)))
+        assert len({(s.start, s.end) for s in found.sentences}) == len(found.sentences)
 
 
 def test_sentences_end_at_arabic_and_latin_marks_but_not_inside_numbers():

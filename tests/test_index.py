@@ -73,17 +73,17 @@ def test_garbage_faiss_file_is_reported_as_corrupt(index_copy, embedder):
 
 def test_rebuild_reuses_every_cached_embedding(index_copy, embedder, corpus_copy):
     report = build_index(corpus_copy, index_copy, embedder, progress=False)
-    assert (report.embedded, report.cached) == (0, report.chunks)
+    assert (report.embedded, report.cached) == (0, report.sentences)
 
 
-def test_adding_an_article_embeds_only_its_passages(index_copy, embedder, corpus_copy):
-    before = Manifest.load(index_copy).chunks
+def test_adding_an_article_embeds_only_its_sentences(index_copy, embedder, corpus_copy):
+    before = Manifest.load(index_copy)
     (corpus_copy / "new.txt").write_text(
         "عنوان جديد عن المحادثات\n\nقال مسؤول في وزارة الخارجية إن جولة جديدة من المحادثات ستعقد في جنيف الشهر المقبل.",
         encoding="utf-8",
     )
     report = build_index(corpus_copy, index_copy, embedder, progress=False)
-    assert report.chunks == before + 1 and (report.embedded, report.cached) == (1, before)
+    assert report.chunks == before.chunks + 1 and (report.embedded, report.cached) == (1, before.sentences)
 
 
 def test_failed_build_leaves_the_old_index_loadable(index_copy, embedder, tmp_path):

@@ -49,9 +49,17 @@ def test_no_two_returned_passages_overlap(retriever):
             assert a.source != b.source or a.end <= b.start or b.end <= a.start
 
 
-def test_first_results_come_from_different_articles(retriever):
-    passages = retriever.search("المحادثات بين موسكو وواشنطن", 5).passages
-    assert len({p.source for p in passages[:3]}) == 3
+def test_first_results_come_from_different_articles(seed_index, embedder):
+    strict = Retriever.load(seed_index, embedder, SearchConfig(same_article_margin=0))
+    passages = strict.search("المحادثات بين موسكو وواشنطن", 7).passages
+    assert len({p.source for p in passages[:5]}) == 5
+    assert len(passages) == 7  # then more passages of the same articles
+
+
+def test_a_second_passage_of_an_article_as_strong_as_the_first_comes_early(seed_index, embedder):
+    lenient = Retriever.load(seed_index, embedder, SearchConfig(same_article_margin=1))
+    passages = lenient.search("المحادثات بين موسكو وواشنطن", 5).passages
+    assert passages == sorted(passages, key=lambda p: -p.score)
 
 
 @pytest.mark.parametrize("question", ["ما هي عاصمة اليابان؟", "كم سعر برميل النفط اليوم؟", "What is the capital of Japan?"])
