@@ -47,10 +47,18 @@ def ascii_digits(text: str) -> str:
     return text.translate(_DIGITS)
 
 
+# strip_diacritics, ascii_digits and unify_letters in one pass (no mapping's output is another's input)
+_NORMALIZE = {
+    **{code: None for code in range(0x0600, 0x0700) if _DIACRITICS.match(chr(code))},
+    ord(_TATWEEL): None,
+    **_DIGITS,
+    **_LETTERS,
+}
+
+
 def normalize(text: str) -> str:
     """Matching form of `text`: NFKC, no diacritics or tatweel, unified letters, ASCII digits, lower case."""
-    text = unicodedata.normalize("NFKC", text)
-    return unify_letters(ascii_digits(strip_diacritics(text))).lower()
+    return unicodedata.normalize("NFKC", text).translate(_NORMALIZE).lower()
 
 
 def words(text: str) -> list[str]:

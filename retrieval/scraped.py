@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .normalize import normalize, normalize_mapped, original_span, tokens
+from .normalize import normalize, normalize_mapped, original_span, tokens, words
 
 # Phrases of navigation, sharing, comment forms and credits, in normalized form. A line that is one
 # of these, or starts with one and is short, is chrome; a line containing a copyright phrase is too.
@@ -84,21 +84,29 @@ def split_lines(text: str) -> list[Line]:
 
 def is_chrome(line: str) -> bool:
     """Site navigation, sharing, comment-form, credit or copyright line."""
-    norm = " ".join(tokens(line))
+    normalized = normalize(line)
+    return _is_chrome(normalized, words(normalized))
+
+
+def _is_chrome(normalized: str, line_tokens: list[str]) -> bool:
+    """`is_chrome` of a line already normalized and tokenized (normalizing is the costly part)."""
+    norm = " ".join(line_tokens)
     if not norm:
         return True
-    if any(p in normalize(line) for p in _COPYRIGHT) or any(p in norm for p in _LONG_CHROME):
+    if any(p in normalized for p in _COPYRIGHT) or any(p in norm for p in _LONG_CHROME):
         return True
     if norm in _CHROME_LINES:
         return True
-    return len(norm.split()) <= 4 and any(norm.startswith(p + " ") for p in _CHROME_LINES)
+    return len(line_tokens) <= 4 and any(norm.startswith(p + " ") for p in _CHROME_LINES)
 
 
 def is_prose(line: str) -> bool:
     """A body line: a full sentence or a long line, not chrome. Headings, captions, bylines and menus are not."""
-    if is_chrome(line):
+    normalized = normalize(line)
+    line_tokens = words(normalized)
+    if _is_chrome(normalized, line_tokens):
         return False
-    n = len(tokens(line))
+    n = len(line_tokens)
     return n >= 12 or (n >= 4 and bool(_SENTENCE_END.search(line)))
 
 
