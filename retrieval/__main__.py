@@ -51,8 +51,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("error: interrupted; the previous index is unchanged and embedded passages are cached", file=sys.stderr)
+        print("error: interrupted; the previous index is unchanged and embedded sentences are cached", file=sys.stderr)
         return 130
+    except Exception as e:  # anything else still gets one line, not a traceback
+        print(f"error: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
 
 
 def _embedder(spec: str, settings: RetrievalSettings, device: str | None = None):

@@ -103,6 +103,8 @@ def build_index(
     if not chunks:
         raise BuildError(f"no articles to index in {corpus_dir} ({len(skipped)} file(s) skipped)")
 
+    if index_dir.exists() and not (index_dir / "manifest.json").is_file() and any(index_dir.iterdir()):
+        raise BuildError(f"refusing to replace {index_dir}: it is not empty and holds no index (no manifest.json)")
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     with _exclusive(index_dir):
         cache = EmbeddingCache(index_dir, embedder.id, embedder.dim)

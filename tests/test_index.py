@@ -140,3 +140,12 @@ def test_build_swaps_directories_and_leaves_no_staging_behind(index_copy, embedd
     assert len(Manifest.load(index_copy).articles) == 4
     leftovers = [p.name for p in index_copy.parent.iterdir() if p.name.startswith(".index.")]
     assert leftovers == [".index.lock"]
+
+
+def test_a_directory_that_is_not_an_index_is_never_replaced(tmp_path, embedder, corpus_copy):
+    precious = tmp_path / "documents"
+    precious.mkdir()
+    (precious / "thesis.txt").write_text("do not delete")
+    with pytest.raises(BuildError, match="not empty and holds no index"):
+        build_index(corpus_copy, precious, embedder, progress=False)
+    assert (precious / "thesis.txt").read_text() == "do not delete"
