@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -13,6 +14,9 @@ from .settings import RetrievalSettings
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Busy-waiting OpenMP threads make a query take seconds when anything else wants the CPU; set before
+    # the embedder's library loads (see bot/__main__.py for the measurement).
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     settings = RetrievalSettings()
     parser = argparse.ArgumentParser(prog="python -m retrieval", description="Iqtibas retrieval index management.")
     sub = parser.add_subparsers(dest="command", required=True)
