@@ -135,9 +135,9 @@ def passages_per_article(sample: int = 300) -> float:
 
 
 def write_corpus(out: Path, passages: int, seed: int = 0, per_file: int = 1000) -> dict:
-    """About `passages` passages of articles as `part-NNNNN.jsonl` files; a `DONE` file marks completion."""
+    """About `passages` passages of articles as `part-NNNNN.jsonl` files; a `.done` file marks completion."""
     out = Path(out)
-    done = out / "DONE"
+    done = out / ".done"
     if done.exists():
         return json.loads(done.read_text())
     out.mkdir(parents=True, exist_ok=True)

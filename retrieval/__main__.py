@@ -51,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return _COMMANDS[args.command](args, settings)
+    except BrokenPipeError:  # `... | head`: the reader has all it wants
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (RetrievalError, ValueError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

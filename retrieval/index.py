@@ -16,6 +16,7 @@ import ctypes.util
 import errno
 import fcntl
 import hashlib
+import json
 import logging
 import os
 import shutil
@@ -28,11 +29,11 @@ import numpy as np
 
 from . import dense
 from .analyzer import Analyzer
-from .chunking import Chunk, ChunkingParams, Sentence, chunk_article
+from .chunking import ChunkingParams, chunk_article
 from .embedding import Embedder
 from .errors import BuildError, CorruptIndex, IndexMismatch
 from .ingest import Article, Skipped, read_corpus
-from .lexical import LexicalIndex
+from .lexical import ForwardBuilder, LexicalIndex
 from .manifest import ArticleEntry, Manifest
 
 log = logging.getLogger(__name__)
@@ -74,48 +75,84 @@ def build_index(
     batch_size: int = 16,
     progress: bool = True,
 ) -> BuildReport:
-    """Build the index of `corpus_dir` and swap it into `index_dir`; on any failure the old index stays."""
+    """Build the index of `corpus_dir` and swap it into `index_dir`; on any failure the old index stays.
+
+    An article whose input is unchanged since the live index was built is not parsed, chunked, embedded
+    or analyzed again: its passages, sentences, vectors and terms are copied from the live index.
+    """
     started = time.perf_counter()
     index_dir = Path(index_dir)
-    try:
-        corpus = read_corpus(Path(corpus_dir))
-    except OSError as e:
-        raise BuildError(f"cannot read corpus {corpus_dir}: {e.strerror or e}") from None
-    skipped = list(corpus.skipped)
-    articles: list[Article] = []
-    chunks: list[Chunk] = []
-    sentences: list[Sentence] = []
-    chunk_rows, sentence_rows = [], []
-    for article in corpus.articles:
-        found = chunk_article(article, chunking)
-        if not found.chunks:
-            skipped.append(Skipped(article.source, "no body text found"))
-            continue
-        number, base, chunk_base = len(articles), len(sentences), len(chunks)
-        articles.append(article)
-        holder = [0] * len(found.sentences)
-        for i, c in reversed(list(enumerate(found.chunks))):
-            holder[c.first: c.last + 1] = [chunk_base + i] * (c.last - c.first + 1)
-        chunk_rows += [(number, c.start, c.end, base + c.first, base + c.last) for c in found.chunks]
-        sentence_rows += [(number, s.start, s.end, h) for s, h in zip(found.sentences, holder)]
-        chunks += found.chunks
-        sentences += found.sentences
-    if not chunks:
-        raise BuildError(f"no articles to index in {corpus_dir} ({len(skipped)} file(s) skipped)")
-
     if index_dir.exists() and not (index_dir / "manifest.json").is_file() and any(index_dir.iterdir()):
         raise BuildError(f"refusing to replace {index_dir}: it is not empty and holds no index (no manifest.json)")
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     with _exclusive(index_dir):
-        cache = EmbeddingCache(index_dir, embedder.id, embedder.dim)
-        keys = np.array([s.key for s in sentences], dtype=KEY_DTYPE)
-        vectors, embedded = _embed(sentences, keys, cache, embedder, batch_size, progress)
-        kind = dense.choose_type(index_type, len(sentences), approximate_from)
-        dense_index = dense.build(vectors, kind, trained=cache.trained_index if kind == "ivf" else None)
         analyzer = Analyzer()
-        lexical = LexicalIndex.build([analyzer(f"{articles[row[0]].title}\n{c.text}") for c, row in zip(chunks, chunk_rows)])
-        table = np.array(chunk_rows, dtype=CHUNK_DTYPE)
-        sentence_table = np.array(sentence_rows, dtype=SENTENCE_DTYPE)
+        previous = _Previous.open(index_dir, embedder, chunking, analyzer.id)
+        try:
+            corpus = read_corpus(Path(corpus_dir), reuse=previous.article if previous else None)
+        except OSError as e:
+            raise BuildError(f"cannot read corpus {corpus_dir}: {e.strerror or e}") from None
+        skipped = list(corpus.skipped)
+        articles: list[Article] = []
+        chunk_parts: list[np.ndarray] = []
+        sentence_parts: list[np.ndarray] = []
+        key_parts: list[np.ndarray] = []
+        copied: list[tuple[int, int, int]] = []  # (first new sentence, first old sentence, count): vectors to copy
+        pending: list[tuple[int, str]] = []  # (sentence row, text to embed) of sentences not copied
+        terms = ForwardBuilder(previous.forward.vocab if previous else None)
+        n_chunks = n_sentences = 0
+        for article in corpus.articles:
+            number, base, chunk_base = len(articles), n_sentences, n_chunks
+            old = previous.reused.get(article.source) if previous else None
+            if old is not None:
+                (c0, c1), (s0, s1) = previous.chunk_range(old), previous.sentence_range(old)
+                rows = np.array(previous.chunks[c0:c1])
+                rows["article"] = number
+                rows["first"] += base - s0
+                rows["last"] += base - s0
+                sentence_rows = np.array(previous.sentences[s0:s1])
+                sentence_rows["article"] = number
+                sentence_rows["chunk"] += chunk_base - c0
+                keys = np.array(previous.keys[s0:s1])
+                copied.append((base, s0, s1 - s0))
+                terms.add_rows(previous.forward, c0, c1)
+            else:
+                found = chunk_article(article, chunking)
+                if not found.chunks:
+                    skipped.append(Skipped(article.source, "no body text found"))
+                    continue
+                holder = [0] * len(found.sentences)
+                for i, c in reversed(list(enumerate(found.chunks))):
+                    holder[c.first: c.last + 1] = [chunk_base + i] * (c.last - c.first + 1)
+                rows = np.array([(number, c.start, c.end, base + c.first, base + c.last) for c in found.chunks],
+                                dtype=CHUNK_DTYPE)
+                sentence_rows = np.array([(number, x.start, x.end, h) for x, h in zip(found.sentences, holder)],
+                                         dtype=SENTENCE_DTYPE)
+                keys = np.array([x.key for x in found.sentences], dtype=KEY_DTYPE)
+                pending += [(base + i, x.embed_text) for i, x in enumerate(found.sentences)]
+                for c in found.chunks:
+                    terms.add(analyzer(f"{article.title}\n{c.text}"))
+            articles.append(article)
+            chunk_parts.append(rows)
+            sentence_parts.append(sentence_rows)
+            key_parts.append(keys)
+            n_chunks += len(rows)
+            n_sentences += len(sentence_rows)
+        if not n_chunks:
+            raise BuildError(f"no articles to index in {corpus_dir} ({len(skipped)} file(s) skipped)")
+
+        table = np.concatenate(chunk_parts)
+        sentence_table = np.concatenate(sentence_parts)
+        keys = np.concatenate(key_parts)
+        del chunk_parts, sentence_parts, key_parts
+        cache = EmbeddingCache(index_dir, embedder.id, embedder.dim)
+        vectors = np.empty((n_sentences, embedder.dim), dtype=np.float32)
+        for at, old_at, count in copied:
+            vectors[at: at + count] = previous.vectors[old_at: old_at + count]
+        embedded = _embed(vectors, pending, keys, cache, embedder, batch_size, progress)
+        kind = dense.choose_type(index_type, n_sentences, approximate_from)
+        dense_index = dense.build(vectors, kind, trained=cache.trained_index if kind == "ivf" else None)
+        lexical = LexicalIndex.from_forward(terms.finish())
         counts = np.bincount(table["article"], minlength=len(articles))
         manifest = Manifest(
             embedder_id=embedder.id,
@@ -130,51 +167,137 @@ def build_index(
                 for a, n in zip(articles, counts)
             ],
             skipped={s.source: s.reason for s in skipped},
-            chunks=len(chunks),
-            sentences=len(sentences),
+            chunks=n_chunks,
+            sentences=n_sentences,
             built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             build_seconds=0.0,
             embedded=embedded,
-            cached=len(sentences) - embedded,
+            cached=n_sentences - embedded,
         )
         staging = index_dir.parent / f".{index_dir.name}.staging-{os.getpid()}"
         shutil.rmtree(staging, ignore_errors=True)
         try:
             staging.mkdir()
             _write(staging, manifest, articles, table, sentence_table, keys, vectors, dense_index, lexical, started)
+            _write_reuse_info(staging, articles, chunking)
             _swap(staging, index_dir)
         except OSError as e:
             raise BuildError(f"cannot write index {index_dir}: {e.strerror or e}; the previous index is unchanged") from None
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         cache.discard_partial()
-    return BuildReport(index_dir, len(articles), len(chunks), len(sentences), embedded, len(sentences) - embedded,
+    return BuildReport(index_dir, len(articles), n_chunks, n_sentences, embedded, n_sentences - embedded,
                        time.perf_counter() - started, kind, skipped)
 
 
-def _embed(sentences, keys, cache, embedder, batch_size, progress) -> tuple[np.ndarray, int]:
-    vectors = np.empty((len(sentences), embedder.dim), dtype=np.float32)
-    missing = []
-    for i, key in enumerate(keys):
-        row = cache.get(key)
-        if row is None:
-            missing.append(i)
+def _embed(vectors, pending, keys, cache, embedder, batch_size, progress) -> int:
+    """Fill the `pending` rows of `vectors` from the cache or the embedder; returns how many were embedded."""
+    missing: list[tuple[int, str]] = []
+    for row, text in pending:
+        cached = cache.get(keys[row])
+        if cached is None:
+            missing.append((row, text))
         else:
-            vectors[i] = row
+            vectors[row] = cached
     if missing:
         from tqdm import tqdm
 
         bar = tqdm(total=len(missing), desc="embedding", unit="sentence", disable=not progress, smoothing=0.1)
         with bar:
             for at in range(0, len(missing), batch_size):
-                rows = missing[at: at + batch_size]
-                batch = embedder.embed_passages([sentences[i].embed_text for i in rows])
+                rows = [row for row, _ in missing[at: at + batch_size]]
+                batch = embedder.embed_passages([text for _, text in missing[at: at + batch_size]])
                 if batch.shape != (len(rows), embedder.dim):
                     raise BuildError(f"embedder {embedder.id} returned shape {batch.shape} for {len(rows)} texts")
                 vectors[rows] = batch
                 cache.add(keys[rows], batch)
                 bar.update(len(rows))
-    return vectors, len(missing)
+    return len(missing)
+
+
+# Rebuilds reuse an article's passages only if the code that made them is the same: a change to any of
+# these modules makes the next build parse, chunk and analyze everything again (vectors stay cached).
+def _pipeline_version() -> str:
+    from . import analyzer, chunking, ingest, normalize, scraped
+
+    digest = hashlib.sha1()
+    for module in (ingest, scraped, normalize, chunking, analyzer):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+REUSE_INFO = "reuse.json"  # pipeline version and chunking limits the passages were made with
+INPUTS = "inputs.npy"  # each article's input hash
+
+
+def _write_reuse_info(directory: Path, articles: list[Article], chunking: ChunkingParams) -> None:
+    np.save(directory / INPUTS, np.array([a.input_hash for a in articles], dtype=KEY_DTYPE))
+    info = {"pipeline": _pipeline_version(), "chunking": [chunking.max_chars, chunking.overlap_sentences, chunking.hard_limit]}
+    (directory / REUSE_INFO).write_text(json.dumps(info), encoding="utf-8")
+    for name in (INPUTS, REUSE_INFO):
+        with open(directory / name, "rb") as f:
+            os.fsync(f.fileno())
+
+
+class _Previous:
+    """The live index, read for a rebuild: articles by input hash, with their rows, vectors and terms.
+
+    Used only if the index was made by the same embedder, chunking, analyzer and pipeline code.
+    `article` is the `read_corpus` reuse hook; `reused` maps each source it supplied to the old article.
+    """
+
+    def __init__(self, directory: Path, manifest: Manifest, forward) -> None:
+        self.manifest = manifest
+        self.forward = forward
+        self.chunks = np.load(directory / "chunks.npy", mmap_mode="r")
+        self.sentences = np.load(directory / "sentences.npy", mmap_mode="r")
+        self.keys = np.load(directory / "keys.npy", mmap_mode="r")
+        self.vectors = np.load(directory / "vectors.npy", mmap_mode="r")
+        self._offsets = np.load(directory / "texts.npy")
+        self._texts = np.memmap(directory / "texts.bin", dtype=np.uint8, mode="r") if self._offsets[:, 1].sum() else None
+        inputs = np.load(directory / INPUTS)
+        counts = np.array([a.chunks for a in manifest.articles], dtype=np.int64)
+        self._chunk_start = np.concatenate([[0], np.cumsum(counts)])
+        ok = (len(inputs) == len(manifest.articles) == len(self._offsets) and len(self.forward) == manifest.chunks
+              == len(self.chunks) == int(self._chunk_start[-1]) and len(self.keys) == len(self.vectors) == manifest.sentences)
+        if not ok:
+            raise CorruptIndex("inconsistent tables")
+        self._numbers = {bytes(h): i for i, h in enumerate(inputs) if h}
+        self.reused: dict[str, int] = {}
+
+    @classmethod
+    def open(cls, directory: Path, embedder: Embedder, chunking: ChunkingParams, analyzer_id: str) -> _Previous | None:
+        try:
+            m = Manifest.load(directory)
+            info = json.loads((directory / REUSE_INFO).read_text(encoding="utf-8"))
+            if (m.embedder_id, m.dimension, m.analyzer) != (embedder.id, embedder.dim, analyzer_id):
+                return None
+            limits = [chunking.max_chars, chunking.overlap_sentences, chunking.hard_limit]
+            if info.get("pipeline") != _pipeline_version() or info.get("chunking") != limits:
+                return None
+            forward = LexicalIndex.load_forward(directory / "bm25")
+            return cls(directory, m, forward) if forward is not None else None
+        except Exception as e:  # no usable previous index: everything is built afresh (vectors may still be cached)
+            log.debug("previous index at %s not reusable: %s", directory, e)
+            return None
+
+    def article(self, key: bytes, source: str) -> Article | None:
+        number = self._numbers.get(key)
+        if number is None:
+            return None
+        entry = self.manifest.articles[number]
+        start, length = (int(x) for x in self._offsets[number])
+        text = bytes(self._texts[start: start + length]).decode("utf-8") if length else ""
+        self.reused[source] = number
+        return Article(id=source, source=source, text=text, title=entry.title,
+                       outlet=entry.outlet, date=entry.date, published=entry.published, url=entry.url, input_hash=key)
+
+    def chunk_range(self, number: int) -> tuple[int, int]:
+        return int(self._chunk_start[number]), int(self._chunk_start[number + 1])
+
+    def sentence_range(self, number: int) -> tuple[int, int]:
+        c0, c1 = self.chunk_range(number)
+        return int(self.chunks[c0]["first"]), int(self.chunks[c1 - 1]["last"]) + 1
 
 
 def _write(directory, manifest, articles, table, sentence_table, keys, vectors, dense_index, lexical, started) -> None:

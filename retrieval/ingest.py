@@ -6,7 +6,8 @@ import hashlib
 import json
 import logging
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .scraped import Line, find_date, is_prose, read_header, split_lines
@@ -31,6 +32,8 @@ class Article:
     published: str | None = None
     url: str | None = None
     blocks: tuple[tuple[int, int], ...] = ()
+    # Hash of the raw input it was read from (file or JSONL line, and its kind): equal hashes give equal articles.
+    input_hash: bytes = b""
 
     @property
     def sha256(self) -> str:
@@ -49,8 +52,20 @@ class Corpus:
     skipped: list[Skipped]
 
 
-def read_corpus(root: Path) -> Corpus:
-    """Every article under `root`, recursively, in path order; unreadable files are skipped with a reason."""
+# Given an article's input hash and source, an already-known article to use instead of parsing the input.
+Reuse = Callable[[bytes, str], "Article | None"]
+
+
+def input_hash(kind: str, raw: bytes) -> bytes:
+    """What identifies an input: its kind (".txt", ".md", ".jsonl") and its bytes."""
+    return hashlib.sha1(kind.encode() + b"\0" + raw).digest()
+
+
+def read_corpus(root: Path, reuse: Reuse | None = None) -> Corpus:
+    """Every article under `root`, recursively, in path order; unreadable files are skipped with a reason.
+
+    `reuse` (used by rebuilds) may supply the article of an input seen before, which is then not parsed.
+    """
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"corpus directory not found: {root}")
@@ -61,7 +76,7 @@ def read_corpus(root: Path) -> Corpus:
         if any(part.startswith(".") for part in path.relative_to(root).parts):
             continue
         try:
-            found = _read_file(path, rel)
+            found = _read_file(path, rel, reuse)
         except _Skip as why:
             skipped.append(Skipped(rel, str(why)))
             log.warning("skipped %s: %s", rel, why)
@@ -79,7 +94,7 @@ class _Skip(Exception):
     pass
 
 
-def _read_file(path: Path, rel: str) -> list[Article | Skipped]:
+def _read_file(path: Path, rel: str, reuse: Reuse | None = None) -> list[Article | Skipped]:
     suffix = path.suffix.lower()
     if suffix not in ARTICLE_SUFFIXES + (".jsonl",):
         raise _Skip(f"not an article file ({suffix or 'no extension'})")
@@ -89,8 +104,12 @@ def _read_file(path: Path, rel: str) -> list[Article | Skipped]:
     if suffix != ".jsonl" and size > MAX_FILE_BYTES:
         raise _Skip(f"too large ({size:,} bytes; limit {MAX_FILE_BYTES:,})")
     if suffix == ".jsonl":
-        return list(_read_jsonl(path, rel))
-    return [parse_article(_decode(path.read_bytes()), rel, markdown=suffix == ".md")]
+        return list(_read_jsonl(path, rel, reuse))
+    data = path.read_bytes()
+    key = input_hash(suffix, data)
+    if reuse is not None and (known := reuse(key, rel)) is not None:
+        return [known]
+    return [replace(parse_article(_decode(data), rel, markdown=suffix == ".md"), input_hash=key)]
 
 
 def _decode(data: bytes) -> str:
@@ -107,11 +126,15 @@ def _decode(data: bytes) -> str:
     return text
 
 
-def _read_jsonl(path: Path, rel: str):
+def _read_jsonl(path: Path, rel: str, reuse: Reuse | None = None):
     with path.open("rb") as f:
         for number, raw in enumerate(f, 1):
             where = f"{rel}#{number}"
             if not raw.strip():
+                continue
+            key = input_hash(".jsonl", raw.rstrip(b"\r\n"))  # appending a line must not change the last
+            if reuse is not None and (known := reuse(key, where)) is not None:
+                yield known
                 continue
             try:
                 record = json.loads(_decode(raw))
@@ -139,6 +162,7 @@ def _read_jsonl(path: Path, rel: str):
                 published=published,
                 url=_field(record, "url") or _field(record, "source"),
                 blocks=article.blocks,
+                input_hash=key,
             )
 
 

@@ -1,8 +1,17 @@
-"""BM25 over passage terms (bm25s), plus document frequencies for term-coverage scores."""
+"""BM25 over passage terms (bm25s's Lucene variant and file format), plus document frequencies.
+
+The index is built here with NumPy rather than by bm25s's per-document Python loops (same scores,
+~20x faster), from a forward index: each passage's distinct term ids and their counts. The forward
+index is saved beside the BM25 matrix (`forward.*.npy`) so a rebuild can take an unchanged
+passage's terms from it instead of analyzing the passage again.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import bm25s
@@ -11,39 +20,164 @@ import numpy as np
 # bm25s logs and draws progress bars by default; a build reports its own progress.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
+K1, B = 1.5, 0.75  # bm25s's defaults
+FORWARD = ("forward.ptr.npy", "forward.terms.npy", "forward.counts.npy")
+
+
+@dataclass
+class Forward:
+    """Per passage, its distinct term ids (into `vocab`) and their counts, as CSR rows."""
+
+    vocab: list[str]
+    ptr: np.ndarray  # int64, passages + 1
+    terms: np.ndarray  # int32
+    counts: np.ndarray  # int32
+
+    def __len__(self) -> int:
+        return len(self.ptr) - 1
+
+
+class ForwardBuilder:
+    """Collects passages' terms in order: analyzed term lists, or rows of a previous forward index."""
+
+    def __init__(self, vocab: list[str] | None = None) -> None:
+        self.vocab = list(vocab or [])
+        self._ids = {t: i for i, t in enumerate(self.vocab)}
+        self._lengths: list[np.ndarray] = []
+        self._terms: list[np.ndarray] = []
+        self._counts: list[np.ndarray] = []
+        self._pending_terms: list[int] = []
+        self._pending_counts: list[int] = []
+        self._pending_lengths: list[int] = []
+
+    def add(self, terms: list[str]) -> None:
+        """One passage's terms, as the analyzer made them (repeats count)."""
+        ids = self._ids
+        counted = Counter(terms)
+        for term, n in counted.items():
+            i = ids.get(term)
+            if i is None:
+                i = ids[term] = len(self.vocab)
+                self.vocab.append(term)
+            self._pending_terms.append(i)
+            self._pending_counts.append(n)
+        self._pending_lengths.append(len(counted))
+
+    def add_rows(self, forward: Forward, start: int, end: int) -> None:
+        """Passages `start..end-1` of a forward index whose vocabulary is this builder's (a prefix of it)."""
+        self._flush()
+        lo, hi = int(forward.ptr[start]), int(forward.ptr[end])
+        self._lengths.append(np.diff(np.asarray(forward.ptr[start: end + 1])))
+        self._terms.append(np.asarray(forward.terms[lo:hi]))
+        self._counts.append(np.asarray(forward.counts[lo:hi]))
+
+    def _flush(self) -> None:
+        if self._pending_lengths:
+            self._lengths.append(np.array(self._pending_lengths, dtype=np.int64))
+            self._terms.append(np.array(self._pending_terms, dtype=np.int32))
+            self._counts.append(np.array(self._pending_counts, dtype=np.int32))
+            self._pending_terms, self._pending_counts, self._pending_lengths = [], [], []
+
+    def finish(self) -> Forward:
+        self._flush()
+        lengths = np.concatenate(self._lengths) if self._lengths else np.empty(0, dtype=np.int64)
+        ptr = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=ptr[1:])
+        terms = np.concatenate(self._terms).astype(np.int32, copy=False) if self._terms else np.empty(0, np.int32)
+        counts = np.concatenate(self._counts).astype(np.int32, copy=False) if self._counts else np.empty(0, np.int32)
+        return Forward(self.vocab, ptr, terms, counts)
+
 
 class LexicalIndex:
     """BM25 (Lucene variant) whose documents are term lists made by `Analyzer`."""
 
-    def __init__(self, bm25: bm25s.BM25) -> None:
+    def __init__(self, bm25: bm25s.BM25, forward: Forward | None = None) -> None:
         self._bm25 = bm25
-        indptr = np.asarray(bm25.scores["indptr"])
+        self._data = bm25.scores["data"]
+        self._indices = bm25.scores["indices"]
+        self._indptr = np.asarray(bm25.scores["indptr"])
         self.num_docs = int(bm25.scores["num_docs"])
-        self._df = np.diff(indptr)
+        self._df = np.diff(self._indptr)
+        self.forward = forward
 
     @classmethod
     def build(cls, docs: list[list[str]]) -> LexicalIndex:
-        bm25 = bm25s.BM25(method="lucene")
-        # bm25s needs at least one term overall; the empty token keeps term-less passages indexable.
-        bm25.index(docs, show_progress=False, create_empty_token=True)
-        return cls(bm25)
+        builder = ForwardBuilder()
+        for terms in docs:
+            builder.add(terms)
+        return cls.from_forward(builder.finish())
+
+    @classmethod
+    def from_forward(cls, forward: Forward) -> LexicalIndex:
+        """The BM25 matrix of a forward index, computed as bm25s computes it (Lucene idf and tf parts)."""
+        # terms no passage uses any more are dropped from the vocabulary
+        used = np.bincount(forward.terms, minlength=len(forward.vocab)) > 0
+        remap = np.cumsum(used) - 1
+        vocab = [t for t, u in zip(forward.vocab, used) if u]
+        terms = remap[forward.terms].astype(np.int32) if len(forward.terms) else forward.terms
+        forward = Forward(vocab, forward.ptr, terms, forward.counts)
+
+        n_docs, n_vocab = len(forward), len(vocab)
+        row_lengths = np.diff(forward.ptr)
+        docs = np.repeat(np.arange(n_docs, dtype=np.int32), row_lengths)
+        doc_len = np.bincount(docs, weights=forward.counts, minlength=n_docs) if n_docs else np.zeros(0)
+        avg_len = float(doc_len.mean()) if n_docs else 0.0
+        df = np.bincount(terms, minlength=n_vocab)
+        idf = np.log(1 + (n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+        tf = forward.counts.astype(np.float32)
+        norm = K1 * ((1 - B) + B * doc_len[docs] / avg_len) if avg_len else np.full(len(docs), K1 * (1 - B))
+        data = (idf[terms] * (tf / (norm + tf))).astype(np.float32)
+        order = np.argsort(terms, kind="stable")  # rows are in document order: columns stay sorted
+        indptr = np.zeros(n_vocab + 1, dtype=np.int64)
+        np.cumsum(df, out=indptr[1:])
+
+        bm25 = bm25s.BM25(method="lucene", k1=K1, b=B)
+        bm25.scores = {"data": data[order], "indices": docs[order], "indptr": indptr, "num_docs": n_docs}
+        # bm25s's empty token (an id with no postings), which its loader and tokenizer expect
+        bm25.vocab_dict = {t: i for i, t in enumerate(vocab)}
+        bm25.vocab_dict.setdefault("", n_vocab)
+        bm25.unique_token_ids_set = set(bm25.vocab_dict.values())
+        bm25.nonoccurrence_array = None  # Lucene scoring has none
+        return cls(bm25, forward)
 
     def save(self, directory: Path) -> None:
         self._bm25.save(str(directory), show_progress=False)
+        if self.forward is not None:
+            for name, array in zip(FORWARD, (self.forward.ptr, self.forward.terms, self.forward.counts)):
+                np.save(Path(directory) / name, array)
 
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex:
         return cls(bm25s.BM25.load(str(directory), mmap=True, show_progress=False))
+
+    @staticmethod
+    def load_forward(directory: Path) -> Forward | None:
+        """The forward index saved with a BM25 index (memory-mapped), or None if it has none."""
+        directory = Path(directory)
+        if not all((directory / name).is_file() for name in FORWARD):
+            return None
+        vocab_map = json.loads((directory / "vocab.index.json").read_text(encoding="utf-8"))
+        vocab = [""] * len(vocab_map)
+        for term, i in vocab_map.items():
+            vocab[i] = term
+        ptr, terms, counts = (np.load(directory / name, mmap_mode="r") for name in FORWARD)
+        if vocab and vocab[-1] == "" and (len(terms) == 0 or int(np.max(terms)) < len(vocab) - 1):
+            vocab.pop()  # the empty token
+        return Forward(vocab, ptr, terms, counts)
 
     def term_ids(self, terms: list[str]) -> list[int]:
         return self._bm25.get_tokens_ids(terms)
 
     def scores(self, terms: list[str]) -> np.ndarray:
         """BM25 score of every document for the query `terms` (unknown terms contribute nothing)."""
-        ids = self.term_ids(terms)
-        if not ids:
-            return np.zeros(self.num_docs, dtype=np.float32)
-        return np.asarray(self._bm25.get_scores_from_ids(ids), dtype=np.float32)
+        scores = np.zeros(self.num_docs, dtype=np.float32)
+        indptr, indices, data = self._indptr, self._indices, self._data
+        for t in self.term_ids(terms):
+            start, end = indptr[t], indptr[t + 1]
+            # a term's postings name each document once, so plain fancy-index addition is exact
+            # (and ~10x faster than bm25s's np.add.at)
+            scores[indices[start:end]] += data[start:end]
+        return scores
 
     def top(self, terms: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
         """(doc ids, scores) of the best `k` documents with a positive score, best first."""
@@ -60,5 +194,6 @@ class LexicalIndex:
         """Inverse document frequency of each term; a term the corpus never uses gets the highest."""
         n = self.num_docs
         vocab = self._bm25.vocab_dict
-        df = np.array([self._df[vocab[t]] if t in vocab else 0 for t in terms], dtype=np.float64)
+        df = np.array([self._df[vocab[t]] if t in vocab and vocab[t] < len(self._df) else 0 for t in terms],
+                      dtype=np.float64)
         return np.log(1 + (n - df + 0.5) / (df + 0.5))
