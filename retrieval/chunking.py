@@ -32,6 +32,7 @@ class Chunk:
     text: str
     first: int
     last: int
+    heading: str | None = None
 
 
 @dataclass(frozen=True)
@@ -96,16 +97,21 @@ def _rstrip(text: str, s: int, e: int) -> int:
 
 
 def chunk_article(article: Article, params: ChunkingParams = ChunkingParams()) -> ChunkedArticle:
-    """Sentences and passages of `article`: packed sentences within each body block, never across chrome."""
+    """Sentences and passages of `article`: packed sentences within each body block, never across chrome.
+
+    Each sentence is embedded after the article title and its section heading, which it is read under.
+    """
     sentences: list[Sentence] = []
     chunks: list[Chunk] = []
-    for block_start, block_end in article.blocks:
+    headings = article.headings or (None,) * len(article.blocks)
+    for (block_start, block_end), heading in zip(article.blocks, headings):
         spans = sentence_spans(article.text, block_start, block_end)
         offset = len(sentences)
-        sentences += [Sentence(s, e, f"{article.title}\n{article.text[s:e]}") for s, e in spans]
+        context = f"{article.title}\n{heading}\n" if heading else f"{article.title}\n"
+        sentences += [Sentence(s, e, context + article.text[s:e]) for s, e in spans]
         for first, last in _pack(spans, params):
             start, end = spans[first][0], spans[last][1]
-            chunks.append(Chunk(article.id, start, end, article.text[start:end], offset + first, offset + last))
+            chunks.append(Chunk(article.id, start, end, article.text[start:end], offset + first, offset + last, heading))
     return ChunkedArticle(sentences, chunks)
 
 

@@ -131,7 +131,7 @@ def build_index(
                 keys = np.array([x.key for x in found.sentences], dtype=KEY_DTYPE)
                 pending += [(base + i, x.embed_text) for i, x in enumerate(found.sentences)]
                 for c in found.chunks:
-                    terms.add(analyzer(f"{article.title}\n{c.text}"))
+                    terms.add(analyzer(f"{article.title}\n{c.heading or ''}\n{c.text}"))
             articles.append(article)
             chunk_parts.append(rows)
             sentence_parts.append(sentence_rows)
@@ -282,7 +282,7 @@ class _Previous:
             return None
 
     def article(self, key: bytes, source: str) -> Article | None:
-        number = self._numbers.get(key)
+        number = self._numbers.get(key.rstrip(b"\0"))  # as numpy reads an S20 value back: trailing NULs dropped
         if number is None:
             return None
         entry = self.manifest.articles[number]

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .scraped import Line, find_date, is_prose, read_header, split_lines
+from .scraped import Line, find_date, is_chrome, is_prose, read_header, split_lines
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,8 @@ class Article:
     published: str | None = None
     url: str | None = None
     blocks: tuple[tuple[int, int], ...] = ()
+    # the section heading above each block (None for none): context for matching, never quoted
+    headings: tuple[str | None, ...] = ()
     # Hash of the raw input it was read from (file or JSONL line, and its kind): equal hashes give equal articles.
     input_hash: bytes = b""
 
@@ -190,7 +192,7 @@ def parse_article(text: str, source: str, markdown: bool = False) -> Article:
     prose = [is_prose(line.text) for line in lines]
     first_body = prose.index(True) if True in prose else len(lines)
     header = read_header(lines, first_body)
-    blocks = _blocks(lines, prose)
+    blocks, headings = _blocks(lines, prose)
     title = meta.get("title") or header.title or _fallback_title(text, blocks, source)
     date = meta.get("date") or header.date
     published = (find_date(date) or (None, None))[1] if meta.get("date") else header.published
@@ -204,35 +206,49 @@ def parse_article(text: str, source: str, markdown: bool = False) -> Article:
         published=published,
         url=meta.get("url"),
         blocks=blocks,
+        headings=headings,
     )
 
 
 def _markdown_lines(lines: list[Line], meta: dict[str, str]) -> list[Line]:
-    """Markdown headings become short non-body lines; the first `# ` heading is the title."""
+    """Markdown headings lose their `#` marks and stay as short non-body lines; the first `# ` is the title."""
     out = []
     for line in lines:
         if line.text.startswith("#"):
             heading = line.text.lstrip("#").strip()
             if line.text.startswith("# ") and "title" not in meta and heading:
                 meta["title"] = heading
-            continue
+                continue
+            if heading:
+                marks = len(line.text) - len(line.text.lstrip("#"))
+                line = Line(line.start + marks, line.end, line.text[marks:])
         out.append(line)
     return out
 
 
-def _blocks(lines: list[Line], prose: list[bool]) -> tuple[tuple[int, int], ...]:
-    """Runs of consecutive body lines; any non-body line in between ends a run."""
+def _blocks(lines: list[Line], prose: list[bool]) -> tuple[tuple[tuple[int, int], ...], tuple[str | None, ...]]:
+    """Runs of consecutive body lines (any non-body line ends a run), and the heading above each run.
+
+    A heading is a short line between two runs that is neither chrome nor a date.
+    """
     blocks: list[tuple[int, int]] = []
+    headings: list[str | None] = []
     run: list[Line] = []
+    heading = None
     for line, is_body in zip(lines, prose):
         if is_body:
             run.append(line)
-        elif run:
+            continue
+        if run:
             blocks.append((run[0].start, run[-1].end))
-            run = []
+            headings.append(heading)
+            run, heading = [], None
+        if blocks and 2 <= line.words <= 15 and not is_chrome(line.text) and not find_date(line.text):
+            heading = line.text.strip(" \"'«»“”")
     if run:
         blocks.append((run[0].start, run[-1].end))
-    return tuple(blocks)
+        headings.append(heading)
+    return tuple(blocks), tuple(headings)
 
 
 def _fallback_title(text: str, blocks: tuple[tuple[int, int], ...], source: str, limit: int = 90) -> str:

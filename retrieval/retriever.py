@@ -31,14 +31,14 @@ class SearchConfig:
 
     mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
     candidates: int = 50
-    lexical_weight: float = 0.6
+    lexical_weight: float = 0.8
     # Answerable when confidence = best dense + w_lex * its lexical score + w_gap * (best dense - the
     # question's median similarity to the corpus) reaches the threshold. Questions in another script
     # than the corpus (English) get their own threshold: cross-lingual similarities run lower.
-    confidence_lexical_weight: float = 0.8
+    confidence_lexical_weight: float = 0.6
     confidence_gap_weight: float = 1.0
-    answer_from: float = 0.9145
-    answer_from_cross_lingual: float = 0.8275
+    answer_from: float = 0.9025
+    answer_from_cross_lingual: float = 0.8255
     # a second passage of an article ranks among the first ones only if this close to the best score
     same_article_margin: float = 0.01
 

@@ -25,6 +25,7 @@ _CHROME_LINES = tuple(
 _COPYRIGHT = tuple(normalize(p) for p in ("جميع الحقوق محفوظة", "حقوق النشر", "كل الحقوق محفوظة", "©"))
 _LONG_CHROME = tuple(normalize(p) for p in ("لن يتم نشر عنوان بريدك", "الحقول الإلزامية مشار إليها"))
 
+_LONE_QUESTION = re.compile(r"[^.!?؟…؛]*[?؟][\s\"'»”’)\]]*")
 _SENTENCE_END = re.compile(r"[.!?؟…:][\s\"'»”’)\]]*$")
 
 _GREGORIAN = {
@@ -107,6 +108,8 @@ def is_prose(line: str) -> bool:
     if _is_chrome(normalized, line_tokens):
         return False
     n = len(line_tokens)
+    if n < 15 and _LONE_QUESTION.fullmatch(line):  # "…: ما الذي يجري؟" is a heading, and would match any question
+        return False
     return n >= 12 or (n >= 4 and bool(_SENTENCE_END.search(line)))
 
 

@@ -119,3 +119,15 @@ def test_jsonl_lines_are_articles_and_bad_lines_are_skipped(tmp_path):
     assert (article.source, article.title, article.outlet, article.url, article.published) == (
         "news.jsonl#1", "اجتماع", "وكالة", "https://example.com/1", "2024-03-05")
     assert {s.source for s in corpus.skipped} == {"news.jsonl#2", "news.jsonl#3"}
+
+
+def test_section_headings_are_kept_as_context_not_body():
+    article = seed("004_e234d2361282aa33.txt")
+    assert article.headings == (None, "العودة إلى التواصل المتحضر", "استعادة العلاقات والحوار")
+    assert "العودة إلى التواصل المتحضر" not in body(article)
+
+
+def test_a_lone_question_line_is_a_heading_not_a_sentence_of_the_body():
+    article = seed("001_2b82be6227b46172.txt")
+    assert "المحادثات الثلاثية في أبو ظبي: هل تحمل بصيص أمل؟" in article.headings
+    assert "هل تحمل بصيص أمل" not in body(article)
