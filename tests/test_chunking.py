@@ -45,6 +45,7 @@ def test_sentences_are_embedded_with_the_title_and_quoted_without_it():
     sentences = found.sentences[chunk.first: chunk.last + 1]
     assert article.title not in chunk.text
     assert all(s.embed_text == f"{article.title}\n{article.text[s.start:s.end]}" for s in sentences)
+    assert (sentences[0].start, sentences[-1].end) == (chunk.start, chunk.end)
 
 
 def test_sentences_under_a_section_heading_are_embedded_with_it():
@@ -53,7 +54,6 @@ def test_sentences_under_a_section_heading_are_embedded_with_it():
     last = found.chunks[-1]
     assert last.heading == "قمة بوتين وترمب"
     assert found.sentences[last.last].embed_text.startswith(f"{article.title}\nقمة بوتين وترمب\n")
-    assert (sentences[0].start, sentences[-1].end) == (chunk.start, chunk.end)
 
 
 def test_every_sentence_belongs_to_a_passage_and_is_embedded_once():
