@@ -152,7 +152,7 @@ class Retriever:
         for chunk, lex in zip(order, lexical):
             first, last = int(index.chunks[chunk]["first"]), int(index.chunks[chunk]["last"])
             if query is None:
-                best, score = first, 0.0
+                best, score = -1, 0.0  # the passage's best sentence is then found lexically
             else:
                 sims = np.asarray(index.vectors[first: last + 1]) @ query
                 best, score = first + int(np.argmax(sims)), float(sims.max())
