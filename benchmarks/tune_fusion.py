@@ -2,7 +2,7 @@
 
     python benchmarks/tune_fusion.py --seed-index var/index --arcd-index var/eval/<hash>/index
 
-Ranking is tuned on ARCD (paragraph hit@1/MRR) and the seed dev set; abstention on the seed dev set
+Ranking and diversity are tuned on ARCD (paragraph hit@1/MRR) and the seed dev set; abstention on the seed dev set
 (answerable and not) plus every ARCD question asked against the seed index (all off-topic there).
 The chosen values are the defaults of `retrieval.SearchConfig`.
 """
@@ -47,6 +47,16 @@ def ranking_grid(seed_index, arcd_index, embedder, seed_items, arcd_items) -> No
         seed = evaluate_qa(Retriever.load(seed_index, embedder, cfg), seed_items)
         ar = evaluate_qa(Retriever.load(arcd_index, embedder, cfg), arcd_items, hit_ks=(1, 5))
         print(f"  {name:<8} {seed.hit_at[1]:.3f} {seed.hit_at[5]:.3f} | {ar.hit_at[1]:.3f} {ar.hit_at[5]:.3f} {ar.mrr:.3f}")
+
+
+def diversity_grid(seed_index, arcd_index, embedder, seed_items, arcd_items) -> None:
+    print("\ndiversity: same-article margin -> seed hit@1 hit@3 hit@5 | ARCD hit@1 hit@5")
+    for margin in (0.0, 0.01, 0.03, 0.05, 0.1, 1.0):
+        cfg = SearchConfig(same_article_margin=margin)
+        seed = evaluate_qa(Retriever.load(seed_index, embedder, cfg), seed_items)
+        ar = evaluate_qa(Retriever.load(arcd_index, embedder, cfg), arcd_items, hit_ks=(1, 5))
+        hits = " ".join(f"{v:.3f}" for v in seed.hit_at.values())
+        print(f"  {margin:<5} {hits} | {ar.hit_at[1]:.3f} {ar.hit_at[5]:.3f}")
 
 
 def abstention_grid(seed_index, embedder, seed_items, offtopic) -> None:
@@ -111,6 +121,7 @@ def main() -> None:
     arcd_items = SquadData.load(args.squad).qa_items()
     if not args.skip_ranking:
         ranking_grid(args.seed_index, args.arcd_index, embedder, seed_items, arcd_items)
+        diversity_grid(args.seed_index, args.arcd_index, embedder, seed_items, arcd_items)
     abstention_grid(args.seed_index, embedder, seed_items, [replace(i, file=None) for i in arcd_items])
 
 

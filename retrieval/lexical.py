@@ -165,6 +165,9 @@ class LexicalIndex:
             vocab.pop()  # the empty token
         return Forward(vocab, ptr, terms, counts)
 
+    def vocabulary(self) -> list[str]:
+        return list(self._bm25.vocab_dict)
+
     def term_ids(self, terms: list[str]) -> list[int]:
         return self._bm25.get_tokens_ids(terms)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -14,6 +15,7 @@ from .embedding import Embedder
 from .errors import IndexMismatch
 from .index import StoredIndex
 from .manifest import ArticleEntry, Manifest
+from .names import NameBridge
 
 BM25_K1 = 1.5  # bm25s's default, used to bound a query's best possible BM25 score
 BACKGROUND_SIZE = 1024
@@ -35,12 +37,13 @@ class SearchConfig:
     # Answerable when confidence = best dense + w_lex * its lexical score + w_gap * (best dense - the
     # question's median similarity to the corpus) reaches the threshold. Questions in another script
     # than the corpus (English) get their own threshold: cross-lingual similarities run lower.
-    confidence_lexical_weight: float = 0.6
-    confidence_gap_weight: float = 1.0
-    answer_from: float = 0.9025
-    answer_from_cross_lingual: float = 0.8255
-    # a second passage of an article ranks among the first ones only if this close to the best score
-    same_article_margin: float = 0.01
+    confidence_lexical_weight: float = 0.8
+    confidence_gap_weight: float = 1.5
+    answer_from: float = 0.9275
+    answer_from_cross_lingual: float = 0.8445
+    # A second passage of an article ranks among the first ones only this close to the best score:
+    # on a corpus of one topic the article that answers often holds the next-best passages too.
+    same_article_margin: float = 0.05
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,8 @@ class Retriever:
         cfg = self.config
         index = self.index
         terms = self.analyzer(question)
+        if not _is_arabic(question):
+            terms += self._names(question)
         ids: set[int] = set()
         query = None
         if cfg.mode != "lexical":
@@ -165,6 +170,11 @@ class Retriever:
                 c.score = c.dense + cfg.lexical_weight * c.lexical
         candidates.sort(key=lambda c: (-c.score, c.id))
         return candidates, terms, query
+
+    @cached_property
+    def _names(self) -> NameBridge:
+        """Built on the first question in Latin script: most indexes never need it."""
+        return NameBridge(self.index.lexical.vocabulary())
 
     def _chunks_holding(self, sentence_ids: np.ndarray) -> set[int]:
         """Every passage that holds one of the sentences (a shared sentence is in two)."""
