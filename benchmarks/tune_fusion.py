@@ -10,8 +10,8 @@ The chosen values are the defaults of `retrieval.SearchConfig`.
 from __future__ import annotations
 
 import argparse
-import os
 import itertools
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -39,24 +39,14 @@ class MemoQueries:
         return self._memo[text]
 
 
-def ranking_grid(seed_index, arcd_index, embedder, seed_items, arcd_items) -> None:
-    print("ranking: lexical weight -> seed hit@1 hit@5 | ARCD hit@1 hit@5 MRR")
-    configs = [(f"w={w}", SearchConfig(lexical_weight=w)) for w in (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0)]
-    configs += [(mode, SearchConfig(mode=mode)) for mode in ("dense", "lexical")]
+def config_grid(title, configs, seed_index, arcd_index, embedder, seed_items, arcd_items) -> None:
+    """Seed hit@1/3/5 and ARCD hit@1/5 and MRR for each named `SearchConfig`."""
+    print(f"{title} -> seed hit@1 hit@3 hit@5 | ARCD hit@1 hit@5 MRR")
     for name, cfg in configs:
         seed = evaluate_qa(Retriever.load(seed_index, embedder, cfg), seed_items)
         ar = evaluate_qa(Retriever.load(arcd_index, embedder, cfg), arcd_items, hit_ks=(1, 5))
-        print(f"  {name:<8} {seed.hit_at[1]:.3f} {seed.hit_at[5]:.3f} | {ar.hit_at[1]:.3f} {ar.hit_at[5]:.3f} {ar.mrr:.3f}")
-
-
-def diversity_grid(seed_index, arcd_index, embedder, seed_items, arcd_items) -> None:
-    print("\ndiversity: same-article margin -> seed hit@1 hit@3 hit@5 | ARCD hit@1 hit@5")
-    for margin in (0.0, 0.01, 0.03, 0.05, 0.1, 1.0):
-        cfg = SearchConfig(same_article_margin=margin)
-        seed = evaluate_qa(Retriever.load(seed_index, embedder, cfg), seed_items)
-        ar = evaluate_qa(Retriever.load(arcd_index, embedder, cfg), arcd_items, hit_ks=(1, 5))
         hits = " ".join(f"{v:.3f}" for v in seed.hit_at.values())
-        print(f"  {margin:<5} {hits} | {ar.hit_at[1]:.3f} {ar.hit_at[5]:.3f}")
+        print(f"  {name:<8} {hits} | {ar.hit_at[1]:.3f} {ar.hit_at[5]:.3f} {ar.mrr:.3f}")
 
 
 def abstention_grid(seed_index, embedder, seed_items, offtopic) -> None:
@@ -120,8 +110,11 @@ def main() -> None:
     seed_items = load_qa(args.qa)
     arcd_items = SquadData.load(args.squad).qa_items()
     if not args.skip_ranking:
-        ranking_grid(args.seed_index, args.arcd_index, embedder, seed_items, arcd_items)
-        diversity_grid(args.seed_index, args.arcd_index, embedder, seed_items, arcd_items)
+        data = (args.seed_index, args.arcd_index, embedder, seed_items, arcd_items)
+        weights = [(f"w={w}", SearchConfig(lexical_weight=w)) for w in (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0)]
+        config_grid("ranking: lexical weight", weights + [(m, SearchConfig(mode=m)) for m in ("dense", "lexical")], *data)
+        margins = [(f"m={m}", SearchConfig(same_article_margin=m)) for m in (0.0, 0.01, 0.03, 0.05, 0.1, 1.0)]
+        config_grid("\ndiversity: same-article margin", margins, *data)
     abstention_grid(args.seed_index, embedder, seed_items, [replace(i, file=None) for i in arcd_items])
 
 
