@@ -46,7 +46,7 @@ def config_grid(title, configs, seed_index, arcd_index, embedder, seed_items, ar
         seed = evaluate_qa(Retriever.load(seed_index, embedder, cfg), seed_items)
         ar = evaluate_qa(Retriever.load(arcd_index, embedder, cfg), arcd_items, hit_ks=(1, 5))
         hits = " ".join(f"{v:.3f}" for v in seed.hit_at.values())
-        print(f"  {name:<8} {hits} | {ar.hit_at[1]:.3f} {ar.hit_at[5]:.3f} {ar.mrr:.3f}")
+        print(f"  {name:<13} {hits} | {ar.hit_at[1]:.3f} {ar.hit_at[5]:.3f} {ar.mrr:.3f}")
 
 
 def abstention_grid(seed_index, embedder, seed_items, offtopic) -> None:
@@ -111,8 +111,10 @@ def main() -> None:
     arcd_items = SquadData.load(args.squad).qa_items()
     if not args.skip_ranking:
         data = (args.seed_index, args.arcd_index, embedder, seed_items, arcd_items)
-        weights = [(f"w={w}", SearchConfig(lexical_weight=w)) for w in (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0)]
-        config_grid("ranking: lexical weight", weights + [(m, SearchConfig(mode=m)) for m in ("dense", "lexical")], *data)
+        pairs = [(w, 0.0) for w in (0.0, 0.4, 0.6, 0.8, 1.0)] + [(w, c) for w in (0.4, 0.6, 0.8) for c in (0.2, 0.4, 0.6)]
+        weights = [(f"w={w} c={c}", SearchConfig(lexical_weight=w, char_weight=c)) for w, c in pairs]
+        weights += [(mode, SearchConfig(mode=mode)) for mode in ("dense", "lexical")]
+        config_grid("ranking: BM25 weight w, character 3-gram weight c", weights, *data)
         margins = [(f"m={m}", SearchConfig(same_article_margin=m)) for m in (0.0, 0.01, 0.03, 0.05, 0.1, 1.0)]
         config_grid("\ndiversity: same-article margin", margins, *data)
     abstention_grid(args.seed_index, embedder, seed_items, [replace(i, file=None) for i in arcd_items])

@@ -50,6 +50,16 @@ def light_stem(word: str) -> str:
     return word
 
 
+def char_grams(words: list[str], n: int = 3) -> list[str]:
+    """Character n-grams of each word between boundary marks (<قمه> -> <قم قمه مه>): they meet across
+    the inflections, broken plurals and spellings that whole stemmed terms miss."""
+    grams = []
+    for word in words:
+        word = f"<{word}>"
+        grams += [word[i: i + n] for i in range(max(1, len(word) - n + 1))]
+    return grams
+
+
 @dataclass
 class Analyzer:
     """Turns text into BM25 terms; keeps a per-word cache because stemming in Python is the slow part."""

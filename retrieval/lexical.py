@@ -214,3 +214,19 @@ class LexicalIndex:
         df = np.array([self._df[vocab[t]] if t in vocab and vocab[t] < len(self._df) else 0 for t in terms],
                       dtype=np.float64)
         return np.log(1 + (n - df + 0.5) / (df + 0.5))
+
+
+def bm25_among(docs: list[list[str]], query: list[str]) -> np.ndarray:
+    """BM25 of `query` in each of a few `docs` with idf from those docs alone, divided by the query's
+    best possible score (as the retriever scales `LexicalIndex` scores)."""
+    if not docs or not query:
+        return np.zeros(len(docs))
+    counts = [Counter(d) for d in docs]
+    lengths = np.array([len(d) for d in docs], dtype=np.float64)
+    norm = K1 * ((1 - B) + B * lengths / (lengths.mean() or 1.0))
+    df = {t: sum(1 for c in counts if t in c) for t in set(query)}
+    idf = {t: np.log(1 + (len(docs) - n + 0.5) / (n + 0.5)) for t, n in df.items()}
+    tf = np.array([[c.get(t, 0) for t in query] for c in counts], dtype=np.float64)
+    weights = np.array([idf[t] for t in query])
+    scores = (tf / (norm[:, None] + tf)) @ weights
+    return scores / (weights.sum() * (K1 + 1))

@@ -10,10 +10,11 @@ from typing import Literal
 import numpy as np
 
 from . import dense
-from .analyzer import Analyzer
+from .analyzer import Analyzer, char_grams
 from .embedding import Embedder
 from .errors import IndexMismatch
 from .index import StoredIndex
+from .lexical import bm25_among
 from .manifest import ArticleEntry, Manifest
 from .names import NameBridge
 
@@ -34,6 +35,8 @@ class SearchConfig:
     mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
     candidates: int = 50
     lexical_weight: float = 0.8
+    # Hybrid also adds character 3-gram BM25 among the candidates (see `Retriever._char_scores`).
+    char_weight: float = 0.4
     # Answerable when confidence = best dense + w_lex * its lexical score + w_gap * (best dense - the
     # question's median similarity to the corpus) reaches the threshold. Questions in another script
     # than the corpus (English) get their own threshold: cross-lingual similarities run lower.
@@ -82,6 +85,7 @@ class _Candidate:
     id: int
     dense: float
     lexical: float
+    chars: float = 0.0
     score: float = 0.0
     best_sentence: int = -1
 
@@ -95,6 +99,7 @@ class Retriever:
         self.embedder = embedder
         self.config = config
         self.analyzer = Analyzer()
+        self._words = Analyzer(stemmer="none")
         if self.analyzer.id != index.manifest.analyzer:
             raise IndexMismatch(f"index uses analyzer {index.manifest.analyzer}, this program {self.analyzer.id}; rebuild it")
         # Evenly spread corpus sentences: the baseline a question's best match must stand out from.
@@ -161,15 +166,33 @@ class Retriever:
                 sims = np.asarray(index.vectors[first: last + 1]) @ query
                 best, score = first + int(np.argmax(sims)), float(sims.max())
             candidates.append(_Candidate(int(chunk), score, float(lex), best_sentence=best))
+        if cfg.mode == "hybrid" and cfg.char_weight:
+            for c, chars in zip(candidates, self._char_scores(question, order)):
+                c.chars = float(chars)
         for c in candidates:
             if cfg.mode == "dense":
                 c.score = c.dense
             elif cfg.mode == "lexical":
                 c.score = c.lexical
             else:
-                c.score = c.dense + cfg.lexical_weight * c.lexical
+                c.score = c.dense + cfg.lexical_weight * c.lexical + cfg.char_weight * c.chars
         candidates.sort(key=lambda c: (-c.score, c.id))
         return candidates, terms, query
+
+    def _char_scores(self, question: str, chunks: np.ndarray) -> np.ndarray:
+        """Character 3-gram BM25 of the question in each candidate passage (with its article title), idf
+        taken from the candidates: reaches the word forms stemming misses, and costs the index nothing."""
+        index = self.index
+        texts: dict[int, str] = {}
+        docs = []
+        for chunk in chunks:
+            row = index.chunks[chunk]
+            article = int(row["article"])
+            if article not in texts:
+                texts[article] = index.article_text(article)
+            passage = texts[article][int(row["start"]): int(row["end"])]
+            docs.append(char_grams(self._words(f"{index.manifest.articles[article].title}\n{passage}")))
+        return bm25_among(docs, char_grams(self._words(question)))
 
     @cached_property
     def _names(self) -> NameBridge:

@@ -1,6 +1,6 @@
 """The BM25 analyzer: normalized, stopword-free, stemmed terms that meet across spellings."""
 
-from retrieval.analyzer import Analyzer
+from retrieval.analyzer import Analyzer, char_grams
 
 
 def test_stopwords_and_question_words_are_dropped():
@@ -33,3 +33,9 @@ def test_digits_and_latin_words_are_kept():
 
 def test_punctuation_only_text_has_no_terms():
     assert Analyzer()("؟!… «»") == []
+
+
+def test_character_grams_meet_across_inflections():
+    singular, plural = char_grams(["دبلوماسي"]), char_grams(["دبلوماسيون"])
+    assert singular[:-1] == plural[: len(singular) - 1]
+    assert char_grams(["في"]) == ["<في", "في>"]
