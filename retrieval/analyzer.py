@@ -50,16 +50,6 @@ def light_stem(word: str) -> str:
     return word
 
 
-def char_grams(words: list[str], n: int = 3) -> list[str]:
-    """Character n-grams of each word between boundary marks (<قمه> -> <قم قمه مه>): they meet across
-    the inflections, broken plurals and spellings that whole stemmed terms miss."""
-    grams = []
-    for word in words:
-        word = f"<{word}>"
-        grams += [word[i: i + n] for i in range(max(1, len(word) - n + 1))]
-    return grams
-
-
 @dataclass
 class Analyzer:
     """Turns text into BM25 terms; keeps a per-word cache because stemming in Python is the slow part."""
@@ -100,3 +90,28 @@ class Analyzer:
 
 
 _MISSING = object()
+
+
+@dataclass
+class CharGrams:
+    """Character 3-grams of a text's words (normalized, stopwords dropped) between boundary marks:
+    <قمه> -> <قم قمه مه>. They meet across inflections, broken plurals and spellings that whole stemmed
+    terms miss. Cached per word, as the analyzer is."""
+
+    n: int = 3
+    _words: Analyzer = field(default_factory=lambda: Analyzer(stemmer="none"), repr=False)
+    _cache: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+
+    def __call__(self, text: str) -> list[str]:
+        out: list[str] = []
+        cache = self._cache
+        for word in words(text):
+            grams = cache.get(word)
+            if grams is None:
+                grams = cache[word] = tuple(g for term in self._words(word) for g in self._grams(term))
+            out += grams
+        return out
+
+    def _grams(self, term: str) -> list[str]:
+        term = f"<{term}>"
+        return [term[i: i + self.n] for i in range(max(1, len(term) - self.n + 1))]

@@ -10,7 +10,7 @@ from typing import Literal
 import numpy as np
 
 from . import dense
-from .analyzer import Analyzer, char_grams
+from .analyzer import Analyzer, CharGrams
 from .embedding import Embedder
 from .errors import IndexMismatch
 from .index import StoredIndex
@@ -99,7 +99,7 @@ class Retriever:
         self.embedder = embedder
         self.config = config
         self.analyzer = Analyzer()
-        self._words = Analyzer(stemmer="none")
+        self._char_grams = CharGrams()
         if self.analyzer.id != index.manifest.analyzer:
             raise IndexMismatch(f"index uses analyzer {index.manifest.analyzer}, this program {self.analyzer.id}; rebuild it")
         # Evenly spread corpus sentences: the baseline a question's best match must stand out from.
@@ -191,8 +191,8 @@ class Retriever:
             if article not in texts:
                 texts[article] = index.article_text(article)
             passage = texts[article][int(row["start"]): int(row["end"])]
-            docs.append(char_grams(self._words(f"{index.manifest.articles[article].title}\n{passage}")))
-        return bm25_among(docs, char_grams(self._words(question)))
+            docs.append(self._char_grams(f"{index.manifest.articles[article].title}\n{passage}"))
+        return bm25_among(docs, self._char_grams(question))
 
     @cached_property
     def _names(self) -> NameBridge:
