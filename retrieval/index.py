@@ -452,9 +452,10 @@ class StoredIndex:
             raise CorruptIndex(f"index at {directory} is damaged: article or vector tables do not match the manifest")
         if prefetch:
             bm25 = self.directory / "bm25"
-            # what every query reads first (IVF lists, postings), then the vectors of candidate passages
+            # what every query reads first (IVF lists, postings), then the vectors and texts of candidate passages
             _warm_page_cache([self.directory / "dense.faiss", bm25 / "indices.csc.index.npy",
-                              bm25 / "data.csc.index.npy", self.directory / "vectors.npy"])
+                              bm25 / "data.csc.index.npy", self.directory / "vectors.npy",
+                              self.directory / "texts.bin"])
 
     def check_embedder(self, embedder: Embedder) -> None:
         m = self.manifest

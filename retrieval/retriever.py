@@ -35,8 +35,9 @@ class SearchConfig:
     mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
     candidates: int = 50
     lexical_weight: float = 0.8
-    # Hybrid also adds character 3-gram BM25 among the candidates (see `Retriever._char_scores`).
+    # Hybrid then adds character 3-gram BM25 among its best candidates (see `Retriever._char_scores`).
     char_weight: float = 0.4
+    char_candidates: int = 50
     # Answerable when confidence = best dense + w_lex * its lexical score + w_gap * (best dense - the
     # question's median similarity to the corpus) reaches the threshold. Questions in another script
     # than the corpus (English) get their own threshold: cross-lingual similarities run lower.
@@ -166,17 +167,20 @@ class Retriever:
                 sims = np.asarray(index.vectors[first: last + 1]) @ query
                 best, score = first + int(np.argmax(sims)), float(sims.max())
             candidates.append(_Candidate(int(chunk), score, float(lex), best_sentence=best))
-        if cfg.mode == "hybrid" and cfg.char_weight:
-            for c, chars in zip(candidates, self._char_scores(question, order)):
-                c.chars = float(chars)
         for c in candidates:
             if cfg.mode == "dense":
                 c.score = c.dense
             elif cfg.mode == "lexical":
                 c.score = c.lexical
             else:
-                c.score = c.dense + cfg.lexical_weight * c.lexical + cfg.char_weight * c.chars
+                c.score = c.dense + cfg.lexical_weight * c.lexical
         candidates.sort(key=lambda c: (-c.score, c.id))
+        if cfg.mode == "hybrid" and cfg.char_weight:
+            head = candidates[: cfg.char_candidates]
+            for c, chars in zip(head, self._char_scores(question, np.array([c.id for c in head]))):
+                c.chars = float(chars)
+                c.score += cfg.char_weight * c.chars
+            candidates[: len(head)] = sorted(head, key=lambda c: (-c.score, c.id))
         return candidates, terms, query
 
     def _char_scores(self, question: str, chunks: np.ndarray) -> np.ndarray:
