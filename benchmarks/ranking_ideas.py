@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from retrieval import Retriever, make_embedder
-from retrieval.analyzer import Analyzer, char_grams
+from retrieval.analyzer import CharGrams
 from retrieval.evaluate import SquadData, load_qa
 from retrieval.lexical import LexicalIndex
 from retrieval.normalize import contains
@@ -44,9 +44,9 @@ class Features:
         self.queries = np.stack([embedder.embed_query(item.q) for item in items])
         self.lexical = np.stack([_scaled_bm25(retriever.index.lexical, retriever.analyzer(item.q), len(chunks))
                                  for item in items])
-        words = Analyzer(stemmer="none")
-        grams = LexicalIndex.build([char_grams(words(d)) for d in self.docs])
-        self.chars = np.stack([_scaled_bm25(grams, char_grams(words(item.q)), len(chunks)) for item in items])
+        grams = CharGrams()
+        char_index = LexicalIndex.build([grams(d) for d in self.docs])
+        self.chars = np.stack([_scaled_bm25(char_index, grams(item.q), len(chunks)) for item in items])
         self.ok = np.array([[s == item.file and (not item.key or contains(t, item.key)) for s, t in zip(sources, texts)]
                             for item in items])
         self.items = items
