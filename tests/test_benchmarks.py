@@ -89,3 +89,10 @@ def test_embed_throughput_smoke_run(tmp_path):
     rows = json.loads((tmp_path / "e.json").read_text())["by_length"]
     assert [r["chars"] for r in rows] == [100, 250, 500, 1000] and all(r["passages_per_s"] > 0 for r in rows)
     assert rows[0]["tokens"] < rows[-1]["tokens"]
+
+
+@pytest.mark.parametrize("script", sorted(p.name for p in (ROOT / "benchmarks").glob("*.py")))
+def test_every_benchmark_script_starts(script):
+    done = run(script, "--help", timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "usage:" in done.stdout
