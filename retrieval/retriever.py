@@ -86,7 +86,6 @@ class _Candidate:
     id: int
     dense: float
     lexical: float
-    chars: float = 0.0
     score: float = 0.0
     best_sentence: int = -1
 
@@ -178,8 +177,7 @@ class Retriever:
         if cfg.mode == "hybrid" and cfg.char_weight:
             head = candidates[: cfg.char_candidates]
             for c, chars in zip(head, self._char_scores(question, np.array([c.id for c in head]))):
-                c.chars = float(chars)
-                c.score += cfg.char_weight * c.chars
+                c.score += cfg.char_weight * float(chars)
             candidates[: len(head)] = sorted(head, key=lambda c: (-c.score, c.id))
         return candidates, terms, query
 
