@@ -14,11 +14,10 @@ from .analyzer import Analyzer, CharGrams
 from .embedding import Embedder
 from .errors import IndexMismatch
 from .index import StoredIndex
-from .lexical import bm25_among
+from .lexical import K1, bm25_among
 from .manifest import ArticleEntry, Manifest
 from .names import NameBridge
 
-BM25_K1 = 1.5  # bm25s's default, used to bound a query's best possible BM25 score
 BACKGROUND_SIZE = 1024
 
 
@@ -214,7 +213,7 @@ class Retriever:
 
     def _lexical_bound(self, terms: list[str]) -> float:
         """The BM25 score of a passage holding every query term many times: makes scores comparable across queries."""
-        return float(self.index.lexical.idf(terms).sum() * (BM25_K1 + 1))
+        return float(self.index.lexical.idf(terms).sum() * (K1 + 1))
 
     def _diverse(self, candidates: list[_Candidate], k: int) -> list[_Candidate]:
         """No two overlapping passages; a second passage of an article only if it is strong on its own."""
