@@ -1,4 +1,4 @@
-"""Management CLI: `python -m retrieval build | search | info | eval`."""
+"""Management CLI: `python -m retrieval build | search | info | eval | model`."""
 
 from __future__ import annotations
 
@@ -46,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
     ev.add_argument("--k", type=int, default=5)
     ev.add_argument("--json", action="store_true")
     ev.add_argument("--work", type=Path, default=Path("var/eval"), help="where --squad keeps its index and cache")
+
+    from .model_convert import add_commands
+
+    add_commands(sub)
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -182,7 +186,13 @@ def _eval(args, settings: RetrievalSettings) -> int:
     return 0
 
 
-_COMMANDS = {"build": _build, "search": _search, "info": _info, "eval": _eval}
+def _model(args, settings: RetrievalSettings) -> int:
+    from .model_convert import run_command
+
+    return run_command(args)
+
+
+_COMMANDS = {"build": _build, "search": _search, "info": _info, "eval": _eval, "model": _model}
 
 if __name__ == "__main__":
     sys.exit(main())
