@@ -106,7 +106,6 @@ def _build(args, settings: RetrievalSettings) -> int:
 def _search(args, settings: RetrievalSettings) -> int:
     retriever = _retriever(args.index, settings)
     questions = [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
-    status = 0
     for question in questions:
         if not question.strip():
             if args.question is not None:
@@ -117,7 +116,7 @@ def _search(args, settings: RetrievalSettings) -> int:
             print(json.dumps(_result_json(result), ensure_ascii=False), flush=True)
         else:
             print(_result_text(result), flush=True)
-    return status
+    return 0
 
 
 def _result_json(result) -> dict:
