@@ -160,6 +160,8 @@ async def only_allowed_chats(update: Update, context: ContextTypes.DEFAULT_TYPE)
     chat = update.effective_chat
     if not allowed or chat is None or chat.id in allowed:
         return
+    user = update.effective_user.id if update.effective_user else None
+    log.info("refused chat %d (user %s): not in ALLOWED_CHAT_IDS", chat.id, user)
     if update.callback_query is not None:
         await update.callback_query.answer(texts.NOT_ALLOWED)
     elif update.message is not None and _meant_for_bot(update.message):
