@@ -86,7 +86,7 @@ def _retriever(index: Path, settings: RetrievalSettings):
 
 def _build(args, settings: RetrievalSettings) -> int:
     from .chunking import ChunkingParams
-    from .index import build_index
+    from .building import build_index
 
     logging.getLogger("retrieval.ingest").setLevel(logging.ERROR)  # the summary lists skipped files
     report = build_index(
