@@ -9,9 +9,9 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from .errors import CorruptIndex, IndexMismatch, IndexNotFound
+from .layout import MANIFEST
 
 FORMAT_VERSION = 2
-MANIFEST = "manifest.json"
 
 
 class ArticleEntry(BaseModel):

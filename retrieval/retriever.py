@@ -13,7 +13,7 @@ from . import dense
 from .analyzer import Analyzer, CharGrams
 from .embedding import Embedder
 from .errors import IndexMismatch
-from .index import StoredIndex
+from .stored import StoredIndex
 from .lexical import K1, bm25_among
 from .manifest import ArticleEntry, Manifest
 from .names import NameBridge

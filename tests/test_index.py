@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from retrieval import BuildError, CorruptIndex, IndexMismatch, IndexNotFound, Manifest, Retriever, build_index
-from retrieval.index import StoredIndex
+from retrieval.stored import StoredIndex
 
 from conftest import SEEDS
 
