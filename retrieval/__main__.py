@@ -76,14 +76,14 @@ def _embedder(settings: RetrievalSettings):
 
 
 def _retriever(index: Path, settings: RetrievalSettings):
-    from .embedding import embedder_id
+    from .embedding import can_query, embedder_id
     from .errors import IndexMismatch
     from .manifest import Manifest
     from .retriever import Retriever
 
     # a missing or foreign index fails before the model loads
     built_by, configured = Manifest.load(index).embedder_id, embedder_id(settings.embedder, settings.device)
-    if built_by != configured:
+    if not can_query(built_by, configured):
         raise IndexMismatch(f"index at {index} was built by {built_by}, but EMBEDDER is {configured}; rebuild it or set EMBEDDER")
     return Retriever.load(index, _embedder(settings))
 
@@ -94,7 +94,9 @@ def _build(args, settings: RetrievalSettings) -> int:
     logging.getLogger("retrieval.ingest").setLevel(logging.ERROR)  # the summary lists skipped files
     settings = settings.model_copy(update={"corpus_dir": args.corpus, "index_dir": args.index, "embedder": args.embedder,
                                            "device": args.device, "index_type": args.index_type})
-    print(build(settings, _embedder(settings), progress=not args.quiet).summary())
+    embedder = _embedder(settings)
+    print(build(settings, embedder, progress=not args.quiet).summary())
+    print(f"embedder: {embedder.id}")
     return 0
 
 

@@ -62,7 +62,7 @@ class SentenceTransformerEmbedder:
                 self._model = torch.ao.quantization.quantize_dynamic(self._model, {torch.nn.Linear}, dtype=torch.qint8)
         self._batch_size = batch_size
         self.dim = int(self._model.get_embedding_dimension())
-        self.id = embedder_id(f"st:{model}" if runtime == "torch" else f"st:{model}#{runtime}")
+        self.id = embedder_id(f"st:{model}#{runtime}")
         prompts = getattr(self._model, "prompts", None) or {}
         # a model that names its prompts (e5 converted by `model to-st`) gets exactly those; else e5 by name
         self._prompt_names = ("query", "passage") if {"query", "passage"} <= prompts.keys() else None

