@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
@@ -32,6 +32,7 @@ class BotSettings(RetrievalSettings):
     results_per_answer: int = Field(3, ge=1, le=10)
     questions_per_minute: int = Field(10, ge=1)
     feedback_log: Path = Path("var/feedback.jsonl")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("allowed_chat_ids", "admin_user_ids", mode="before")
     @classmethod
@@ -39,6 +40,11 @@ class BotSettings(RetrievalSettings):
         if isinstance(value, str):
             return frozenset(int(part) for part in value.replace(" ", "").split(",") if part)
         return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_case(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("webhook_secret")
     @classmethod
