@@ -81,3 +81,27 @@ def test_index_of_another_embedder_is_refused(index_copy):
 def test_empty_question_argument_is_an_error(seed_index):
     run = cli("search", "--index", seed_index, "   ")
     assert run.returncode == 1 and "empty question" in run.stderr
+
+
+def test_a_symlink_to_a_file_outside_the_corpus_is_not_followed(index_copy, corpus_copy, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("كلمة المرور السرية للخادم هي زعفران-٤٢ ولا يجوز نشرها في أي مكان.", encoding="utf-8")
+    (corpus_copy / "leak.txt").symlink_to(secret)
+    run = cli("build", "--quiet", "--corpus", corpus_copy, "--index", index_copy)
+    assert run.returncode == 0, run.stderr
+    assert "5 articles" in run.stdout
+    assert "skipped leak.txt: symbolic link to a file outside the corpus (not followed)" in run.stdout
+    assert "زعفران".encode() not in (index_copy / "texts.bin").read_bytes()
+
+
+def test_a_jsonl_record_with_a_lone_surrogate_is_skipped_and_the_build_goes_on(index_copy, corpus_copy):
+    good = "قال المتحدث إن الاجتماع سيعقد غدا في العاصمة لبحث القضايا العالقة بين الطرفين."
+    (corpus_copy / "feed.jsonl").write_text(
+        json.dumps({"title": "اجتماع", "text": good}, ensure_ascii=False) + "\n"
+        + '{"title": "مكسور", "text": "نص \\ud800 مكسور في منتصفه"}\n'
+        + '{"title": "\\udfff", "text": "نص سليم وعنوانه مكسور"}\n', encoding="utf-8")
+    run = cli("build", "--quiet", "--corpus", corpus_copy, "--index", index_copy)
+    assert run.returncode == 0, run.stderr
+    assert "6 articles" in run.stdout
+    assert 'skipped feed.jsonl#2: "text" holds a lone surrogate (\\ud800), which is not text' in run.stdout
+    assert 'skipped feed.jsonl#3: "title" holds a lone surrogate (\\udfff), which is not text' in run.stdout
