@@ -32,18 +32,19 @@ def main(argv: list[str] | None = None) -> int:
     search = sub.add_parser("search", help="ask questions; with no QUESTION, one per line from stdin")
     search.add_argument("question", nargs="?")
     search.add_argument("--index", type=Path, default=settings.index_dir)
-    search.add_argument("--k", type=int, default=5)
+    search.add_argument("--k", type=_at_least_one, default=5)
     search.add_argument("--json", action="store_true", help="one JSON object per question")
 
     info = sub.add_parser("info", help="show the index manifest")
     info.add_argument("--index", type=Path, default=settings.index_dir)
+    info.add_argument("--verify", action="store_true", help="also check every file against its checksum")
 
     ev = sub.add_parser("eval", help="measure retrieval quality")
     what = ev.add_mutually_exclusive_group(required=True)
     what.add_argument("--qa", type=Path, help="JSONL of {q, file, key} (file null: unanswerable)")
     what.add_argument("--squad", type=Path, help="SQuAD-format JSON: paragraph retrieval, dense vs BM25 vs hybrid")
     ev.add_argument("--index", type=Path, default=settings.index_dir)
-    ev.add_argument("--k", type=int, default=5)
+    ev.add_argument("--k", type=_at_least_one, default=5)
     ev.add_argument("--json", action="store_true")
     ev.add_argument("--work", type=Path, default=Path("var/eval"), help="where --squad keeps its index and cache")
 
@@ -63,6 +64,16 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # anything else still gets one line, not a traceback
         print(f"error: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
+
+
+def _at_least_one(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def _embedder(spec: str, settings: RetrievalSettings, device: str | None = None):
@@ -104,13 +115,24 @@ def _build(args, settings: RetrievalSettings) -> int:
 
 
 def _search(args, settings: RetrievalSettings) -> int:
+    """Answer the question argument, or each line of stdin; a line that cannot be asked is reported and skipped."""
+    if args.question is not None:
+        if not args.question.strip():
+            raise ValueError("empty question")
+        _check_length(args.question)
     retriever = _retriever(args.index, settings)
-    questions = [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
     status = 0
-    for question in questions:
+    for number, question in enumerate([args.question] if args.question is not None else sys.stdin.buffer, 1):
+        try:
+            if isinstance(question, bytes):
+                question = question.decode("utf-8-sig").rstrip("\r\n")
+            _check_length(question)
+        except (UnicodeDecodeError, ValueError) as e:
+            why = f"not valid UTF-8 (byte {e.start})" if isinstance(e, UnicodeDecodeError) else str(e)
+            print(f"error: line {number}: {why}; skipped", file=sys.stderr, flush=True)
+            status = 1
+            continue
         if not question.strip():
-            if args.question is not None:
-                raise ValueError("empty question")
             continue
         result = retriever.search(question, args.k)
         if args.json:
@@ -118,6 +140,13 @@ def _search(args, settings: RetrievalSettings) -> int:
         else:
             print(_result_text(result), flush=True)
     return status
+
+
+def _check_length(question: str) -> None:
+    from .retriever import MAX_QUESTION_CHARS
+
+    if (length := len(question.strip())) > MAX_QUESTION_CHARS:
+        raise ValueError(f"question too long ({length:,} characters; limit {MAX_QUESTION_CHARS:,})")
 
 
 def _result_json(result) -> dict:
@@ -160,6 +189,24 @@ def _info(args, settings: RetrievalSettings) -> int:
         print(f"  {a.source}  {a.chunks} passages  {a.title}" + (f"  ({meta})" if meta else ""))
     for source, reason in m.skipped.items():
         print(f"  skipped {source}: {reason}")
+    return _verify(args.index, m) if args.verify else 0
+
+
+def _verify(index: Path, m) -> int:
+    """One line per file that differs from the checksums in the manifest; non-zero if any does."""
+    from .errors import REBUILD
+    from .integrity import problems
+
+    if not m.files:
+        print(f"error: cannot verify {index}: it was built before indexes recorded checksums; {REBUILD}", file=sys.stderr)
+        return 1
+    found = problems(index, m, contents=True)
+    for problem in found:
+        print(f"damaged: {problem}", file=sys.stderr)
+    if found:
+        print(f"error: index at {index} is damaged ({len(found)} of {len(m.files)} files); {REBUILD}", file=sys.stderr)
+        return 1
+    print(f"verified:     {len(m.files)} files match their checksums")
     return 0
 
 
