@@ -112,32 +112,64 @@ def _search(args, settings: RetrievalSettings) -> int:
             raise ValueError("empty question")
         _check_length(args.question)
     retriever = _retriever(args.index, settings)
+    if args.question is not None:
+        _print_result(retriever.search(args.question, args.k), [], args.json)
+        return 0
     status = 0
-    for number, question in enumerate([args.question] if args.question is not None else sys.stdin.buffer, 1):
+    for number, raw in enumerate(sys.stdin.buffer, 1):
         try:
-            if isinstance(question, bytes):
-                question = question.decode("utf-8-sig").rstrip("\r\n")
-            _check_length(question)
-        except (UnicodeDecodeError, ValueError) as e:
-            why = f"not valid UTF-8 (byte {e.start})" if isinstance(e, UnicodeDecodeError) else str(e)
-            print(f"error: line {number}: {why}; skipped", file=sys.stderr, flush=True)
+            question, context = _stdin_question(raw, number)
+        except ValueError as e:
+            print(f"error: {e}", file=sys.stderr, flush=True)
             status = 1
             continue
-        if not question.strip():
-            continue
-        result = retriever.search(question, args.k)
-        if args.json:
-            print(json.dumps(_result_json(result), ensure_ascii=False), flush=True)
-        else:
-            print(_result_text(result), flush=True)
+        if question:
+            _print_result(retriever.search(question, args.k, context=context), context, args.json)
     return status
 
 
-def _check_length(question: str) -> None:
+def _print_result(result, context: list[str], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({**_result_json(result), **({"context": context} if context else {})}, ensure_ascii=False),
+              flush=True)
+    else:
+        print(_result_text(result), flush=True)
+
+
+def _stdin_question(raw: bytes, number: int) -> tuple[str, list[str]]:
+    """The question and context of a stdin line ("" for a blank one); ValueError says why it cannot be asked."""
+    try:
+        line = raw.decode("utf-8-sig").rstrip("\r\n")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"stdin line {number}: not valid UTF-8 (byte {e.start})") from None
+    if not line.strip():
+        return "", []
+    question, context = _question_line(line, number)
+    for text in (question, *context):
+        _check_length(text, f"stdin line {number}: ")
+    return question, context
+
+
+def _check_length(question: str, where: str = "") -> None:
     from .retriever import MAX_QUESTION_CHARS
 
     if (length := len(question.strip())) > MAX_QUESTION_CHARS:
-        raise ValueError(f"question too long ({length:,} characters; limit {MAX_QUESTION_CHARS:,})")
+        raise ValueError(f"{where}question too long ({length:,} characters; limit {MAX_QUESTION_CHARS:,})")
+
+
+def _question_line(line: str, number: int) -> tuple[str, list[str]]:
+    """A stdin line: a plain question, or {"q": "...", "context": ["earlier question", ...]} for a follow-up."""
+    if not line.lstrip().startswith("{"):
+        return line, []
+    try:
+        record = json.loads(line)
+        question, context = record["q"], record.get("context", [])
+        if not isinstance(question, str) or not question.strip() or not isinstance(context, list) \
+                or not all(isinstance(q, str) for q in context):
+            raise TypeError
+    except (ValueError, KeyError, TypeError):
+        raise ValueError(f'stdin line {number}: expected a question or {{"q": str, "context": [str, ...]}}') from None
+    return question, context
 
 
 def _result_json(result) -> dict:
@@ -171,7 +203,8 @@ def _info(args, settings: RetrievalSettings) -> int:
     print(f"index type:   {m.index_type}")
     print(f"analyzer:     {m.analyzer}")
     print(f"chunking:     {m.chunk_chars} characters, {m.overlap_sentences} sentence(s) overlap")
-    print(f"passages:     {m.chunks} ({m.embedded} embedded, {m.cached} from cache)")
+    print(f"passages:     {m.chunks}")
+    print(f"sentences:    {m.sentences} ({m.embedded} embedded, {m.cached} from cache)")
     print(f"built:        {m.built_at} in {m.build_seconds:.1f} s")
     print(f"fingerprint:  {m.corpus_fingerprint}")
     print(f"articles:     {len(m.articles)}")

@@ -37,6 +37,23 @@ def test_search_json_prints_one_object_per_question(seed_index):
     assert len(first["passages"]) == 2
 
 
+def test_search_json_reads_a_followup_with_its_earlier_questions_from_a_json_line(seed_index):
+    followup = {"q": "وبشو مشروطة؟", "context": ["ماذا قال ريابكوف عن الجولة الأخيرة من المباحثات مع واشنطن؟"]}
+    stdin = f"{json.dumps(followup, ensure_ascii=False)}\nوبشو مشروطة؟\n"
+    run = cli("search", "--json", "--k", "3", stdin=stdin, INDEX_DIR=seed_index)
+    assert run.returncode == 0, run.stderr
+    with_context, alone = (json.loads(line) for line in run.stdout.splitlines())
+    assert with_context["context"] == followup["context"] and "context" not in alone
+    assert with_context["answerable"] and any("جدول أعمال واضح" in p["text"] for p in with_context["passages"])
+    assert with_context["passages"] != alone["passages"]
+
+
+def test_search_json_rejects_a_malformed_json_line_with_one_line(seed_index):
+    run = cli("search", "--json", stdin='{"q": "سؤال", "context": "not a list"}\n', INDEX_DIR=seed_index)
+    assert run.returncode == 1 and run.stdout == ""
+    assert run.stderr.strip().splitlines() == ['error: stdin line 1: expected a question or {"q": str, "context": [str, ...]}']
+
+
 def test_search_with_a_question_argument_prints_readable_passages(seed_index):
     run = cli("search", "--index", seed_index, "كم استمر اللقاء الافتراضي بين بوتين وبايدن")
     assert run.returncode == 0 and "002_87ffb09050df82ad.txt" in run.stdout and "ساعتين" in run.stdout
@@ -156,7 +173,7 @@ def test_search_batch_reports_an_undecodable_line_and_goes_on(seed_index):
     assert run.returncode == 1
     assert [json.loads(line)["query"] for line in run.stdout.splitlines()] == [
         "أين أجرى دميترييف مفاوضاته مع ويتكوف؟", "الأمصار"]
-    assert run.stderr.decode().splitlines() == ["error: line 2: not valid UTF-8 (byte 0); skipped"]
+    assert run.stderr.decode().splitlines() == ["error: stdin line 2: not valid UTF-8 (byte 0)"]
 
 
 def test_search_refuses_a_question_over_1000_characters_like_the_bot(seed_index):
@@ -165,7 +182,7 @@ def test_search_refuses_a_question_over_1000_characters_like_the_bot(seed_index)
     assert run.stderr == "error: question too long (1,001 characters; limit 1,000)\n"
     batch = cli("search", "--json", "--index", seed_index, stdin="ب " * 600 + "\nالأمصار\n")
     assert batch.returncode == 1 and [json.loads(line)["query"] for line in batch.stdout.splitlines()] == ["الأمصار"]
-    assert batch.stderr == "error: line 1: question too long (1,199 characters; limit 1,000); skipped\n"
+    assert batch.stderr == "error: stdin line 1: question too long (1,199 characters; limit 1,000)\n"
 
 
 def test_k_below_one_is_a_usage_error(seed_index):
