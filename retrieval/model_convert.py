@@ -300,9 +300,9 @@ def _double_array(values: dict[bytes, int]) -> list[int]:
             else:
                 units[child] = label
                 queue.append((child, node[label]))
-    while units and units[-1] == 0:
-        units.pop()
-    return units
+    # a lookup reads base ^ byte for any byte: the array must cover every used base's whole 256-unit block
+    size = max(bases) | 0xFF
+    return units[: size + 1] + [0] * (size + 1 - len(units))
 
 
 # ---------------------------------------------------------------- to / from sentence-transformers

@@ -56,6 +56,16 @@ def test_normalization_map_survives_the_precompiled_charsmap():
     assert charsmap_normalization(precompiled_charsmap(mapping)) == mapping
 
 
+def test_tokenizer_normalizes_every_codepoint_without_failing(converted):
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(converted / "tokenizer.json"))
+    mapping = read_packed(bundled_model_path()).normalization
+    codepoints = sorted({c for k in mapping for c in (k - 1, k, k + 1)} | set(range(32, 0x30000, 97)))
+    texts = [chr(c) + "x" for c in codepoints if not 0xD800 <= c < 0xE000]
+    assert len(tokenizer.encode_batch(texts)) == len(texts)
+
+
 def test_converted_folder_is_a_sentence_transformers_model_with_e5_prompts(converted):
     from sentence_transformers import SentenceTransformer
 
