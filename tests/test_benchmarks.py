@@ -11,7 +11,7 @@ import pytest
 from retrieval import build_index
 from retrieval.ingest import read_corpus
 
-from conftest import ROOT
+from helpers import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
