@@ -17,10 +17,11 @@ SEEDS = ROOT / "seeds"
 
 
 def cli(*args, stdin=None, **env):
-    """`python -m retrieval ARGS` with environment variables `env`, as an operator runs it."""
+    """`python -m retrieval ARGS` with environment variables `env`, as an operator runs it (bytes `stdin`: bytes out)."""
+    binary = isinstance(stdin, bytes)
     return subprocess.run(
         [sys.executable, "-m", "retrieval", *args],
-        input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=120,
+        input=stdin, capture_output=True, text=not binary, cwd=ROOT, timeout=120,
         env={**os.environ, "OMP_WAIT_POLICY": "PASSIVE", **{k: str(v) for k, v in env.items()}},
     )
 
