@@ -27,6 +27,14 @@ def _is_arabic(text: str) -> bool:
     return sum("\u0600" <= ch <= "\u06ff" for ch in letters) * 2 >= len(letters)
 
 
+def _leading_words(text: str, limit: int) -> str:
+    """At most `limit` characters of `text`, cut before a word rather than inside one."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit + 1)
+    return text[: cut if cut > 0 else limit]
+
+
 @dataclass(frozen=True)
 class SearchConfig:
     """Fusion weight and abstention rule, tuned by `benchmarks/tune_fusion.py` on the seed dev set and ARCD."""
@@ -47,6 +55,9 @@ class SearchConfig:
     # A second passage of an article ranks among the first ones only this close to the best score:
     # on a corpus of one topic the article that answers often holds the next-best passages too.
     same_article_margin: float = 0.05
+    # The question's vector embeds at most its first this many characters (whole words): embedding costs
+    # ~1.6 ms a token, and one long pasted question must not hold a CPU for a second. BM25 reads all of it.
+    query_chars: int = 300
 
 
 @dataclass(frozen=True)
@@ -145,7 +156,7 @@ class Retriever:
         ids: set[int] = set()
         query = None
         if cfg.mode != "lexical":
-            query = self.embedder.embed_query(question)
+            query = self.embedder.embed_query(_leading_words(question, cfg.query_chars))
             sentence_ids, _ = dense.search(index.dense, query, cfg.candidates)
             ids.update(self._chunks_holding(sentence_ids))
         lexical_scores = index.lexical.scores(terms) if terms else None
