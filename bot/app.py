@@ -126,7 +126,7 @@ async def start_up(application: Application) -> None:
     """Open the index once (building it first if there is none) and register the command menu."""
     services: Services = application.bot_data["services"]
     if services.retriever is None:
-        services.retriever = await asyncio.to_thread(open_retriever, services.settings.retrieval())
+        services.retriever = await asyncio.to_thread(open_retriever, services.settings)
     manifest = services.retriever.manifest
     log.info("answering from %d articles (%d passages), index built %s", len(manifest.articles), manifest.chunks,
              manifest.built_at)
@@ -426,7 +426,7 @@ async def _rebuild(services: Services, notice: Message) -> None:
     """Build into the index directory (swapped on disk atomically), load it, then swap the retriever."""
     try:
         current = services.retriever
-        report = await asyncio.to_thread(build, services.settings.retrieval(), current.embedder)
+        report = await asyncio.to_thread(build, services.settings, current.embedder)
         fresh = await asyncio.to_thread(Retriever.load, services.settings.index_dir, current.embedder, current.config)
     except RetrievalError as e:
         log.warning("reindex failed: %s", e)

@@ -65,10 +65,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def _embedder(spec: str, settings: RetrievalSettings, device: str | None = None):
+def _embedder(settings: RetrievalSettings):
     from .embedding import make_embedder
 
-    return make_embedder(spec, device=device or settings.device, batch_size=settings.batch_size)
+    return make_embedder(settings.embedder, device=settings.device, batch_size=settings.batch_size)
 
 
 def _retriever(index: Path, settings: RetrievalSettings):
@@ -81,32 +81,22 @@ def _retriever(index: Path, settings: RetrievalSettings):
     built_by, configured = Manifest.load(index).embedder_id, embedder_id(settings.embedder)
     if built_by != configured:
         raise IndexMismatch(f"index at {index} was built by {built_by}, but EMBEDDER is {configured}; rebuild it or set EMBEDDER")
-    return Retriever.load(index, _embedder(settings.embedder, settings))
+    return Retriever.load(index, _embedder(settings))
 
 
 def _build(args, settings: RetrievalSettings) -> int:
-    from .chunking import ChunkingParams
-    from .building import build_index
+    from . import build
 
     logging.getLogger("retrieval.ingest").setLevel(logging.ERROR)  # the summary lists skipped files
-    report = build_index(
-        args.corpus,
-        args.index,
-        _embedder(args.embedder, settings, args.device),
-        chunking=ChunkingParams(max_chars=settings.chunk_chars),
-        index_type=args.index_type,
-        approximate_from=settings.approximate_from,
-        batch_size=settings.batch_size,
-        progress=not args.quiet,
-    )
-    print(report.summary())
+    settings = settings.model_copy(update={"corpus_dir": args.corpus, "index_dir": args.index, "embedder": args.embedder,
+                                           "device": args.device, "index_type": args.index_type})
+    print(build(settings, _embedder(settings), progress=not args.quiet).summary())
     return 0
 
 
 def _search(args, settings: RetrievalSettings) -> int:
     retriever = _retriever(args.index, settings)
     questions = [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
-    status = 0
     for question in questions:
         if not question.strip():
             if args.question is not None:
@@ -117,7 +107,7 @@ def _search(args, settings: RetrievalSettings) -> int:
             print(json.dumps(_result_json(result), ensure_ascii=False), flush=True)
         else:
             print(_result_text(result), flush=True)
-    return status
+    return 0
 
 
 def _result_json(result) -> dict:
@@ -171,7 +161,7 @@ def _eval(args, settings: RetrievalSettings) -> int:
         report = evaluate_qa(_retriever(args.index, settings), items, args.k)
         print(json.dumps(report.as_dict(), ensure_ascii=False) if args.json else report.format())
         return 0
-    reports = evaluate_squad(args.squad, _embedder(settings.embedder, settings), args.work, args.k, progress=not args.json)
+    reports = evaluate_squad(args.squad, _embedder(settings), args.work, args.k, progress=not args.json)
     if args.json:
         print(json.dumps({mode: r.as_dict() for mode, r in reports.items()}, ensure_ascii=False))
     else:
