@@ -96,18 +96,35 @@ def _build(args, settings: RetrievalSettings) -> int:
 
 def _search(args, settings: RetrievalSettings) -> int:
     retriever = _retriever(args.index, settings)
-    questions = [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
-    for question in questions:
-        if not question.strip():
+    lines = [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
             if args.question is not None:
                 raise ValueError("empty question")
             continue
-        result = retriever.search(question, args.k)
+        question, context = _question_line(line, number) if args.question is None else (line, [])
+        result = retriever.search(question, args.k, context=context)
         if args.json:
-            print(json.dumps(_result_json(result), ensure_ascii=False), flush=True)
+            print(json.dumps({**_result_json(result), **({"context": context} if context else {})},
+                             ensure_ascii=False), flush=True)
         else:
             print(_result_text(result), flush=True)
     return 0
+
+
+def _question_line(line: str, number: int) -> tuple[str, list[str]]:
+    """A stdin line: a plain question, or {"q": "...", "context": ["earlier question", ...]} for a follow-up."""
+    if not line.lstrip().startswith("{"):
+        return line, []
+    try:
+        record = json.loads(line)
+        question, context = record["q"], record.get("context", [])
+        if not isinstance(question, str) or not question.strip() or not isinstance(context, list) \
+                or not all(isinstance(q, str) for q in context):
+            raise TypeError
+    except (ValueError, KeyError, TypeError):
+        raise ValueError(f'stdin line {number}: expected a question or {{"q": str, "context": [str, ...]}}') from None
+    return question, context
 
 
 def _result_json(result) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import Literal
 
 import numpy as np
 
-from . import dense
+from . import dense, followup
 from .analyzer import Analyzer, CharGrams
 from .embedding import Embedder
 from .errors import IndexMismatch
@@ -55,8 +56,9 @@ class SearchConfig:
     # A second passage of an article ranks among the first ones only this close to the best score:
     # on a corpus of one topic the article that answers often holds the next-best passages too.
     same_article_margin: float = 0.05
-    # The question's vector embeds at most its first this many characters (whole words): embedding costs
-    # ~1.6 ms a token, and one long pasted question must not hold a CPU for a second. BM25 reads all of it.
+    # The question's vector embeds at most its first this many characters (whole words; as many again of
+    # earlier questions for a follow-up): embedding costs ~1.6 ms a token, and one long pasted question
+    # must not hold a CPU for a second. BM25 reads all of it.
     query_chars: int = 300
 
 
@@ -128,12 +130,15 @@ class Retriever:
     def articles(self) -> list[ArticleEntry]:
         return self.index.manifest.articles
 
-    def search(self, question: str, k: int = 5) -> SearchResult:
-        """The `k` best passages for `question`, diverse across articles, and whether they answer it."""
+    def search(self, question: str, k: int = 5, context: Sequence[str] = ()) -> SearchResult:
+        """The `k` best passages for `question`, diverse across articles, and whether they answer it.
+
+        `context`: the conversation's earlier questions, oldest first; `question` is read as their
+        follow-up (see retrieval/followup.py), and the answer decision is made for the two together."""
         question = question.strip()
         if not question:
             raise ValueError("empty question")
-        candidates, terms, query = self._candidates(question)
+        candidates, terms, query = self._candidates(question, followup.earlier_questions(context))
         if not candidates:
             return SearchResult(question, False, [])
         confidence = self._confidence(candidates[0], query)
@@ -147,25 +152,31 @@ class Retriever:
         gap = best.dense - float(np.median(self._background @ query)) if query is not None else 0.0
         return best.dense + cfg.confidence_lexical_weight * best.lexical + cfg.confidence_gap_weight * gap
 
-    def _candidates(self, question: str) -> tuple[list[_Candidate], list[str], np.ndarray | None]:
+    def _candidates(self, question: str, earlier: str = "") -> tuple[list[_Candidate], list[str], np.ndarray | None]:
         cfg = self.config
         index = self.index
         terms = self.analyzer(question)
         if not _is_arabic(question):
             terms += self._names(question)
+        # A follow-up's BM25 query also holds the earlier questions' other terms, at a lower weight.
+        earlier_terms = [t for t in dict.fromkeys(self.analyzer(earlier)) if t not in terms] if earlier else []
         ids: set[int] = set()
         query = None
         if cfg.mode != "lexical":
-            query = self.embedder.embed_query(_leading_words(question, cfg.query_chars))
+            bounded = followup.with_earlier(_leading_words(question, cfg.query_chars),
+                                            _leading_words(earlier, cfg.query_chars))
+            query = self.embedder.embed_query(bounded)
             sentence_ids, _ = dense.search(index.dense, query, cfg.candidates)
             ids.update(self._chunks_holding(sentence_ids))
-        lexical_scores = index.lexical.scores(terms) if terms else None
+        lexical_scores = index.lexical.scores(terms) if terms or earlier_terms else None
+        if earlier_terms:
+            lexical_scores += followup.EARLIER_TERM_WEIGHT * index.lexical.scores(earlier_terms)
         if lexical_scores is not None and cfg.mode != "dense":
-            ids.update(int(i) for i in index.lexical.best(lexical_scores, terms, cfg.candidates))
+            ids.update(int(i) for i in index.lexical.best(lexical_scores, terms + earlier_terms, cfg.candidates))
         if not ids:
             return [], terms, query
         order = np.array(sorted(ids))
-        bound = self._lexical_bound(terms)
+        bound = self._lexical_bound(terms) + followup.EARLIER_TERM_WEIGHT * self._lexical_bound(earlier_terms)
         lexical = lexical_scores[order] / bound if lexical_scores is not None and bound else np.zeros(len(order))
         candidates = []
         for chunk, lex in zip(order, lexical):
