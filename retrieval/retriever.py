@@ -20,6 +20,8 @@ from .manifest import ArticleEntry, Manifest
 from .names import NameBridge
 
 BACKGROUND_SIZE = 1024
+# The longest question the bot and the CLI accept: longer ones cost seconds to embed and match nothing better.
+MAX_QUESTION_CHARS = 1000
 
 
 def _is_arabic(text: str) -> bool:
