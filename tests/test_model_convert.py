@@ -19,7 +19,7 @@ from retrieval.model_convert import (
     read_packed,
 )
 
-from conftest import ROOT, SEEDS
+from helpers import ROOT, SEEDS
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
