@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import html
 import logging
 import math
@@ -95,7 +96,8 @@ def build_application(settings: BotSettings, retriever: Retriever | None = None)
         limiter=RateLimiter(settings.questions_per_minute),
         button_limiter=RateLimiter(BUTTON_MESSAGES, window=BUTTON_WINDOW),
         searches=FairQueue(SEARCH_WORKERS),
-        feedback=FeedbackLog(settings.feedback_log),
+        # Voters are hashed under a key only this bot knows (derived from its token), never logged as ids.
+        feedback=FeedbackLog(settings.feedback_log, hashlib.sha256(b"voter\0" + settings.token().encode()).digest()),
         retriever=retriever,
     )
     new_message = filters.UpdateType.MESSAGE
@@ -346,7 +348,7 @@ async def vote_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     answer.votes.add(voter)
     ids = [p.id for p in answer.result.passages[page * per_page: (page + 1) * per_page]]
-    await asyncio.to_thread(services.feedback.record, answer.chat_id, answer.question, ids, vote)
+    await asyncio.to_thread(services.feedback.record, answer.chat_id, query.from_user.id, answer.question, ids, vote)
     if vote == "up":
         services.stats.up += 1
     else:
