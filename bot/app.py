@@ -435,7 +435,7 @@ async def _rebuild(services: Services, notice: Message) -> None:
         services.retriever = fresh
         log.info("reindexed: %s", report.summary())
         await notice.edit_text(texts.REINDEX_DONE.format(
-            articles=report.articles, chunks=report.chunks, summary=html.escape(_clip(report.summary(), 3000)),
+            articles=report.articles, chunks=report.passages, summary=html.escape(_clip(report.summary(), 3000)),
         ))
     finally:
         services.rebuilding = False

@@ -30,7 +30,7 @@ from .swap import exclusive, swap
 class BuildReport:
     index_dir: Path
     articles: int
-    chunks: int
+    passages: int
     sentences: int
     embedded: int
     cached: int
@@ -40,7 +40,7 @@ class BuildReport:
 
     def summary(self) -> str:
         lines = [
-            f"built {self.index_dir}: {self.articles} articles, {self.chunks} passages, {self.sentences} sentences "
+            f"built {self.index_dir}: {self.articles} articles, {self.passages} passages, {self.sentences} sentences "
             f"({self.embedded} embedded, {self.cached} from cache), {self.index_type} index, {self.seconds:.1f} s"
         ]
         lines += [f"skipped {s.source}: {s.reason}" for s in self.skipped]
@@ -190,8 +190,8 @@ def _manifest(tables: _Tables, embedder: Embedder, kind: str, chunking: Chunking
         overlap_sentences=chunking.overlap_sentences,
         analyzer=analyzer.id,
         articles=[
-            ArticleEntry(source=a.source, sha256=a.sha256, title=a.title, outlet=a.outlet, date=a.date,
-                         published=a.published, url=a.url, chunks=int(n))
+            ArticleEntry(source=a.source, sha256=a.sha256, title=a.title, outlet=a.outlet, date=a.date, url=a.url,
+                         chunks=int(n))
             for a, n in zip(tables.articles, counts)
         ],
         skipped={s.source: s.reason for s in tables.skipped},

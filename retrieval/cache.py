@@ -18,7 +18,7 @@ from .manifest import Manifest
 
 
 class EmbeddingCache:
-    """Vectors by (embedder id, chunk hash): the live index's vectors, plus an interrupted build's batches.
+    """Vectors by (embedder id, hash of the sentence's embed text): the live index's vectors, plus an interrupted build's batches.
 
     A build appends each embedded batch to `<index>.partial/<embedder>/`, so an interrupted build
     resumes where it stopped; a successful build discards those batches.

@@ -20,7 +20,6 @@ class ArticleEntry(BaseModel):
     title: str
     outlet: str | None = None
     date: str | None = None
-    published: str | None = None
     url: str | None = None
     chunks: int
 
