@@ -6,11 +6,10 @@ import html
 import re
 from collections.abc import Sequence
 
-from retrieval import Retriever, SearchResult
+from retrieval import MAX_QUESTION_CHARS, Retriever, SearchResult
 
 from . import texts
 
-MAX_QUESTION_CHARS = 1000
 # One search fetches this many pages of passages, so "more results" pages through a fixed ranking.
 PAGES = 3
 

@@ -20,12 +20,22 @@ from .manifest import ArticleEntry, Manifest
 from .names import NameBridge
 
 BACKGROUND_SIZE = 1024
+# The longest question the bot and the CLI accept: longer ones cost seconds to embed and match nothing better.
+MAX_QUESTION_CHARS = 1000
 
 
 def _is_arabic(text: str) -> bool:
     """Whether most letters of `text` are Arabic."""
     letters = [ch for ch in text if ch.isalpha()]
     return sum("\u0600" <= ch <= "\u06ff" for ch in letters) * 2 >= len(letters)
+
+
+def _leading_words(text: str, limit: int) -> str:
+    """At most `limit` characters of `text`, cut before a word rather than inside one."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit + 1)
+    return text[: cut if cut > 0 else limit]
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,10 @@ class SearchConfig:
     # A second passage of an article ranks among the first ones only this close to the best score:
     # on a corpus of one topic the article that answers often holds the next-best passages too.
     same_article_margin: float = 0.05
+    # The question's vector embeds at most its first this many characters (whole words; as many again of
+    # earlier questions for a follow-up): embedding costs ~1.6 ms a token, and one long pasted question
+    # must not hold a CPU for a second. BM25 reads all of it.
+    query_chars: int = 300
 
 
 @dataclass(frozen=True)
@@ -159,7 +173,9 @@ class Retriever:
         ids: set[int] = set()
         query = None
         if cfg.mode != "lexical":
-            query = self.embedder.embed_query(followup.with_earlier(question, earlier))
+            bounded = followup.with_earlier(_leading_words(question, cfg.query_chars),
+                                            _leading_words(earlier, cfg.query_chars))
+            query = self.embedder.embed_query(bounded)
             sentence_ids, _ = dense.search(index.dense, query, cfg.candidates)
             ids.update(self._chunks_holding(sentence_ids))
         lexical_scores = index.lexical.scores(terms) if terms or earlier_terms else None
