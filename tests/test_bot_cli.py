@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import signal
 import subprocess
@@ -12,20 +11,9 @@ from pathlib import Path
 
 import pytest
 from fakebotapi import TOKEN, FakeBotAPI
-
-from bot.settings import BotSettings
-
-ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "seeds"
+from helpers import SEEDS, environment
 QUESTION = "بأي أوصاف وصف ريابكوف جولة المباحثات الأخيرة مع الأمريكيين التي لم تحقق تقدماً؟"
 ANSWER = "جدّية، مهمة، ومعمقة"
-
-
-def environment(**values: str) -> dict[str, str]:
-    """This process's environment without any bot setting, plus `values`; the package is importable from ROOT."""
-    names = {name.upper() for name in BotSettings.model_fields}
-    env = {k: v for k, v in os.environ.items() if k.upper() not in names}
-    return {**env, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8", **values}
 
 
 def run_bot(*args: str, stdin: str = "", cwd: Path, **values: str) -> subprocess.CompletedProcess:

