@@ -321,6 +321,7 @@ class Retriever:
         entry = self.index.manifest.articles[article]
         text = self.index.article_text(article)
         return [
-            Passage(passage_id, text[s:e], 0.0, entry.source, entry.title, entry.outlet, entry.date, entry.url, s, e, s, s)
+            Passage(id=passage_id, text=text[s:e], score=0.0, source=entry.source, title=entry.title, outlet=entry.outlet,
+                    date=entry.date, url=entry.url, start=s, end=e, highlight_start=s, highlight_end=s)
             for s, e in spans
         ]

@@ -62,6 +62,7 @@ def test_sentence_transformers_backend_loads_a_local_model(tiny_model):
     assert e.id == f"st:{tiny_model}"
 
 
+@pytest.mark.slow  # loads torch and sentence-transformers
 def test_e5_models_get_query_and_passage_prefixes(tiny_model):
     e = SentenceTransformerEmbedder(tiny_model, device="cpu")
     assert e.embed_query("ريابكوف") @ e._encode(["query: ريابكوف"])[0] == pytest.approx(1, abs=1e-5)
