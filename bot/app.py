@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import html
 import logging
 import math
@@ -11,6 +12,7 @@ import os
 import re
 import weakref
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from telegram import (
     BotCommand,
@@ -36,7 +38,7 @@ from telegram.ext import (
     filters,
 )
 
-from retrieval import RetrievalError, Retriever, build, open_retriever
+from retrieval import MANIFEST, RetrievalError, Retriever, build, open_retriever
 
 from . import questions, render, texts
 from .answers import Answer, AnswerStore, ButtonAction
@@ -55,6 +57,8 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 BUTTON_MESSAGES, BUTTON_WINDOW = 5, 10.0
 # Searches at once; more only share the same cores (the embedder's calls release the GIL).
 SEARCH_WORKERS = min(4, os.cpu_count() or 1)
+# How often a running bot looks for an index rebuilt by `python -m retrieval build` (one stat call).
+INDEX_POLL_SECONDS = 3.0
 
 
 @dataclass
@@ -79,6 +83,8 @@ class Services:
     stats: Stats = field(default_factory=Stats)
     retriever: Retriever | None = None
     rebuilding: bool = False
+    index_stamp: tuple[int, ...] | None = None  # of the index `retriever` was loaded from
+    index_follower: asyncio.Task | None = None
 
 
 def build_application(settings: BotSettings, retriever: Retriever | None = None) -> Application:
@@ -89,7 +95,9 @@ def build_application(settings: BotSettings, retriever: Retriever | None = None)
         defaults=Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)),
         rate_limiter=RetryTransientErrors(),
     )
-    application = ApplicationBuilder().bot(bot).concurrent_updates(True).post_init(start_up).build()
+    application = (
+        ApplicationBuilder().bot(bot).concurrent_updates(True).post_init(start_up).post_shutdown(shut_down).build()
+    )
     bot.stop_on_rejected_token(application.stop_running)
     application.bot_data["services"] = Services(
         settings=settings,
@@ -98,7 +106,8 @@ def build_application(settings: BotSettings, retriever: Retriever | None = None)
         limiter=RateLimiter(settings.questions_per_minute),
         button_limiter=RateLimiter(BUTTON_MESSAGES, window=BUTTON_WINDOW),
         searches=FairQueue(SEARCH_WORKERS),
-        feedback=FeedbackLog(settings.feedback_log),
+        # Voters are hashed under a key only this bot knows (derived from its token), never logged as ids.
+        feedback=FeedbackLog(settings.feedback_log, hashlib.sha256(b"voter\0" + settings.token().encode()).digest()),
         retriever=retriever,
     )
     new_message = filters.UpdateType.MESSAGE
@@ -127,14 +136,58 @@ def build_application(settings: BotSettings, retriever: Retriever | None = None)
 
 
 async def start_up(application: Application) -> None:
-    """Open the index once (building it first if there is none) and register the command menu."""
+    """Open the index once (building it first if there is none), follow its rebuilds, register the command menu."""
     services: Services = application.bot_data["services"]
+    services.index_stamp = index_stamp(services.settings.index_dir)
     if services.retriever is None:
         services.retriever = await asyncio.to_thread(open_retriever, services.settings)
+        services.index_stamp = services.index_stamp or index_stamp(services.settings.index_dir)  # just built
     manifest = services.retriever.manifest
     log.info("answering from %d articles (%d passages), index built %s", len(manifest.articles), manifest.chunks,
              manifest.built_at)
+    services.index_follower = asyncio.create_task(follow_index(services), name="follow the index")
     await application.bot.set_my_commands([BotCommand(name, about) for name, about in texts.COMMAND_MENU.items()])
+
+
+async def shut_down(application: Application) -> None:
+    """Stop following the index."""
+    follower = application.bot_data["services"].index_follower
+    if follower is not None:
+        follower.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await follower
+
+
+def index_stamp(index_dir: Path) -> tuple[int, ...] | None:
+    """What changes when a build replaces the index (its manifest's inode, time, size); None without one."""
+    try:
+        stat = (Path(index_dir) / MANIFEST).stat()
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_size
+
+
+async def follow_index(services: Services) -> None:
+    """Every INDEX_POLL_SECONDS: when `python -m retrieval build` replaced the index, load it and swap it in."""
+    index_dir = services.settings.index_dir
+    while True:
+        await asyncio.sleep(INDEX_POLL_SECONDS)
+        stamp = index_stamp(index_dir)
+        if stamp is None or stamp == services.index_stamp or services.rebuilding:
+            continue
+        current = services.retriever
+        try:
+            fresh = await asyncio.to_thread(Retriever.load, index_dir, current.embedder, current.config)
+        except Exception as e:  # keep answering from the loaded index, and keep following
+            log.warning("the index at %s changed but cannot be loaded (%s); still answering from the one built %s",
+                        index_dir, e, current.manifest.built_at)
+        else:
+            if (fresh.manifest.built_at, fresh.manifest.corpus_fingerprint) != (
+                    current.manifest.built_at, current.manifest.corpus_fingerprint):
+                services.retriever = fresh
+                log.info("the index at %s was rebuilt (built %s): now answering from %d articles (%d passages)",
+                         index_dir, fresh.manifest.built_at, len(fresh.manifest.articles), fresh.manifest.chunks)
+        services.index_stamp = stamp
 
 
 def _services(context: ContextTypes.DEFAULT_TYPE) -> Services:
@@ -381,7 +434,7 @@ async def vote_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     answer.votes.add(voter)
     ids = [p.id for p in answer.result.passages[page * per_page: (page + 1) * per_page]]
-    await asyncio.to_thread(services.feedback.record, answer.chat_id, answer.question, ids, vote)
+    await asyncio.to_thread(services.feedback.record, answer.chat_id, query.from_user.id, answer.question, ids, vote)
     if vote == "up":
         services.stats.up += 1
     else:
@@ -470,6 +523,7 @@ async def _rebuild(services: Services, notice: Message) -> None:
     try:
         current = services.retriever
         report = await asyncio.to_thread(build, services.settings, current.embedder)
+        stamp = index_stamp(services.settings.index_dir)
         fresh = await asyncio.to_thread(Retriever.load, services.settings.index_dir, current.embedder, current.config)
     except RetrievalError as e:
         log.warning("reindex failed: %s", e)
@@ -478,7 +532,7 @@ async def _rebuild(services: Services, notice: Message) -> None:
         log.exception("reindex failed")
         await notice.edit_text(texts.REINDEX_CRASHED)
     else:
-        services.retriever = fresh
+        services.retriever, services.index_stamp = fresh, stamp
         log.info("reindexed: %s", report.summary())
         await notice.edit_text(texts.REINDEX_DONE.format(
             articles=report.articles, chunks=report.passages, summary=html.escape(_clip(report.summary(), 3000)),
