@@ -13,13 +13,14 @@ from .embedding import Embedder, make_embedder
 from .errors import BuildError, CorruptIndex, IndexMismatch, IndexNotFound, RetrievalError
 from .index import BuildReport, build_index
 from .manifest import ArticleEntry, Manifest
-from .retriever import Passage, Retriever, SearchConfig, SearchResult
+from .query import Query, understand
+from .retriever import Passage, Retriever, SearchConfig, SearchResult, Verdict
 from .settings import RetrievalSettings
 
 __all__ = [
     "ArticleEntry", "BuildError", "BuildReport", "ChunkingParams", "CorruptIndex", "Embedder", "IndexMismatch",
-    "IndexNotFound", "Manifest", "Passage", "RetrievalError", "RetrievalSettings", "Retriever", "SearchConfig",
-    "SearchResult", "build", "build_index", "make_embedder", "open_retriever",
+    "IndexNotFound", "Manifest", "Passage", "Query", "RetrievalError", "RetrievalSettings", "Retriever", "SearchConfig",
+    "SearchResult", "Verdict", "build", "build_index", "make_embedder", "open_retriever", "understand",
 ]
 
 log = logging.getLogger(__name__)
