@@ -66,7 +66,7 @@ async def main() -> None:
         settings = BotSettings(telegram_bot_token=TOKEN, telegram_base_url=api.base_url, questions_per_minute=10_000,
                                feedback_log=Path("/dev/null"), allowed_chat_ids="", admin_user_ids="",
                                **({"index_dir": args.index} if args.index else {}))
-        retriever = await asyncio.to_thread(open_retriever, settings.retrieval())
+        retriever = await asyncio.to_thread(open_retriever, settings)
         print(f"index {settings.index_dir}: {len(retriever.articles)} articles, {retriever.manifest.chunks} passages; "
               f"embedder {retriever.embedder.id}; {len(questions)} questions; "
               f"{settings.results_per_answer} results per answer; OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}; "

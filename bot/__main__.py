@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 
@@ -12,6 +11,7 @@ from pydantic_settings import SettingsError
 
 from retrieval import RetrievalError
 
+from . import logs
 from .settings import BotSettings
 
 
@@ -22,8 +22,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Iqtibas: Arabic questions, quoted answers.")
     parser.add_argument("--console", action="store_true", help="chat in the terminal, offline (no token needed)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs every request URL, and those hold the token
     for stream in (sys.stdin, sys.stdout):
         stream.reconfigure(encoding="utf-8", errors="replace")
     try:
@@ -35,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    token = settings.telegram_bot_token.get_secret_value().strip() if settings.telegram_bot_token else None
+    secrets = logs.secrets_of(token, settings.webhook_secret.get_secret_value() if settings.webhook_secret else None)
+    logs.configure(settings.log_level, secrets)
     try:
         if args.console:
             from .console import run_console
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
             return run_console(settings)
         return run_telegram(settings)
     except RetrievalError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {logs.redact(str(e), secrets)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -50,13 +51,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_telegram(settings: BotSettings) -> int:
     try:
-        settings.token()
+        token = settings.token()
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    from telegram.error import InvalidToken, NetworkError
+    from telegram.error import InvalidToken, TelegramError
 
     from .app import ALLOWED_UPDATES, build_application
+    from .botapi import describe_failure
 
     application = build_application(settings)
     try:
@@ -65,12 +67,13 @@ def run_telegram(settings: BotSettings) -> int:
         else:
             application.run_polling(allowed_updates=ALLOWED_UPDATES)
     except InvalidToken:
-        print("error: Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather", file=sys.stderr)
-        return 2
-    except NetworkError as e:
-        print(f"error: cannot reach the Bot API at {settings.telegram_base_url}: {e}", file=sys.stderr)
-        return 1
-    return 0
+        problem, status = "Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather", 2
+    except TelegramError as e:
+        problem, status = describe_failure(e, settings.telegram_base_url), 1
+    else:
+        return 2 if application.bot.token_rejected else 0  # the bot logged why it stopped
+    print(f"error: {logs.redact(problem, logs.secrets_of(token))}", file=sys.stderr)
+    return status
 
 
 if __name__ == "__main__":

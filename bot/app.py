@@ -21,7 +21,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ChatType, MessageEntityType, ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, InvalidToken, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -39,6 +39,7 @@ from retrieval import RetrievalError, Retriever, build, open_retriever
 
 from . import questions, render, texts
 from .answers import Answer, AnswerStore, callback_data, parse_callback_data
+from .botapi import RetryTransientErrors, TelegramBot, may_have_arrived
 from .feedback import FeedbackLog, Vote
 from .ratelimit import RateLimiter
 from .settings import BotSettings
@@ -72,15 +73,14 @@ class Services:
 
 def build_application(settings: BotSettings, retriever: Retriever | None = None) -> Application:
     """The bot, ready for `run_polling`/`run_webhook`; without `retriever`, start-up opens (or builds) the index."""
-    application = (
-        ApplicationBuilder()
-        .token(settings.token())
-        .base_url(settings.telegram_base_url)
-        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .concurrent_updates(True)
-        .post_init(start_up)
-        .build()
+    bot = TelegramBot(
+        settings.token(),
+        base_url=settings.telegram_base_url,
+        defaults=Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)),
+        rate_limiter=RetryTransientErrors(),
     )
+    application = ApplicationBuilder().bot(bot).concurrent_updates(True).post_init(start_up).build()
+    bot.stop_on_rejected_token(application.stop_running)
     application.bot_data["services"] = Services(
         settings=settings,
         answers=AnswerStore(),
@@ -112,7 +112,7 @@ async def start_up(application: Application) -> None:
     """Open the index once (building it first if there is none) and register the command menu."""
     services: Services = application.bot_data["services"]
     if services.retriever is None:
-        services.retriever = await asyncio.to_thread(open_retriever, services.settings.retrieval())
+        services.retriever = await asyncio.to_thread(open_retriever, services.settings)
     manifest = services.retriever.manifest
     log.info("answering from %d articles (%d passages), index built %s", len(manifest.articles), manifest.chunks,
              manifest.built_at)
@@ -160,6 +160,8 @@ async def only_allowed_chats(update: Update, context: ContextTypes.DEFAULT_TYPE)
     chat = update.effective_chat
     if not allowed or chat is None or chat.id in allowed:
         return
+    user = update.effective_user.id if update.effective_user else None
+    log.info("refused chat %d (user %s): not in ALLOWED_CHAT_IDS", chat.id, user)
     if update.callback_query is not None:
         await update.callback_query.answer(texts.NOT_ALLOWED)
     elif update.message is not None and _meant_for_bot(update.message):
@@ -237,8 +239,14 @@ async def _send(target: Message, reply: render.Reply, token: str | None, quote: 
              for row in reply.buttons if row]
         )
     for i, part in enumerate(reply.parts):
-        last = i == len(reply.parts) - 1
-        await target.reply_text(part, do_quote=quote if i == 0 else False, reply_markup=markup if last else None)
+        options = {"do_quote": quote if i == 0 else False, "reply_markup": markup if i == len(reply.parts) - 1 else None}
+        try:
+            await target.reply_text(part, **options)
+        except BadRequest as e:
+            if "can't parse entities" not in e.message.lower():
+                raise
+            log.warning("Telegram refused the HTML of a message (%s); sending it as plain text", e)
+            await target.reply_text(render.html_to_text(part), parse_mode=None, **options)
 
 
 # --- buttons ---------------------------------------------------------------------------------------
@@ -372,7 +380,7 @@ async def _rebuild(services: Services, notice: Message) -> None:
     """Build into the index directory (swapped on disk atomically), load it, then swap the retriever."""
     try:
         current = services.retriever
-        report = await asyncio.to_thread(build, services.settings.retrieval(), current.embedder)
+        report = await asyncio.to_thread(build, services.settings, current.embedder)
         fresh = await asyncio.to_thread(Retriever.load, services.settings.index_dir, current.embedder, current.config)
     except RetrievalError as e:
         log.warning("reindex failed: %s", e)
@@ -384,7 +392,7 @@ async def _rebuild(services: Services, notice: Message) -> None:
         services.retriever = fresh
         log.info("reindexed: %s", report.summary())
         await notice.edit_text(texts.REINDEX_DONE.format(
-            articles=report.articles, chunks=report.chunks, summary=html.escape(_clip(report.summary(), 3000)),
+            articles=report.articles, chunks=report.passages, summary=html.escape(_clip(report.summary(), 3000)),
         ))
     finally:
         services.rebuilding = False
@@ -404,7 +412,16 @@ def _clip(text: str, limit: int) -> str:
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the exception with the update id; tell the user something went wrong, nothing more."""
     update_id = update.update_id if isinstance(update, Update) else None
-    log.error("error while handling update %s", update_id, exc_info=context.error)
+    error = context.error
+    if isinstance(error, InvalidToken):
+        log.error("Telegram rejected the bot token while handling update %s: stopping", update_id)
+        context.bot.reject_token()
+        return
+    if isinstance(error, TelegramError) and may_have_arrived(error):
+        # No reply came back, but the message may have arrived: an apology after it would read as a failure.
+        log.warning("Telegram did not confirm a request for update %s in time: %s", update_id, error)
+        return
+    log.error("error while handling update %s", update_id, exc_info=error)
     if not isinstance(update, Update):
         return
     with contextlib.suppress(TelegramError):

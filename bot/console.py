@@ -15,7 +15,7 @@ from .settings import BotSettings
 def run_console(settings: BotSettings, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
     """Answer questions from `stdin` line by line until EOF or /quit; returns the exit code."""
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
-    retriever = open_retriever(settings.retrieval())  # builds the index first if there is none
+    retriever = open_retriever(settings)  # builds the index first if there is none
     chat = ConsoleChat(retriever, settings.results_per_answer)
     interactive = stdin.isatty()
     if interactive:

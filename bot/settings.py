@@ -1,14 +1,14 @@
-"""Bot settings from the environment and `.env` (pydantic-settings); they also carry the retrieval settings."""
+"""Bot settings from the environment and `.env` (pydantic-settings); they extend the retrieval settings."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import NoDecode, SettingsConfigDict
+from pydantic_settings import NoDecode
 
 from retrieval import RetrievalSettings
 
@@ -17,9 +17,10 @@ TOKEN_PATTERN = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{30,64}")
 
 
 class BotSettings(RetrievalSettings):
-    """Everything `python -m bot` reads: Telegram access, who may use the bot, limits, and the index."""
+    """Everything `python -m bot` reads: Telegram access, who may use the bot, limits, and the index.
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
+    They are retrieval settings too (same `.env`, same variables), passed as they are to `retrieval`.
+    """
 
     telegram_bot_token: SecretStr | None = None
     telegram_base_url: str = "https://api.telegram.org/bot"
@@ -32,6 +33,7 @@ class BotSettings(RetrievalSettings):
     results_per_answer: int = Field(3, ge=1, le=10)
     questions_per_minute: int = Field(10, ge=1)
     feedback_log: Path = Path("var/feedback.jsonl")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("allowed_chat_ids", "admin_user_ids", mode="before")
     @classmethod
@@ -40,17 +42,17 @@ class BotSettings(RetrievalSettings):
             return frozenset(int(part) for part in value.replace(" ", "").split(",") if part)
         return value
 
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_case(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
     @field_validator("webhook_secret")
     @classmethod
     def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
             raise ValueError("Telegram accepts 1-256 characters A-Z, a-z, 0-9, _ and -")
         return value
-
-    def retrieval(self) -> RetrievalSettings:
-        """The retrieval part of these settings."""
-        values = {name: getattr(self, name) for name in RetrievalSettings.model_fields}
-        return RetrievalSettings(_env_file=None, **values)
 
     def token(self) -> str:
         """The bot token, or a ValueError that says what is wrong with it (without showing it)."""

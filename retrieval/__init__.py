@@ -11,8 +11,8 @@ from pathlib import Path
 from .chunking import ChunkingParams
 from .embedding import Embedder, make_embedder
 from .errors import BuildError, CorruptIndex, IndexMismatch, IndexNotFound, RetrievalError
-from .index import BuildReport, build_index
-from .manifest import ArticleEntry, Manifest
+from .building import BuildReport, build_index
+from .manifest import MANIFEST, ArticleEntry, Manifest
 from .query import Query, understand
 from .retriever import Passage, Retriever, SearchConfig, SearchResult, Verdict
 from .settings import RetrievalSettings
@@ -43,7 +43,7 @@ def build(settings: RetrievalSettings, embedder: Embedder, progress: bool = Fals
 def open_retriever(settings: RetrievalSettings, embedder: Embedder | None = None, build_missing: bool = True) -> Retriever:
     """The retriever over `settings.index_dir`, building the index from the corpus first if there is none."""
     embedder = embedder or make_embedder(settings.embedder, device=settings.device, batch_size=settings.batch_size)
-    if build_missing and not (Path(settings.index_dir) / "manifest.json").exists():
+    if build_missing and not (Path(settings.index_dir) / MANIFEST).exists():
         log.info("no index at %s: building it from %s", settings.index_dir, settings.corpus_dir)
         log.info("%s", build(settings, embedder, progress=True).summary())
     return Retriever.load(settings.index_dir, embedder)

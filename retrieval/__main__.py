@@ -65,10 +65,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def _embedder(spec: str, settings: RetrievalSettings, device: str | None = None):
+def _embedder(settings: RetrievalSettings):
     from .embedding import make_embedder
 
-    return make_embedder(spec, device=device or settings.device, batch_size=settings.batch_size)
+    return make_embedder(settings.embedder, device=settings.device, batch_size=settings.batch_size)
 
 
 def _retriever(index: Path, settings: RetrievalSettings):
@@ -81,43 +81,50 @@ def _retriever(index: Path, settings: RetrievalSettings):
     built_by, configured = Manifest.load(index).embedder_id, embedder_id(settings.embedder)
     if built_by != configured:
         raise IndexMismatch(f"index at {index} was built by {built_by}, but EMBEDDER is {configured}; rebuild it or set EMBEDDER")
-    return Retriever.load(index, _embedder(settings.embedder, settings))
+    return Retriever.load(index, _embedder(settings))
 
 
 def _build(args, settings: RetrievalSettings) -> int:
-    from .chunking import ChunkingParams
-    from .index import build_index
+    from . import build
 
     logging.getLogger("retrieval.ingest").setLevel(logging.ERROR)  # the summary lists skipped files
-    report = build_index(
-        args.corpus,
-        args.index,
-        _embedder(args.embedder, settings, args.device),
-        chunking=ChunkingParams(max_chars=settings.chunk_chars),
-        index_type=args.index_type,
-        approximate_from=settings.approximate_from,
-        batch_size=settings.batch_size,
-        progress=not args.quiet,
-    )
-    print(report.summary())
+    settings = settings.model_copy(update={"corpus_dir": args.corpus, "index_dir": args.index, "embedder": args.embedder,
+                                           "device": args.device, "index_type": args.index_type})
+    print(build(settings, _embedder(settings), progress=not args.quiet).summary())
     return 0
 
 
 def _search(args, settings: RetrievalSettings) -> int:
     retriever = _retriever(args.index, settings)
-    questions = [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
-    status = 0
-    for question in questions:
-        if not question.strip():
+    lines = [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
             if args.question is not None:
                 raise ValueError("empty question")
             continue
-        result = retriever.search(question, args.k)
+        question, context = _question_line(line, number) if args.question is None else (line, [])
+        result = retriever.search(question, args.k, context=context)
         if args.json:
-            print(json.dumps(_result_json(result), ensure_ascii=False), flush=True)
+            print(json.dumps({**_result_json(result), **({"context": context} if context else {})},
+                             ensure_ascii=False), flush=True)
         else:
             print(_result_text(result), flush=True)
-    return status
+    return 0
+
+
+def _question_line(line: str, number: int) -> tuple[str, list[str]]:
+    """A stdin line: a plain question, or {"q": "...", "context": ["earlier question", ...]} for a follow-up."""
+    if not line.lstrip().startswith("{"):
+        return line, []
+    try:
+        record = json.loads(line)
+        question, context = record["q"], record.get("context", [])
+        if not isinstance(question, str) or not question.strip() or not isinstance(context, list) \
+                or not all(isinstance(q, str) for q in context):
+            raise TypeError
+    except (ValueError, KeyError, TypeError):
+        raise ValueError(f'stdin line {number}: expected a question or {{"q": str, "context": [str, ...]}}') from None
+    return question, context
 
 
 def _result_json(result) -> dict:
@@ -164,7 +171,8 @@ def _info(args, settings: RetrievalSettings) -> int:
     print(f"index type:   {m.index_type}")
     print(f"analyzer:     {m.analyzer}")
     print(f"chunking:     {m.chunk_chars} characters, {m.overlap_sentences} sentence(s) overlap")
-    print(f"passages:     {m.chunks} ({m.embedded} embedded, {m.cached} from cache)")
+    print(f"passages:     {m.chunks}")
+    print(f"sentences:    {m.sentences} ({m.embedded} embedded, {m.cached} from cache)")
     print(f"built:        {m.built_at} in {m.build_seconds:.1f} s")
     print(f"fingerprint:  {m.corpus_fingerprint}")
     print(f"articles:     {len(m.articles)}")
@@ -184,7 +192,7 @@ def _eval(args, settings: RetrievalSettings) -> int:
         report = evaluate_qa(_retriever(args.index, settings), items, args.k)
         print(json.dumps(report.as_dict(), ensure_ascii=False) if args.json else report.format())
         return 0
-    reports = evaluate_squad(args.squad, _embedder(settings.embedder, settings), args.work, args.k, progress=not args.json)
+    reports = evaluate_squad(args.squad, _embedder(settings), args.work, args.k, progress=not args.json)
     if args.json:
         print(json.dumps({mode: r.as_dict() for mode, r in reports.items()}, ensure_ascii=False))
     else:

@@ -26,7 +26,6 @@ class ChunkingParams:
 class Chunk:
     """A passage of one article: `article.text[start:end]`, made of sentences `first..last` of that article."""
 
-    article_id: str
     start: int
     end: int
     text: str
@@ -111,7 +110,7 @@ def chunk_article(article: Article, params: ChunkingParams = ChunkingParams()) -
         sentences += [Sentence(s, e, context + article.text[s:e]) for s, e in spans]
         for first, last in _pack(spans, params):
             start, end = spans[first][0], spans[last][1]
-            chunks.append(Chunk(article.id, start, end, article.text[start:end], offset + first, offset + last, heading))
+            chunks.append(Chunk(start, end, article.text[start:end], offset + first, offset + last, heading))
     return ChunkedArticle(sentences, chunks)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .embedding import Embedder
 from .errors import RetrievalError
-from .index import build_index
+from .building import build_index
 from .normalize import contains
 from .retriever import Retriever, SearchConfig
 

@@ -22,6 +22,7 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 K1, B = 1.5, 0.75  # bm25s's defaults
 FORWARD = ("forward.ptr.npy", "forward.terms.npy", "forward.counts.npy")
+POSTINGS = ("indices.csc.index.npy", "data.csc.index.npy")  # bm25s's files that every query reads
 
 
 @dataclass

@@ -9,9 +9,9 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from .errors import CorruptIndex, IndexMismatch, IndexNotFound
+from .layout import MANIFEST
 
 FORMAT_VERSION = 2
-MANIFEST = "manifest.json"
 
 
 class ArticleEntry(BaseModel):
@@ -20,7 +20,6 @@ class ArticleEntry(BaseModel):
     title: str
     outlet: str | None = None
     date: str | None = None
-    published: str | None = None
     url: str | None = None
     chunks: int
 

@@ -32,11 +32,6 @@ _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890
 _TOKEN = re.compile(r"(?:[^\W_]|[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640])+")
 
 
-def strip_diacritics(text: str) -> str:
-    """Remove harakat and tatweel, keeping every other character."""
-    return _DIACRITICS.sub("", text).replace(_TATWEEL, "")
-
-
 def unify_letters(text: str) -> str:
     """Unify alef forms, ta marbuta, alef maqsura, hamza seats and Persian letters."""
     return text.translate(_LETTERS)
@@ -47,7 +42,7 @@ def ascii_digits(text: str) -> str:
     return text.translate(_DIGITS)
 
 
-# strip_diacritics, ascii_digits and unify_letters in one pass (no mapping's output is another's input)
+# removing diacritics and tatweel, ascii_digits and unify_letters in one pass (no mapping's output is another's input)
 _NORMALIZE = {
     **{code: None for code in range(0x0600, 0x0700) if _DIACRITICS.match(chr(code))},
     ord(_TATWEEL): None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -9,12 +10,12 @@ from typing import Literal
 
 import numpy as np
 
-from . import dense
+from . import dense, followup
 from .analyzer import Analyzer, CharGrams
 from .embedding import Embedder
 from .errors import IndexMismatch
 from .evidence import SPECIFIC, holds, matching_form
-from .index import StoredIndex
+from .stored import StoredIndex
 from .lexical import K1, bm25_among
 from .manifest import ArticleEntry, Manifest
 from .names import NameBridge
@@ -158,8 +159,11 @@ class Retriever:
     def articles(self) -> list[ArticleEntry]:
         return self.index.manifest.articles
 
-    def search(self, question: str, k: int = 5) -> SearchResult:
-        """The `k` best passages for `question`, diverse across articles, and whether they answer it."""
+    def search(self, question: str, k: int = 5, context: Sequence[str] = ()) -> SearchResult:
+        """The `k` best passages for `question`, diverse across articles, and whether they answer it.
+
+        `context`: the conversation's earlier questions, oldest first; `question` is read as their
+        follow-up (see retrieval/followup.py), and the answer decision is made for the two together."""
         question = question.strip()
         if not question:
             raise ValueError("empty question")
@@ -167,7 +171,8 @@ class Retriever:
         nothing = SearchResult(question, False, [], verdict="none", asks=query.asks, understood=query.search_text)
         if query.chatter:
             return nothing
-        candidates, terms, vector = self._candidates(query)
+        earlier = followup.earlier_questions(context)
+        candidates, terms, vector = self._candidates(query, understand(earlier).search_text if earlier else "")
         if not candidates:
             return nothing
         confidence = self._confidence(candidates[0], vector)
@@ -196,23 +201,27 @@ class Retriever:
             terms += self._names(query.text)
         return terms + self._spelling.mend(terms, by_consonants=query.script == "arabizi")
 
-    def _candidates(self, query: Query) -> tuple[list[_Candidate], list[str], np.ndarray | None]:
+    def _candidates(self, query: Query, earlier: str = "") -> tuple[list[_Candidate], list[str], np.ndarray | None]:
         cfg = self.config
         index = self.index
         terms = self._terms(query)
+        # A follow-up's BM25 query also holds the earlier questions' other terms, at a lower weight.
+        earlier_terms = [t for t in dict.fromkeys(self.analyzer(earlier)) if t not in terms] if earlier else []
         ids: set[int] = set()
         vector = None
         if cfg.mode != "lexical":
-            vector = self.embedder.embed_query(query.search_text)
+            vector = self.embedder.embed_query(followup.with_earlier(query.search_text, earlier))
             sentence_ids, _ = dense.search(index.dense, vector, cfg.candidates)
             ids.update(self._chunks_holding(sentence_ids))
-        lexical_scores = index.lexical.scores(terms) if terms else None
+        lexical_scores = index.lexical.scores(terms) if terms or earlier_terms else None
+        if earlier_terms:
+            lexical_scores += followup.EARLIER_TERM_WEIGHT * index.lexical.scores(earlier_terms)
         if lexical_scores is not None and cfg.mode != "dense":
-            ids.update(int(i) for i in index.lexical.best(lexical_scores, terms, cfg.candidates))
+            ids.update(int(i) for i in index.lexical.best(lexical_scores, terms + earlier_terms, cfg.candidates))
         if not ids:
             return [], terms, vector
         order = np.array(sorted(ids))
-        bound = self._lexical_bound(terms)
+        bound = self._lexical_bound(terms) + followup.EARLIER_TERM_WEIGHT * self._lexical_bound(earlier_terms)
         lexical = lexical_scores[order] / bound if lexical_scores is not None and bound else np.zeros(len(order))
         candidates = []
         for chunk, lex in zip(order, lexical):

@@ -35,10 +35,11 @@ _STRING_PARAMS = {
 
 
 class BotAPIError(Exception):
-    def __init__(self, code: int, description: str) -> None:
+    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
         super().__init__(description)
         self.code = code
         self.description = description
+        self.retry_after = retry_after
 
 
 @dataclass
@@ -169,6 +170,7 @@ class FakeBotAPI:
         self._closing = False
         self._changed = asyncio.Condition()
         self._failures: dict[str, list[BotAPIError]] = {}
+        self._delays: dict[str, list[float]] = {}
         self._runner: web.AppRunner | None = None
         self._client: ClientSession | None = None
         self.port = 0
@@ -247,9 +249,22 @@ class FakeBotAPI:
             "chat_instance": str(chat["id"]), "data": data,
         }})
 
-    def fail_next(self, method: str, code: int = 400, description: str = "Bad Request: chat not found") -> None:
-        """Make the next call of `method` fail as Telegram would."""
-        self._failures.setdefault(method, []).append(BotAPIError(code, description))
+    def fail_next(self, method: str, code: int = 400, description: str = "Bad Request: chat not found", *,
+                  times: int = 1, retry_after: int | None = None) -> None:
+        """Make the next `times` calls of `method` fail as Telegram would (429s carry `retry_after`)."""
+        if code == 429 and retry_after is None:
+            retry_after = 1
+        self._failures.setdefault(method, []).extend(BotAPIError(code, description, retry_after) for _ in range(times))
+
+    def delay_next(self, method: str, seconds: float) -> None:
+        """Carry out the next call of `method` but answer only after `seconds` (a slow or stuck Telegram)."""
+        self._delays.setdefault(method, []).append(seconds)
+
+    async def revoke_token(self) -> None:
+        """From now on reject the token with 401, as Telegram does once @BotFather revokes it."""
+        async with self._changed:
+            self.token = "revoked"
+            self._changed.notify_all()
 
     def calls_to(self, method: str, chat_id: int | None = None) -> list[Call]:
         return [c for c in self.calls if c.method == method and (chat_id is None or c.chat_id == chat_id)]
@@ -287,13 +302,16 @@ class FakeBotAPI:
     # --- the server -----------------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
-        if request.match_info["token"] != self.token:
-            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
         method = request.match_info["method"]
         params = await _params(request)
         async with self._changed:
             call = Call(len(self.calls) + 1, method, params, time.perf_counter())
             self.calls.append(call)
+        if request.match_info["token"] != self.token:
+            call.error = "Unauthorized"
+            async with self._changed:
+                self._changed.notify_all()
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
         try:
             if self._failures.get(method):
                 raise self._failures[method].pop(0)
@@ -305,8 +323,12 @@ class FakeBotAPI:
         except BotAPIError as e:
             call.error = e.description
             body, status = {"ok": False, "error_code": e.code, "description": e.description}, e.code
+            if e.retry_after is not None:
+                body["parameters"] = {"retry_after": e.retry_after}
         async with self._changed:
             self._changed.notify_all()
+        if self._delays.get(method):
+            await asyncio.sleep(self._delays[method].pop(0))
         return web.json_response(body, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
 
     async def _api_getMe(self, params: dict) -> dict:
@@ -324,7 +346,8 @@ class FakeBotAPI:
                 self._changed.notify_all()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(
-                    self._changed.wait_for(lambda: self._updates or self._closing), timeout)
+                    self._changed.wait_for(lambda: self._updates or self._closing or self.token == "revoked"),
+                    timeout)
             return list(self._updates[: int(params.get("limit") or 100)])
 
     async def _api_deleteWebhook(self, params: dict) -> bool:

@@ -45,9 +45,8 @@ def test_the_token_is_never_shown_in_the_settings_repr():
 
 def test_bot_settings_carry_the_retrieval_settings():
     s = settings(index_dir=Path("/x/index"), corpus_dir=Path("/x/corpus"), chunk_chars=800)
-    r = s.retrieval()
-    assert type(r) is RetrievalSettings
-    assert (r.index_dir, r.corpus_dir, r.chunk_chars) == (Path("/x/index"), Path("/x/corpus"), 800)
+    assert isinstance(s, RetrievalSettings)
+    assert (s.index_dir, s.corpus_dir, s.chunk_chars) == (Path("/x/index"), Path("/x/corpus"), 800)
 
 
 def test_webhook_options_serve_the_path_of_the_public_url():

@@ -39,6 +39,23 @@ def test_search_json_prints_one_object_per_question(seed_index):
     assert len(first["passages"]) == 2
 
 
+def test_search_json_reads_a_followup_with_its_earlier_questions_from_a_json_line(seed_index):
+    followup = {"q": "وبشو مشروطة؟", "context": ["ماذا قال ريابكوف عن الجولة الأخيرة من المباحثات مع واشنطن؟"]}
+    stdin = f"{json.dumps(followup, ensure_ascii=False)}\nوبشو مشروطة؟\n"
+    run = cli("search", "--json", "--k", "3", stdin=stdin, INDEX_DIR=seed_index)
+    assert run.returncode == 0, run.stderr
+    with_context, alone = (json.loads(line) for line in run.stdout.splitlines())
+    assert with_context["context"] == followup["context"] and "context" not in alone
+    assert with_context["answerable"] and any("جدول أعمال واضح" in p["text"] for p in with_context["passages"])
+    assert with_context["passages"] != alone["passages"]
+
+
+def test_search_json_rejects_a_malformed_json_line_with_one_line(seed_index):
+    run = cli("search", "--json", stdin='{"q": "سؤال", "context": "not a list"}\n', INDEX_DIR=seed_index)
+    assert run.returncode == 1 and run.stdout == ""
+    assert run.stderr.strip().splitlines() == ['error: stdin line 1: expected a question or {"q": str, "context": [str, ...]}']
+
+
 def test_search_with_a_question_argument_prints_readable_passages(seed_index):
     run = cli("search", "--index", seed_index, "كم استمر اللقاء الافتراضي بين بوتين وبايدن")
     assert run.returncode == 0 and "002_87ffb09050df82ad.txt" in run.stdout and "ساعتين" in run.stdout

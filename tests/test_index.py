@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from retrieval import BuildError, CorruptIndex, IndexMismatch, IndexNotFound, Manifest, Retriever, build_index
-from retrieval.index import StoredIndex
+from retrieval.stored import StoredIndex
 
 from conftest import SEEDS
 
@@ -83,7 +83,7 @@ def test_adding_an_article_embeds_only_its_sentences(index_copy, embedder, corpu
         encoding="utf-8",
     )
     report = build_index(corpus_copy, index_copy, embedder, progress=False)
-    assert report.chunks == before.chunks + 1 and (report.embedded, report.cached) == (1, before.sentences)
+    assert report.passages == before.chunks + 1 and (report.embedded, report.cached) == (1, before.sentences)
 
 
 def test_failed_build_leaves_the_old_index_loadable(index_copy, embedder, tmp_path):

@@ -5,10 +5,10 @@ import json
 import numpy as np
 import pytest
 
-import retrieval.index
+import retrieval.reuse
 import retrieval.ingest
 from retrieval import Manifest, Retriever, build_index
-from retrieval.index import StoredIndex
+from retrieval.stored import StoredIndex
 
 from test_evaluate import BagOfWords
 
@@ -96,7 +96,7 @@ def test_other_pipeline_code_or_chunking_means_everything_is_parsed_again(corpus
     live = tmp_path / "index"
     build_index(corpus, live, BagOfWords(), progress=False)
     parsed = count_parses(monkeypatch)
-    monkeypatch.setattr(retrieval.index, "_pipeline_version", lambda: "another version")
+    monkeypatch.setattr(retrieval.reuse, "pipeline_version", lambda: "another version")
     report = build_index(corpus, live, BagOfWords(), progress=False)
     assert len(parsed) == 8 and report.embedded == 0  # vectors still come from the cache
     parsed.clear()

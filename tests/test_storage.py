@@ -9,7 +9,7 @@ import pytest
 
 from retrieval import CorruptIndex, Retriever, build_index, dense
 from retrieval.analyzer import Analyzer
-from retrieval.index import RowFile, StoredIndex
+from retrieval.stored import RowFile, StoredIndex
 from retrieval.lexical import LexicalIndex
 
 from conftest import ROOT

