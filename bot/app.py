@@ -216,12 +216,10 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, te
     finally:
         with contextlib.suppress(TelegramError):  # the indicator is a nicety; it must just end before the answer
             await typing
-    if result.answerable:
-        services.stats.answered += 1
-        token = services.answers.add(Answer(message.chat_id, question, result, weakref.ref(retriever)))
-    else:
-        services.stats.abstained += 1
-        token = None
+    services.stats.answered += result.answerable
+    services.stats.abstained += not result.answerable
+    quoted = result.verdict != "none"  # answered or related: quotes, with their buttons
+    token = services.answers.add(Answer(message.chat_id, question, result, weakref.ref(retriever))) if quoted else None
     await _send(message, render.answer_html(result, 0, services.settings.results_per_answer), token)
 
 

@@ -100,7 +100,7 @@ class SearchResult:
     holds_asked: bool = True
 
     def __post_init__(self) -> None:
-        if self.verdict is None:
+        if self.verdict is None or (self.verdict == "answered") != self.answerable:  # `answerable` wins
             object.__setattr__(self, "verdict", "answered" if self.answerable else "none")
 
 
