@@ -126,7 +126,7 @@ _STRONG_HINTS = frozenset(set(ARABIZI_WORDS) - _WEAK_HINTS)
 # Letters of Arabizi, longest spelling first.
 _ARABIZI_LETTERS = [
     ("3'", "غ"), ("7'", "خ"), ("9'", "ض"), ("sh", "ش"), ("ch", "ش"), ("kh", "خ"), ("gh", "غ"), ("th", "ث"),
-    ("dh", "ذ"), ("ou", "و"), ("oo", "و"), ("ee", "ي"), ("ii", "ي"), ("aa", "ا"), ("ei", "ي"), ("ai", "اي"),
+    ("dh", "ذ"), ("zh", "ج"), ("ou", "و"), ("oo", "و"), ("ee", "ي"), ("ii", "ي"), ("aa", "ا"), ("ei", "ي"), ("ai", "اي"),
     ("ay", "اي"), ("2", "ق"), ("3", "ع"), ("5", "خ"), ("6", "ط"), ("7", "ح"), ("8", "غ"), ("9", "ص"),
     ("b", "ب"), ("p", "ب"), ("t", "ت"), ("j", "ج"), ("g", "ج"), ("d", "د"), ("r", "ر"), ("z", "ز"), ("s", "س"),
     ("f", "ف"), ("v", "ف"), ("q", "ق"), ("k", "ك"), ("c", "ك"), ("l", "ل"), ("m", "م"), ("n", "ن"), ("h", "ه"),
@@ -134,6 +134,7 @@ _ARABIZI_LETTERS = [
 ]
 _ARABIZI = dict(_ARABIZI_LETTERS)
 _LATIN_WORD = re.compile(r"[A-Za-z0-9']+")
+_WORD = re.compile(r"(?:[^\W_]|[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640])+")  # as normalize.words
 
 CHATTER = frozenset(
     normalize(w)
@@ -160,7 +161,7 @@ def understand(message: str) -> Query:
     script = _script(plain)
     chatter = _is_chatter(plain)
     if script == "arabizi":
-        search_text = msa(transliterate(plain))
+        search_text = msa(transliterate(plain)) + ("؟" if "?" in plain else "")
     elif script == "arabic":
         search_text = msa(plain)
     else:
@@ -226,7 +227,8 @@ def _spell(word: str) -> str:
                 letter = ""
         elif piece == "2" and last:
             letter = "ء"  # 2 is ق in dialect speech (2al), a hamza at a word's end (5obara2)
-        out.append(letter)
+        if not (out and letter and out[-1] == letter):  # a doubled letter is one Arabic letter (shadda)
+            out.append(letter)
         i += len(piece)
     return "".join(out)
 
@@ -236,20 +238,19 @@ _PHRASES = re.compile(r"(?<!\w)(?:[قا]د|أد)\s+(?:ايه|إيه|ايش)(?!\w
 
 
 def msa(text: str) -> str:
-    """Dialect words of `text` replaced by their MSA equivalents (or dropped); other words as typed."""
-    out = []
-    for word in words(_PHRASES.sub("كم", text)):
-        norm = normalize(word)
-        if norm in DIALECT:
-            if DIALECT[norm]:
-                out.append(DIALECT[norm])
-            continue
-        if len(norm) > 1 and norm[0] in "وف" and norm[1:] in DIALECT:  # وليش، فمين
-            if DIALECT[norm[1:]]:
-                out.append(DIALECT[norm[1:]])
-            continue
-        out.append(_negated_past(norm) or word)
-    return " ".join(out)
+    """Dialect words of `text` replaced by their MSA equivalents (or dropped); all else as typed, punctuation
+    included (the embedder reads a question mark too)."""
+    return re.sub(r"\s{2,}", " ", _WORD.sub(_msa_word, _PHRASES.sub("كم", text))).strip()
+
+
+def _msa_word(match: re.Match) -> str:
+    word = match.group()
+    norm = normalize(word)
+    if norm in DIALECT:
+        return DIALECT[norm]
+    if len(norm) > 1 and norm[0] in "وف" and norm[1:] in DIALECT:  # وليش، فمين
+        return DIALECT[norm[1:]]
+    return _negated_past(norm) or word
 
 
 def _negated_past(norm: str) -> str | None:
