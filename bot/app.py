@@ -7,6 +7,7 @@ import contextlib
 import html
 import logging
 import math
+import os
 import re
 import weakref
 from dataclasses import dataclass, field
@@ -38,8 +39,9 @@ from telegram.ext import (
 from retrieval import RetrievalError, Retriever, build, open_retriever
 
 from . import questions, render, texts
-from .answers import Answer, AnswerStore, callback_data, parse_callback_data
+from .answers import Answer, AnswerStore, ButtonAction
 from .botapi import RetryTransientErrors, TelegramBot, may_have_arrived
+from .fairqueue import FairQueue
 from .feedback import FeedbackLog, Vote
 from .ratelimit import RateLimiter
 from .settings import BotSettings
@@ -48,6 +50,10 @@ log = logging.getLogger(__name__)
 
 # Edited messages, inline queries and the rest are never handled, so Telegram need not send them.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+# Presses of "more" and "context" (each sends a message) one user may make in BUTTON_WINDOW seconds.
+BUTTON_MESSAGES, BUTTON_WINDOW = 5, 10.0
+# Searches at once; more only share the same cores (the embedder's calls release the GIL).
+SEARCH_WORKERS = min(4, os.cpu_count() or 1)
 
 
 @dataclass
@@ -65,6 +71,8 @@ class Services:
     settings: BotSettings
     answers: AnswerStore
     limiter: RateLimiter
+    button_limiter: RateLimiter
+    searches: FairQueue
     feedback: FeedbackLog
     stats: Stats = field(default_factory=Stats)
     retriever: Retriever | None = None
@@ -85,6 +93,8 @@ def build_application(settings: BotSettings, retriever: Retriever | None = None)
         settings=settings,
         answers=AnswerStore(),
         limiter=RateLimiter(settings.questions_per_minute),
+        button_limiter=RateLimiter(BUTTON_MESSAGES, window=BUTTON_WINDOW),
+        searches=FairQueue(SEARCH_WORKERS),
         feedback=FeedbackLog(settings.feedback_log),
         retriever=retriever,
     )
@@ -102,7 +112,11 @@ def build_application(settings: BotSettings, retriever: Retriever | None = None)
         MessageHandler(filters.ChatType.GROUPS & text & ADDRESSED, group_question),
         MessageHandler(filters.COMMAND & new_message, unknown_command),
         MessageHandler(filters.ChatType.PRIVATE & filters.ATTACHMENT & new_message, not_text),
-        CallbackQueryHandler(on_button),
+        CallbackQueryHandler(more_button, pattern=ButtonAction.pattern(ButtonAction.MORE)),
+        CallbackQueryHandler(context_button, pattern=ButtonAction.pattern(ButtonAction.CONTEXT)),
+        CallbackQueryHandler(vote_button, pattern=ButtonAction.pattern(ButtonAction.UP)),
+        CallbackQueryHandler(vote_button, pattern=ButtonAction.pattern(ButtonAction.DOWN)),
+        CallbackQueryHandler(stale_button),
     ])
     application.add_error_handler(on_error)
     return application
@@ -149,9 +163,15 @@ def _meant_for_bot(message: Message) -> bool:
     if message.chat.type == ChatType.PRIVATE:
         return True
     if (message.text or "").startswith("/"):
-        _, at, name = message.text.split(maxsplit=1)[0].partition("@")
-        return not at or name.lower() == (message.get_bot().username or "").lower()
+        return _command_addressee(message) in (None, (message.get_bot().username or "").lower())
     return mentions_or_replies_to_bot(message)
+
+
+def _command_addressee(message: Message) -> str | None:
+    """The bot a command names (`/help@name` gives `name`, lower-case); None for a bare `/help`."""
+    words = (message.text or "").split(maxsplit=1)
+    _, at, name = (words[0] if words else "").partition("@")
+    return name.lower() if at else None
 
 
 async def only_allowed_chats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -212,7 +232,8 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, te
     retriever = services.retriever  # this question stays on this index even if /reindex swaps it meanwhile
     typing = asyncio.create_task(message.reply_chat_action(ChatAction.TYPING))
     try:
-        result = await asyncio.to_thread(questions.search, retriever, question, services.settings.results_per_answer)
+        result = await services.searches.run(sender, len(question), questions.search, retriever, question,
+                                             services.settings.results_per_answer)
     finally:
         with contextlib.suppress(TelegramError):  # the indicator is a nicety; it must just end before the answer
             await typing
@@ -233,7 +254,7 @@ async def _send(target: Message, reply: render.Reply, token: str | None, quote: 
     markup = None
     if token is not None and reply.buttons:
         markup = InlineKeyboardMarkup(
-            [[InlineKeyboardButton(b.label, callback_data=callback_data(token, b.action)) for b in row]
+            [[InlineKeyboardButton(b.label, callback_data=b.action.data(token)) for b in row]
              for row in reply.buttons if row]
         )
     for i, part in enumerate(reply.parts):
@@ -250,48 +271,69 @@ async def _send(target: Message, reply: render.Reply, token: str | None, quote: 
 # --- buttons ---------------------------------------------------------------------------------------
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """More results, an article's context around a quote, or a vote; anything stale gets a polite notice."""
+async def _pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[str, ButtonAction, Answer] | None:
+    """The token, action and answer of the pressed button; None (after a polite notice) when it is stale."""
     query = update.callback_query
-    token, action = parse_callback_data(query.data)
+    token, action = ButtonAction.parse(query.data)  # the handler's pattern already matched
     answer = _services(context).answers.get(token)
     chat = query.message.chat.id if query.message is not None else None
-    if answer is None or answer.chat_id != chat or not re.fullmatch(r"[mcud]\d{1,3}", action):
+    if answer is None or answer.chat_id != chat:
         await query.answer(texts.EXPIRED)
+        return None
+    return token, action, answer
+
+
+async def _may_send(query: CallbackQuery, services: Services) -> bool:
+    """Buttons that send a message count against the presser's limit; past it they get a short notice."""
+    verdict = services.button_limiter.check(query.from_user.id)
+    if not verdict.allowed:
+        await query.answer(texts.BUTTONS_RATE_LIMITED.format(wait=texts.seconds(math.ceil(verdict.wait))))
+    return verdict.allowed
+
+
+async def more_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The next page of the answer's passages, as a new message."""
+    pressed = await _pressed(update, context)
+    if pressed is None:
         return
-    kind, number = action[0], int(action[1:])
-    if kind == "m":
-        await _more(query, context, answer, number)
-    elif kind == "c":
-        await _context(query, answer, number)
-    else:
-        await _vote(query, context, answer, number, "up" if kind == "u" else "down")
-
-
-async def _more(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, answer: Answer, page: int) -> None:
-    per_page = _services(context).settings.results_per_answer
-    if page >= render.page_count(answer.result, per_page) or not isinstance(query.message, Message):
+    token, action, answer = pressed
+    query, services = update.callback_query, _services(context)
+    per_page = services.settings.results_per_answer
+    if action.number >= render.page_count(answer.result, per_page) or not isinstance(query.message, Message):
         await query.answer(texts.NO_MORE_RESULTS)
         return
-    await query.answer()
-    token, _ = parse_callback_data(query.data)
-    await _send(query.message, render.answer_html(answer.result, page, per_page), token, quote=False)
-
-
-async def _context(query: CallbackQuery, answer: Answer, index: int) -> None:
-    retriever = answer.retriever()
-    if retriever is None or index >= len(answer.result.passages) or not isinstance(query.message, Message):
-        await query.answer(texts.EXPIRED)
+    if not await _may_send(query, services):
         return
     await query.answer()
-    passage = answer.result.passages[index]
+    await _send(query.message, render.answer_html(answer.result, action.number, per_page), token, quote=False)
+
+
+async def context_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The article around one quoted passage."""
+    pressed = await _pressed(update, context)
+    if pressed is None:
+        return
+    _, action, answer = pressed
+    query, retriever = update.callback_query, answer.retriever()
+    if retriever is None or action.number >= len(answer.result.passages) or not isinstance(query.message, Message):
+        await query.answer(texts.EXPIRED)
+        return
+    if not await _may_send(query, _services(context)):
+        return
+    await query.answer()
+    passage = answer.result.passages[action.number]
     around = await asyncio.to_thread(retriever.context, passage.id)
-    await _send(query.message, render.Reply(render.context_html(around, passage, index + 1), []), None)
+    await _send(query.message, render.Reply(render.context_html(around, passage, action.number + 1), []), None)
 
 
-async def _vote(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, answer: Answer, page: int,
-                vote: Vote) -> None:
-    services = _services(context)
+async def vote_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """👍/👎 on one page of an answer, appended to the feedback log once per user and page."""
+    pressed = await _pressed(update, context)
+    if pressed is None:
+        return
+    _, action, answer = pressed
+    query, services = update.callback_query, _services(context)
+    page, vote = action.number, "up" if action.kind == ButtonAction.UP else "down"
     per_page = services.settings.results_per_answer
     voter = (query.from_user.id, page)
     if page >= render.page_count(answer.result, per_page):
@@ -308,6 +350,11 @@ async def _vote(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, answer
     else:
         services.stats.down += 1
     await query.answer(texts.THANKS_FOR_VOTE)
+
+
+async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Any other button data (an old version's, or forged) gets the same notice as an expired answer."""
+    await update.callback_query.answer(texts.EXPIRED)
 
 
 # --- commands --------------------------------------------------------------------------------------
@@ -331,8 +378,7 @@ async def sources_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """In groups only commands addressed to this bot by name: a bare /command may be another bot's."""
     message = update.effective_message
-    _, _, addressee = message.text.split(maxsplit=1)[0].partition("@")
-    if message.chat.type != ChatType.PRIVATE and addressee.lower() != (context.bot.username or "").lower():
+    if message.chat.type != ChatType.PRIVATE and _command_addressee(message) != (context.bot.username or "").lower():
         return
     await message.reply_text(texts.UNKNOWN_COMMAND)
 

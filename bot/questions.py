@@ -5,11 +5,10 @@ from __future__ import annotations
 import html
 import re
 
-from retrieval import Retriever, SearchResult, understand
+from retrieval import MAX_QUESTION_CHARS, Retriever, SearchResult, understand
 
 from . import texts
 
-MAX_QUESTION_CHARS = 1000
 # One search fetches this many pages of passages, so "more results" pages through a fixed ranking.
 PAGES = 3
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from retrieval import ArticleEntry, Passage, SearchResult
 
 from . import texts
+from .answers import ButtonAction
 
 TELEGRAM_LIMIT = 4096
 SOURCES_LISTED = 100
@@ -24,10 +25,10 @@ SOURCES_LISTED = 100
 
 @dataclass(frozen=True)
 class Button:
-    """An inline button; `action` is a short code the callback handler understands."""
+    """An inline button; the callback data adds the answer's token to `action`."""
 
     label: str
-    action: str
+    action: ButtonAction
 
 
 @dataclass(frozen=True)
@@ -60,11 +61,13 @@ def answer_html(result: SearchResult, page: int, per_page: int) -> Reply:
         blocks.append(_related_html(result))
     blocks += [_passage_html(p, first + i + 1) for i, p in enumerate(shown)]
     buttons = [
-        [Button(texts.BUTTON_CONTEXT.format(number=first + i + 1), f"c{first + i}") for i in range(len(shown))],
-        [Button(texts.BUTTON_UP, f"u{page}"), Button(texts.BUTTON_DOWN, f"d{page}")],
+        [Button(texts.BUTTON_CONTEXT.format(number=first + i + 1), ButtonAction(ButtonAction.CONTEXT, first + i))
+         for i in range(len(shown))],
+        [Button(texts.BUTTON_UP, ButtonAction(ButtonAction.UP, page)),
+         Button(texts.BUTTON_DOWN, ButtonAction(ButtonAction.DOWN, page))],
     ]
     if page + 1 < pages:
-        buttons[1].append(Button(texts.BUTTON_MORE, f"m{page + 1}"))
+        buttons[1].append(Button(texts.BUTTON_MORE, ButtonAction(ButtonAction.MORE, page + 1)))
     return Reply(pack(blocks), buttons)
 
 

@@ -14,13 +14,14 @@ from .errors import BuildError, CorruptIndex, IndexMismatch, IndexNotFound, Retr
 from .building import BuildReport, build_index
 from .manifest import MANIFEST, ArticleEntry, Manifest
 from .query import Query, understand
-from .retriever import Passage, Retriever, SearchConfig, SearchResult, Verdict
+from .retriever import MAX_QUESTION_CHARS, Passage, Retriever, SearchConfig, SearchResult, Verdict
 from .settings import RetrievalSettings
+from .swap import recover_interrupted_swap
 
 __all__ = [
-    "ArticleEntry", "BuildError", "BuildReport", "ChunkingParams", "CorruptIndex", "Embedder", "IndexMismatch",
-    "IndexNotFound", "Manifest", "Passage", "Query", "RetrievalError", "RetrievalSettings", "Retriever", "SearchConfig",
-    "SearchResult", "Verdict", "build", "build_index", "make_embedder", "open_retriever", "understand",
+    "MAX_QUESTION_CHARS", "ArticleEntry", "BuildError", "BuildReport", "ChunkingParams", "CorruptIndex", "Embedder",
+    "IndexMismatch", "IndexNotFound", "Manifest", "Passage", "Query", "RetrievalError", "RetrievalSettings", "Retriever",
+    "SearchConfig", "SearchResult", "Verdict", "build", "build_index", "make_embedder", "open_retriever", "understand",
 ]
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,8 @@ def build(settings: RetrievalSettings, embedder: Embedder, progress: bool = Fals
 def open_retriever(settings: RetrievalSettings, embedder: Embedder | None = None, build_missing: bool = True) -> Retriever:
     """The retriever over `settings.index_dir`, building the index from the corpus first if there is none."""
     embedder = embedder or make_embedder(settings.embedder, device=settings.device, batch_size=settings.batch_size)
-    if build_missing and not (Path(settings.index_dir) / MANIFEST).exists():
+    index_dir = Path(settings.index_dir)
+    if build_missing and not (index_dir / MANIFEST).exists() and not recover_interrupted_swap(index_dir):
         log.info("no index at %s: building it from %s", settings.index_dir, settings.corpus_dir)
         log.info("%s", build(settings, embedder, progress=True).summary())
     return Retriever.load(settings.index_dir, embedder)

@@ -32,18 +32,19 @@ def main(argv: list[str] | None = None) -> int:
     search = sub.add_parser("search", help="ask questions; with no QUESTION, one per line from stdin")
     search.add_argument("question", nargs="?")
     search.add_argument("--index", type=Path, default=settings.index_dir)
-    search.add_argument("--k", type=int, default=5)
+    search.add_argument("--k", type=_at_least_one, default=5)
     search.add_argument("--json", action="store_true", help="one JSON object per question")
 
     info = sub.add_parser("info", help="show the index manifest")
     info.add_argument("--index", type=Path, default=settings.index_dir)
+    info.add_argument("--verify", action="store_true", help="also check every file against its checksum")
 
     ev = sub.add_parser("eval", help="measure retrieval quality")
     what = ev.add_mutually_exclusive_group(required=True)
     what.add_argument("--qa", type=Path, help="JSONL of {q, file, key} (file null: unanswerable)")
     what.add_argument("--squad", type=Path, help="SQuAD-format JSON: paragraph retrieval, dense vs BM25 vs hybrid")
     ev.add_argument("--index", type=Path, default=settings.index_dir)
-    ev.add_argument("--k", type=int, default=5)
+    ev.add_argument("--k", type=_at_least_one, default=5)
     ev.add_argument("--json", action="store_true")
     ev.add_argument("--work", type=Path, default=Path("var/eval"), help="where --squad keeps its index and cache")
 
@@ -63,6 +64,16 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # anything else still gets one line, not a traceback
         print(f"error: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
+
+
+def _at_least_one(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def _embedder(settings: RetrievalSettings):
@@ -95,21 +106,55 @@ def _build(args, settings: RetrievalSettings) -> int:
 
 
 def _search(args, settings: RetrievalSettings) -> int:
+    """Answer the question argument, or each line of stdin; a line that cannot be asked is reported and skipped."""
+    if args.question is not None:
+        if not args.question.strip():
+            raise ValueError("empty question")
+        _check_length(args.question)
     retriever = _retriever(args.index, settings)
-    lines = [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            if args.question is not None:
-                raise ValueError("empty question")
+    if args.question is not None:
+        _print_result(retriever.search(args.question, args.k), [], args.json)
+        return 0
+    status = 0
+    for number, raw in enumerate(sys.stdin.buffer, 1):
+        try:
+            question, context = _stdin_question(raw, number)
+        except ValueError as e:
+            print(f"error: {e}", file=sys.stderr, flush=True)
+            status = 1
             continue
-        question, context = _question_line(line, number) if args.question is None else (line, [])
-        result = retriever.search(question, args.k, context=context)
-        if args.json:
-            print(json.dumps({**_result_json(result), **({"context": context} if context else {})},
-                             ensure_ascii=False), flush=True)
-        else:
-            print(_result_text(result), flush=True)
-    return 0
+        if question:
+            _print_result(retriever.search(question, args.k, context=context), context, args.json)
+    return status
+
+
+def _print_result(result, context: list[str], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({**_result_json(result), **({"context": context} if context else {})}, ensure_ascii=False),
+              flush=True)
+    else:
+        print(_result_text(result), flush=True)
+
+
+def _stdin_question(raw: bytes, number: int) -> tuple[str, list[str]]:
+    """The question and context of a stdin line ("" for a blank one); ValueError says why it cannot be asked."""
+    try:
+        line = raw.decode("utf-8-sig").rstrip("\r\n")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"stdin line {number}: not valid UTF-8 (byte {e.start})") from None
+    if not line.strip():
+        return "", []
+    question, context = _question_line(line, number)
+    for text in (question, *context):
+        _check_length(text, f"stdin line {number}: ")
+    return question, context
+
+
+def _check_length(question: str, where: str = "") -> None:
+    from .retriever import MAX_QUESTION_CHARS
+
+    if (length := len(question.strip())) > MAX_QUESTION_CHARS:
+        raise ValueError(f"{where}question too long ({length:,} characters; limit {MAX_QUESTION_CHARS:,})")
 
 
 def _question_line(line: str, number: int) -> tuple[str, list[str]]:
@@ -181,6 +226,24 @@ def _info(args, settings: RetrievalSettings) -> int:
         print(f"  {a.source}  {a.chunks} passages  {a.title}" + (f"  ({meta})" if meta else ""))
     for source, reason in m.skipped.items():
         print(f"  skipped {source}: {reason}")
+    return _verify(args.index, m) if args.verify else 0
+
+
+def _verify(index: Path, m) -> int:
+    """One line per file that differs from the checksums in the manifest; non-zero if any does."""
+    from .errors import REBUILD
+    from .integrity import problems
+
+    if not m.files:
+        print(f"error: cannot verify {index}: it was built before indexes recorded checksums; {REBUILD}", file=sys.stderr)
+        return 1
+    found = problems(index, m, contents=True)
+    for problem in found:
+        print(f"damaged: {problem}", file=sys.stderr)
+    if found:
+        print(f"error: index at {index} is damaged ({len(found)} of {len(m.files)} files); {REBUILD}", file=sys.stderr)
+        return 1
+    print(f"verified:     {len(m.files)} files match their checksums")
     return 0
 
 

@@ -11,19 +11,19 @@ from pathlib import Path
 
 import numpy as np
 
-from . import dense
+from . import dense, integrity
 from .analyzer import Analyzer
 from .cache import EmbeddingCache, embed_pending
 from .chunking import ChunkingParams, chunk_article
 from .embedding import Embedder
 from .errors import BuildError
 from .ingest import Article, Corpus, Skipped, read_corpus
-from .layout import (CHUNK_DTYPE, CHUNKS, DENSE, KEY_DTYPE, KEYS, LEXICAL, MANIFEST, SENTENCE_DTYPE, SENTENCES,
-                     TEXT_RANGES, TEXTS, VECTORS, staging_dir)
+from .layout import (CHUNK_DTYPE, CHUNKS, DENSE, INDEX_FILES, KEY_DTYPE, KEYS, LEXICAL, MANIFEST, SENTENCE_DTYPE,
+                     SENTENCES, TEXT_RANGES, TEXTS, VECTORS, staging_dir)
 from .lexical import ForwardBuilder, LexicalIndex
-from .manifest import ArticleEntry, Manifest
+from .manifest import ArticleEntry, Manifest, is_index_manifest
 from .reuse import PreviousIndex, write_reuse_info
-from .swap import exclusive, swap
+from .swap import exclusive, recover_interrupted_swap, remove_stale_leftovers, swap
 
 
 @dataclass
@@ -79,21 +79,24 @@ def build_index(
     """
     started = time.perf_counter()
     index_dir = Path(index_dir)
-    _check_replaceable(index_dir)
-    index_dir.parent.mkdir(parents=True, exist_ok=True)
-    with exclusive(index_dir):
+    target = index_dir.resolve()  # through a symlink: lock and replace the directory it points to
+    _check_replaceable(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with exclusive(target):
+        recover_interrupted_swap(target)
+        remove_stale_leftovers(target)
         analyzer = Analyzer()
-        previous = PreviousIndex.open(index_dir, embedder, chunking, analyzer.id)
+        previous = PreviousIndex.open(target, embedder, chunking, analyzer.id)
         tables = _tables(_read(corpus_dir, previous), previous, chunking, analyzer)
         if not len(tables.chunks):
             raise BuildError(f"no articles to index in {corpus_dir} ({len(tables.skipped)} file(s) skipped)")
-        cache = EmbeddingCache(index_dir, embedder.id, embedder.dim)
+        cache = EmbeddingCache(target, embedder.id, embedder.dim)
         vectors, embedded = _vectors(tables, previous, cache, embedder, batch_size, progress)
         kind = dense.choose_type(index_type, len(vectors), approximate_from)
         dense_index = dense.build(vectors, kind, trained=cache.trained_index if kind == "ivf" else None)
         lexical = LexicalIndex.from_forward(tables.terms.finish())
         manifest = _manifest(tables, embedder, kind, chunking, analyzer, embedded)
-        _write_and_swap(index_dir, manifest, tables, vectors, dense_index, lexical, chunking, started)
+        _write_and_swap(target, manifest, tables, vectors, dense_index, lexical, chunking, started)
         cache.discard_partial()
     n_sentences = len(tables.sentences)
     return BuildReport(index_dir, len(tables.articles), len(tables.chunks), n_sentences, embedded,
@@ -101,8 +104,19 @@ def build_index(
 
 
 def _check_replaceable(index_dir: Path) -> None:
-    if index_dir.exists() and not (index_dir / MANIFEST).is_file() and any(index_dir.iterdir()):
+    """Refuse to replace anything but nothing, an empty directory, or an index: a build deletes what it replaces."""
+    if not index_dir.exists():
+        return
+    if not index_dir.is_dir():
+        raise BuildError(f"refusing to replace {index_dir}: it is not a directory")
+    names = {path.name for path in index_dir.iterdir()}
+    if names and MANIFEST not in names:
         raise BuildError(f"refusing to replace {index_dir}: it is not empty and holds no index (no {MANIFEST})")
+    if foreign := sorted(names - INDEX_FILES):
+        listed = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+        raise BuildError(f"refusing to replace {index_dir}: it holds files that are not part of an index ({listed})")
+    if names and not is_index_manifest(index_dir / MANIFEST) and not names >= {CHUNKS, VECTORS, DENSE}:
+        raise BuildError(f"refusing to replace {index_dir}: its {MANIFEST} is not the manifest of an index")
 
 
 def _read(corpus_dir: Path, previous: PreviousIndex | None) -> Corpus:
@@ -211,8 +225,7 @@ def _write_and_swap(index_dir: Path, manifest: Manifest, tables: _Tables, vector
     shutil.rmtree(staging, ignore_errors=True)
     try:
         staging.mkdir()
-        _write(staging, manifest, tables, vectors, dense_index, lexical, started)
-        write_reuse_info(staging, tables.articles, chunking)
+        _write(staging, manifest, tables, vectors, dense_index, lexical, chunking, started)
         swap(staging, index_dir)
     except OSError as e:
         raise BuildError(f"cannot write index {index_dir}: {e.strerror or e}; the previous index is unchanged") from None
@@ -221,7 +234,7 @@ def _write_and_swap(index_dir: Path, manifest: Manifest, tables: _Tables, vector
 
 
 def _write(directory: Path, manifest: Manifest, tables: _Tables, vectors: np.ndarray, dense_index,
-           lexical: LexicalIndex, started: float) -> None:
+           lexical: LexicalIndex, chunking: ChunkingParams, started: float) -> None:
     offsets = np.zeros((len(tables.articles), 2), dtype=np.int64)
     with open(directory / TEXTS, "wb") as f:
         for i, article in enumerate(tables.articles):
@@ -235,6 +248,8 @@ def _write(directory: Path, manifest: Manifest, tables: _Tables, vectors: np.nda
     np.save(directory / VECTORS, vectors)
     dense.save(dense_index, directory / DENSE)
     lexical.save(directory / LEXICAL)
+    write_reuse_info(directory, tables.articles, chunking)
+    manifest.files = integrity.record(directory)
     manifest.build_seconds = round(time.perf_counter() - started, 3)
     manifest.save(directory)
     for path in directory.rglob("*"):

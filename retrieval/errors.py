@@ -19,3 +19,6 @@ class CorruptIndex(RetrievalError):
 
 class BuildError(RetrievalError):
     """A build failed; the previous index, if any, is untouched."""
+
+
+REBUILD = "rebuild it with: python -m retrieval build"

@@ -73,9 +73,14 @@ def read_corpus(root: Path, reuse: Reuse | None = None) -> Corpus:
         raise FileNotFoundError(f"corpus directory not found: {root}")
     articles: list[Article] = []
     skipped: list[Skipped] = []
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+    inside = root.resolve()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):  # rglob does not follow directory links
         rel = path.relative_to(root).as_posix()
         if any(part.startswith(".") for part in path.relative_to(root).parts):
+            continue
+        if path.is_symlink() and not path.resolve().is_relative_to(inside):
+            skipped.append(Skipped(rel, "symbolic link to a file outside the corpus (not followed)"))
+            log.warning("skipped %s: symbolic link to a file outside the corpus", rel)
             continue
         try:
             found = _read_file(path, rel, reuse)
@@ -143,6 +148,7 @@ def _read_jsonl(path: Path, rel: str, reuse: Reuse | None = None):
                 text = record["text"]
                 if not isinstance(text, str) or not text.strip():
                     raise _Skip("no text")
+                _check_unicode(record)
             except _Skip as why:
                 yield Skipped(where, str(why))
                 continue
@@ -166,6 +172,17 @@ def _read_jsonl(path: Path, rel: str, reuse: Reuse | None = None):
                 blocks=article.blocks,
                 input_hash=key,
             )
+
+
+def _check_unicode(record: dict) -> None:
+    """JSON can spell a lone UTF-16 surrogate ("\\ud800"), which is no character and cannot be stored as UTF-8."""
+    for key in ("text", "title", "outlet", "date", "url", "source"):
+        value = record.get(key)
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as e:
+                raise _Skip(f"\"{key}\" holds a lone surrogate (\\u{ord(value[e.start]):04x}), which is not text") from None
 
 
 def _field(record: dict, key: str) -> str | None:

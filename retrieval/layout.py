@@ -22,20 +22,35 @@ TEXTS = "texts.bin"  # article texts, UTF-8, one after another
 TEXT_RANGES = "texts.npy"  # each article's (byte offset, byte length) in TEXTS
 INPUTS = "inputs.npy"  # each article's input hash: KEY_DTYPE
 REUSE_INFO = "reuse.json"  # pipeline version and chunking limits the passages were made with
+# Everything a build writes into an index directory: a directory holding anything else is not replaced.
+INDEX_FILES = frozenset({MANIFEST, CHUNKS, SENTENCES, KEYS, VECTORS, DENSE, LEXICAL, TEXTS, TEXT_RANGES, INPUTS,
+                         REUSE_INFO})
 
 CHUNK_DTYPE = np.dtype([("article", "<i4"), ("start", "<i4"), ("end", "<i4"), ("first", "<i4"), ("last", "<i4")])
 SENTENCE_DTYPE = np.dtype([("article", "<i4"), ("start", "<i4"), ("end", "<i4"), ("chunk", "<i4")])
 KEY_DTYPE = np.dtype("S20")
 
+STAGING, OLD = "staging", "old"  # the kinds of directory a build leaves beside the index (see `leftovers`)
+
 
 def staging_dir(index_dir: Path, pid: int) -> Path:
     """Where the build running as process `pid` writes the next index."""
-    return index_dir.parent / f".{index_dir.name}.staging-{pid}"
+    return index_dir.parent / f".{index_dir.name}.{STAGING}-{pid}"
 
 
 def old_dir(index_dir: Path, pid: int) -> Path:
     """Where the non-atomic swap of process `pid` parks the old index between its renames."""
-    return index_dir.parent / f".{index_dir.name}.old-{pid}"
+    return index_dir.parent / f".{index_dir.name}.{OLD}-{pid}"
+
+
+def leftovers(index_dir: Path, kind: str) -> list[tuple[Path, int]]:
+    """The `kind` (STAGING or OLD) directories beside `index_dir`, each with the id of the process that made it."""
+    found = []
+    for path in index_dir.parent.glob(f".{index_dir.name}.{kind}-*"):
+        pid = path.name.rsplit("-", 1)[1]
+        if pid.isdigit():
+            found.append((path, int(pid)))
+    return found
 
 
 def lock_file(index_dir: Path) -> Path:

@@ -5,13 +5,23 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import CorruptIndex, IndexMismatch, IndexNotFound
+from .errors import REBUILD, CorruptIndex, IndexMismatch, IndexNotFound
 from .layout import MANIFEST
+from .swap import recover_interrupted_swap
 
 FORMAT_VERSION = 2
+FORMAT = "iqtibas-index"  # marks a manifest as ours: only a directory with one is ever replaced by a build
+
+
+class IndexFile(BaseModel):
+    """Size and SHA-256 of one file of the index, as written."""
+
+    size: int
+    sha256: str
 
 
 class ArticleEntry(BaseModel):
@@ -27,6 +37,7 @@ class ArticleEntry(BaseModel):
 class Manifest(BaseModel):
     """What an index holds and how it was built; loading checks it before trusting any other file."""
 
+    format: Literal["iqtibas-index"] = FORMAT
     format_version: int = FORMAT_VERSION
     embedder_id: str
     dimension: int
@@ -42,6 +53,8 @@ class Manifest(BaseModel):
     build_seconds: float
     embedded: int
     cached: int
+    # every other file of the index by its path in the directory; empty in indexes built before checksums
+    files: dict[str, IndexFile] = {}
 
     @property
     def corpus_fingerprint(self) -> str:
@@ -59,14 +72,14 @@ class Manifest(BaseModel):
     @classmethod
     def load(cls, directory: Path) -> Manifest:
         path = Path(directory) / MANIFEST
-        if not path.is_file():
+        if not path.is_file() and not (recover_interrupted_swap(Path(directory)) and path.is_file()):
             raise IndexNotFound(f"no index at {directory} (missing {MANIFEST}); build one with: python -m retrieval build")
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise CorruptIndex(f"unreadable {path}: {e}") from None
+            raise CorruptIndex(f"unreadable {path}: {e}; {REBUILD}") from None
         if not isinstance(data, dict):
-            raise CorruptIndex(f"unreadable {path}: not a JSON object")
+            raise CorruptIndex(f"unreadable {path}: not a JSON object; {REBUILD}")
         version = data.get("format_version")
         if version != FORMAT_VERSION:
             raise IndexMismatch(
@@ -76,7 +89,19 @@ class Manifest(BaseModel):
         try:
             manifest = cls.model_validate(data)
         except ValidationError as e:
-            raise CorruptIndex(f"invalid {path}: {e.error_count()} bad field(s), first: {e.errors()[0]['loc']}") from None
+            first = e.errors()[0]["loc"]
+            raise CorruptIndex(f"invalid {path}: {e.error_count()} bad field(s), first: {first}; {REBUILD}") from None
         if fingerprint != manifest.corpus_fingerprint:
-            raise CorruptIndex(f"invalid {path}: corpus fingerprint does not match its article list")
+            raise CorruptIndex(f"invalid {path}: corpus fingerprint does not match its article list; {REBUILD}")
         return manifest
+
+
+def is_index_manifest(path: Path) -> bool:
+    """Whether `path` is a manifest this program wrote: our format marker (absent before it was added) and fields."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    required = {name for name, field in Manifest.model_fields.items() if field.is_required()}
+    return (isinstance(data, dict) and data.get("format", FORMAT) == FORMAT
+            and required | {"format_version"} <= data.keys())

@@ -24,8 +24,18 @@ from .spelling import Spelling
 
 BACKGROUND_SIZE = 1024
 SENTENCE_FORMS_CACHED = 100_000
+# The longest question the bot and the CLI accept: longer ones cost seconds to embed and match nothing better.
+MAX_QUESTION_CHARS = 1000
 
 Verdict = Literal["answered", "related", "none"]
+
+
+def _leading_words(text: str, limit: int) -> str:
+    """At most `limit` characters of `text`, cut before a word rather than inside one."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit + 1)
+    return text[: cut if cut > 0 else limit]
 
 
 @dataclass(frozen=True)
@@ -58,6 +68,10 @@ class SearchConfig:
     # A second passage of an article ranks among the first ones only this close to the best score:
     # on a corpus of one topic the article that answers often holds the next-best passages too.
     same_article_margin: float = 0.05
+    # The question's vector embeds at most its first this many characters (whole words; as many again of
+    # earlier questions for a follow-up): embedding costs ~1.6 ms a token, and one long pasted question
+    # must not hold a CPU for a second. BM25 reads all of it.
+    query_chars: int = 300
 
 
 @dataclass(frozen=True)
@@ -210,7 +224,9 @@ class Retriever:
         ids: set[int] = set()
         vector = None
         if cfg.mode != "lexical":
-            vector = self.embedder.embed_query(followup.with_earlier(query.search_text, earlier))
+            bounded = followup.with_earlier(_leading_words(query.search_text, cfg.query_chars),
+                                            _leading_words(earlier, cfg.query_chars))
+            vector = self.embedder.embed_query(bounded)
             sentence_ids, _ = dense.search(index.dense, vector, cfg.candidates)
             ids.update(self._chunks_holding(sentence_ids))
         lexical_scores = index.lexical.scores(terms) if terms or earlier_terms else None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from pathlib import Path
 
 import numpy as np
@@ -40,9 +39,6 @@ def write_reuse_info(directory: Path, articles: list[Article], chunking: Chunkin
     np.save(directory / INPUTS, np.array([a.input_hash for a in articles], dtype=KEY_DTYPE))
     info = {"pipeline": pipeline_version(), "chunking": _limits(chunking)}
     (directory / REUSE_INFO).write_text(json.dumps(info), encoding="utf-8")
-    for name in (INPUTS, REUSE_INFO):
-        with open(directory / name, "rb") as f:
-            os.fsync(f.fileno())
 
 
 class PreviousIndex:

@@ -11,7 +11,8 @@ import numpy as np
 
 from . import dense
 from .embedding import Embedder
-from .errors import CorruptIndex, IndexMismatch
+from .errors import REBUILD, CorruptIndex, IndexMismatch
+from .integrity import problems
 from .layout import CHUNKS, DENSE, LEXICAL, SENTENCES, TEXT_RANGES, TEXTS, VECTORS
 from .lexical import POSTINGS, LexicalIndex
 from .manifest import Manifest
@@ -27,6 +28,9 @@ class StoredIndex:
     def __init__(self, directory: Path, prefetch: bool = True) -> None:
         self.directory = Path(directory)
         self.manifest = Manifest.load(self.directory)
+        if damage := problems(self.directory, self.manifest):
+            more = f" (and {len(damage) - 1} more)" if len(damage) > 1 else ""
+            raise CorruptIndex(f"index at {directory} is damaged: {damage[0]}{more}; {REBUILD}")
         try:
             self.dense = dense.load(self.directory / DENSE)
             self.lexical = LexicalIndex.load(self.directory / LEXICAL)
@@ -38,7 +42,7 @@ class StoredIndex:
             self._offsets = np.load(self.directory / TEXT_RANGES)
             self._texts = os.open(self.directory / TEXTS, os.O_RDONLY)
         except Exception as e:
-            raise CorruptIndex(f"index at {directory} is damaged ({type(e).__name__}: {e}); rebuild it") from None
+            raise CorruptIndex(f"index at {directory} is damaged ({type(e).__name__}: {' '.join(str(e).split())}); {REBUILD}") from None
         m = self.manifest
         sizes = {
             "dense vectors": (self.dense.ntotal, m.sentences, "sentences"),
@@ -49,9 +53,9 @@ class StoredIndex:
         }
         for what, (size, expected, unit) in sizes.items():
             if size != expected:
-                raise CorruptIndex(f"index at {directory} is damaged: {size} {what} for {expected} {unit}; rebuild it")
+                raise CorruptIndex(f"index at {directory} is damaged: {size} {what} for {expected} {unit}; {REBUILD}")
         if len(self._offsets) != len(self.manifest.articles) or self.vectors.shape[1] != self.manifest.dimension:
-            raise CorruptIndex(f"index at {directory} is damaged: article or vector tables do not match the manifest")
+            raise CorruptIndex(f"index at {directory} is damaged: article or vector tables do not match the manifest; {REBUILD}")
         if prefetch:
             lexical = self.directory / LEXICAL
             # what every query reads first (IVF lists, postings), then the vectors and texts of candidate passages

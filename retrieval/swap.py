@@ -7,11 +7,15 @@ import ctypes
 import ctypes.util
 import errno
 import fcntl
+import logging
 import os
+import shutil
 from pathlib import Path
 
 from .errors import BuildError
-from .layout import lock_file, old_dir
+from .layout import MANIFEST, OLD, STAGING, leftovers, lock_file, old_dir
+
+log = logging.getLogger(__name__)
 
 
 @contextlib.contextmanager
@@ -54,3 +58,42 @@ def _rename_exchange(a: Path, b: Path) -> bool:
     if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
         return False
     raise OSError(err, os.strerror(err), str(b))
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def remove_stale_leftovers(index_dir: Path) -> None:
+    """Delete what builds that died left beside `index_dir`: staging directories, and old indexes already swapped out."""
+    stale = [(path, pid) for path, pid in leftovers(index_dir, STAGING) if pid != os.getpid()]
+    if index_dir.exists():  # else an old index may be the only one left (see recover_interrupted_swap)
+        stale += leftovers(index_dir, OLD)
+    for path, pid in stale:
+        if not process_alive(pid):
+            log.info("removing %s, left by an interrupted build", path)
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def recover_interrupted_swap(index_dir: Path) -> bool:
+    """Put back the index that a swap interrupted between its two renames left at `.NAME.old-PID`."""
+    index_dir = Path(index_dir).resolve()
+    if os.path.lexists(index_dir):
+        return False
+    for old, pid in sorted(leftovers(index_dir, OLD), key=lambda found: found[0].stat().st_mtime, reverse=True):
+        if process_alive(pid) or not (old / MANIFEST).is_file():  # a live process is between its renames
+            continue
+        try:
+            os.rename(old, index_dir)
+        except OSError as e:
+            log.warning("cannot recover %s from %s: %s", index_dir, old, e.strerror or e)
+            return False
+        log.warning("recovered %s from %s, left by an interrupted build", index_dir, old.name)
+        return True
+    return False

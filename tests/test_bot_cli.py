@@ -93,3 +93,17 @@ async def test_python_m_bot_serves_telegram_by_long_polling_and_stops_on_sigterm
     assert process.returncode == 0
     log = stderr.decode()
     assert "answering from 5 articles" in log and TOKEN not in log and TOKEN.split(":")[1] not in log
+
+
+def test_the_bot_refuses_to_start_on_a_damaged_index_with_one_line(tmp_path, seed_index):
+    index = tmp_path / "index"
+    shutil.copytree(seed_index, index)
+    texts = index / "texts.bin"
+    size = texts.stat().st_size
+    with open(texts, "r+b") as f:
+        f.truncate(size - 100)
+    done = run_bot("--console", stdin=QUESTION + "\n", cwd=tmp_path, INDEX_DIR=str(index))
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.splitlines() == [
+        f"error: index at {index} is damaged: texts.bin has {size - 100:,} bytes, not {size:,}; "
+        "rebuild it with: python -m retrieval build"]

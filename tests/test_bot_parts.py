@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import weakref
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from bot import questions, texts
-from bot.answers import Answer, AnswerStore, callback_data, parse_callback_data
+from bot.answers import Answer, AnswerStore, ButtonAction
 from bot.ratelimit import RateLimiter
 from bot.settings import BotSettings
 from retrieval import RetrievalSettings, SearchResult
@@ -92,11 +93,13 @@ def test_the_answer_store_forgets_the_least_recently_used(retriever):
 
 
 def test_callback_data_is_a_short_token_and_an_action():
-    data = callback_data(AnswerStore().add(None), "m12")
+    data = ButtonAction(ButtonAction.MORE, 12).data(AnswerStore().add(None))
     assert len(data.encode()) <= 64
-    token, action = parse_callback_data(data)
-    assert action == "m12" and len(token) == 8
-    assert parse_callback_data(None) == ("", "")
+    token, action = ButtonAction.parse(data)
+    assert action == "m12" and action.kind == ButtonAction.MORE and action.number == 12 and len(token) == 8
+    assert re.fullmatch(ButtonAction.pattern(ButtonAction.MORE), data)
+    assert not re.fullmatch(ButtonAction.pattern(ButtonAction.CONTEXT), data)
+    assert ButtonAction.parse(None) is None and ButtonAction.parse(":c0") is None and ButtonAction.parse("x:q1") is None
 
 
 @pytest.mark.parametrize("raw", ["test", "السلام عليكم", "<b>test</b>", "ok", "مرحبا"])

@@ -9,9 +9,10 @@ from conftest import ROOT
 
 
 def cli(*args, stdin=None, **env):
+    binary = isinstance(stdin, bytes)
     return subprocess.run(
         [sys.executable, "-m", "retrieval", *args],
-        input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=120,
+        input=stdin, capture_output=True, text=not binary, cwd=ROOT, timeout=120,
         env={**os.environ, "OMP_WAIT_POLICY": "PASSIVE", **{k: str(v) for k, v in env.items()}},
     )
 
@@ -101,3 +102,93 @@ def test_index_of_another_embedder_is_refused(index_copy):
 def test_empty_question_argument_is_an_error(seed_index):
     run = cli("search", "--index", seed_index, "   ")
     assert run.returncode == 1 and "empty question" in run.stderr
+
+
+def test_a_symlink_to_a_file_outside_the_corpus_is_not_followed(index_copy, corpus_copy, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("كلمة المرور السرية للخادم هي زعفران-٤٢ ولا يجوز نشرها في أي مكان.", encoding="utf-8")
+    (corpus_copy / "leak.txt").symlink_to(secret)
+    run = cli("build", "--quiet", "--corpus", corpus_copy, "--index", index_copy)
+    assert run.returncode == 0, run.stderr
+    assert "5 articles" in run.stdout
+    assert "skipped leak.txt: symbolic link to a file outside the corpus (not followed)" in run.stdout
+    assert "زعفران".encode() not in (index_copy / "texts.bin").read_bytes()
+
+
+def test_a_jsonl_record_with_a_lone_surrogate_is_skipped_and_the_build_goes_on(index_copy, corpus_copy):
+    good = "قال المتحدث إن الاجتماع سيعقد غدا في العاصمة لبحث القضايا العالقة بين الطرفين."
+    (corpus_copy / "feed.jsonl").write_text(
+        json.dumps({"title": "اجتماع", "text": good}, ensure_ascii=False) + "\n"
+        + '{"title": "مكسور", "text": "نص \\ud800 مكسور في منتصفه"}\n'
+        + '{"title": "\\udfff", "text": "نص سليم وعنوانه مكسور"}\n', encoding="utf-8")
+    run = cli("build", "--quiet", "--corpus", corpus_copy, "--index", index_copy)
+    assert run.returncode == 0, run.stderr
+    assert "6 articles" in run.stdout
+    assert 'skipped feed.jsonl#2: "text" holds a lone surrogate (\\ud800), which is not text' in run.stdout
+    assert 'skipped feed.jsonl#3: "title" holds a lone surrogate (\\udfff), which is not text' in run.stdout
+
+
+def test_a_directory_of_user_files_with_an_unrelated_manifest_is_refused_in_one_line(corpus_copy, tmp_path):
+    documents = tmp_path / "documents"
+    documents.mkdir()
+    (documents / "manifest.json").write_text('{"name": "my app", "version": 1}')
+    (documents / "thesis.txt").write_text("do not delete")
+    run = cli("build", "--quiet", "--corpus", corpus_copy, "--index", documents)
+    assert run.returncode == 1 and run.stderr.count("\n") == 1
+    assert "refusing to replace" in run.stderr and "not part of an index (thesis.txt)" in run.stderr
+    assert sorted(p.name for p in documents.iterdir()) == ["manifest.json", "thesis.txt"]
+
+
+def test_info_verify_passes_on_a_sound_index(seed_index):
+    run = cli("info", "--verify", "--index", seed_index)
+    assert run.returncode == 0, run.stderr
+    assert "files match their checksums" in run.stdout
+
+
+def test_info_verify_names_each_damaged_file_in_one_line(index_copy):
+    for name in ("vectors.npy", "texts.bin"):
+        data = bytearray((index_copy / name).read_bytes())
+        data[-1] ^= 0xFF  # same size: only the checksum tells
+        (index_copy / name).write_bytes(bytes(data))
+    files = len(json.loads((index_copy / "manifest.json").read_text())["files"])
+    run = cli("info", "--verify", "--index", index_copy)
+    assert run.returncode == 1
+    assert run.stderr.splitlines() == [
+        "damaged: texts.bin does not match its checksum",
+        "damaged: vectors.npy does not match its checksum",
+        f"error: index at {index_copy} is damaged (2 of {files} files); rebuild it with: python -m retrieval build",
+    ]
+
+
+def test_info_verify_on_an_index_without_checksums_says_it_cannot(index_copy):
+    data = json.loads((index_copy / "manifest.json").read_text())
+    del data["files"]
+    (index_copy / "manifest.json").write_text(json.dumps(data))
+    assert cli("info", "--index", index_copy).returncode == 0
+    run = cli("info", "--verify", "--index", index_copy)
+    assert run.returncode == 1 and run.stderr.count("\n") == 1
+    assert "cannot verify" in run.stderr and "built before indexes recorded checksums" in run.stderr
+
+
+def test_search_batch_reports_an_undecodable_line_and_goes_on(seed_index):
+    lines = "أين أجرى دميترييف مفاوضاته مع ويتكوف؟\n".encode() + b"\xff\xfe broken\n" + "الأمصار\n".encode()
+    run = cli("search", "--json", "--index", seed_index, stdin=lines)
+    assert run.returncode == 1
+    assert [json.loads(line)["query"] for line in run.stdout.splitlines()] == [
+        "أين أجرى دميترييف مفاوضاته مع ويتكوف؟", "الأمصار"]
+    assert run.stderr.decode().splitlines() == ["error: stdin line 2: not valid UTF-8 (byte 0)"]
+
+
+def test_search_refuses_a_question_over_1000_characters_like_the_bot(seed_index):
+    run = cli("search", "--index", seed_index, "ا" * 1001)
+    assert run.returncode == 1 and run.stdout == ""
+    assert run.stderr == "error: question too long (1,001 characters; limit 1,000)\n"
+    batch = cli("search", "--json", "--index", seed_index, stdin="ب " * 600 + "\nالأمصار\n")
+    assert batch.returncode == 1 and [json.loads(line)["query"] for line in batch.stdout.splitlines()] == ["الأمصار"]
+    assert batch.stderr == "error: stdin line 1: question too long (1,199 characters; limit 1,000)\n"
+
+
+def test_k_below_one_is_a_usage_error(seed_index):
+    for k in ("0", "-1"):
+        run = cli("search", "--k", k, "--index", seed_index, "سؤال")
+        assert run.returncode == 2 and f"argument --k: must be at least 1, not {k}" in run.stderr

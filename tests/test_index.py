@@ -149,3 +149,85 @@ def test_a_directory_that_is_not_an_index_is_never_replaced(tmp_path, embedder, 
     with pytest.raises(BuildError, match="not empty and holds no index"):
         build_index(corpus_copy, precious, embedder, progress=False)
     assert (precious / "thesis.txt").read_text() == "do not delete"
+
+
+def test_a_directory_holding_only_an_unrelated_manifest_is_never_replaced(tmp_path, embedder, corpus_copy):
+    app = tmp_path / "webapp"
+    app.mkdir()
+    (app / "manifest.json").write_text('{"name": "my app", "start_url": "/", "display": "standalone"}')
+    with pytest.raises(BuildError, match="its manifest.json is not the manifest of an index"):
+        build_index(corpus_copy, app, embedder, progress=False)
+    assert [p.name for p in app.iterdir()] == ["manifest.json"]
+
+
+def test_an_index_reached_through_a_symlink_is_replaced_behind_it(index_copy, embedder, corpus_copy, tmp_path):
+    link = tmp_path / "current"
+    link.symlink_to(index_copy)
+    (corpus_copy / "000_929b026e6166e937.txt").unlink()
+    build_index(corpus_copy, link, embedder, progress=False)
+    assert link.is_symlink() and link.resolve() == index_copy
+    assert len(Manifest.load(index_copy).articles) == 4
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == [".index.lock"]
+
+
+def test_a_build_through_a_symlink_takes_the_lock_of_its_target(index_copy, embedder, corpus_copy, tmp_path):
+    import fcntl
+
+    link = tmp_path / "current"
+    link.symlink_to(index_copy)
+    with open(index_copy.parent / f".{index_copy.name}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with pytest.raises(BuildError, match="another build"):
+            build_index(corpus_copy, link, embedder, progress=False)
+
+
+def test_the_next_build_removes_what_dead_builds_left_and_keeps_what_live_ones_use(
+        index_copy, embedder, corpus_copy, dead_pid):
+    import subprocess
+    import sys
+
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        left = {name: index_copy.parent / f".index.{name}" for name in
+                (f"staging-{dead_pid}", f"old-{dead_pid}", f"staging-{live.pid}")}
+        for path in left.values():
+            path.mkdir()
+            (path / "vectors.npy").write_bytes(b"\0" * 1000)
+        build_index(corpus_copy, index_copy, embedder, progress=False)
+        assert [name for name, path in left.items() if path.exists()] == [f"staging-{live.pid}"]
+    finally:
+        live.kill()
+        live.wait()
+
+
+def test_an_index_left_between_the_two_renames_of_a_swap_is_put_back_at_load(index_copy, embedder, dead_pid):
+    parked = index_copy.parent / f".index.old-{dead_pid}"
+    index_copy.rename(parked)
+    retriever = Retriever.load(index_copy, embedder)
+    assert retriever.search("ريابكوف", 1).passages
+    assert (index_copy / "manifest.json").is_file() and not parked.exists()
+
+
+def test_the_manifest_records_the_size_and_checksum_of_every_other_file(seed_index):
+    files = Manifest.load(seed_index).files
+    on_disk = {p.relative_to(seed_index).as_posix(): p for p in seed_index.rglob("*") if p.is_file()}
+    assert set(files) == set(on_disk) - {"manifest.json"}
+    assert {"vectors.npy", "dense.faiss", "texts.bin", "bm25/data.csc.index.npy"} <= set(files)
+    assert all(files[name].size == on_disk[name].stat().st_size and len(files[name].sha256) == 64 for name in files)
+
+
+def test_an_index_file_of_the_wrong_size_is_refused_at_load_in_one_line(index_copy, embedder):
+    with open(index_copy / "bm25" / "data.csc.index.npy", "ab") as f:
+        f.write(b"\0" * 8)
+    with pytest.raises(CorruptIndex) as refused:
+        Retriever.load(index_copy, embedder)
+    message = str(refused.value)
+    assert "damaged: bm25/data.csc.index.npy has " in message and "\n" not in message
+    assert message.endswith("rebuild it with: python -m retrieval build")
+
+
+def test_an_index_built_before_checksums_still_loads(index_copy, embedder):
+    data = json.loads((index_copy / "manifest.json").read_text())
+    del data["files"], data["format"]
+    (index_copy / "manifest.json").write_text(json.dumps(data))
+    assert Retriever.load(index_copy, embedder).search("ريابكوف", 1).passages
