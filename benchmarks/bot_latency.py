@@ -20,20 +20,15 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as `python -m bot` does; set ACTIVE to compare
+from common import ROOT  # OMP_WAIT_POLICY=PASSIVE as `python -m bot` sets it; set ACTIVE to compare
 
+sys.path.insert(0, str(ROOT / "tests"))
 from fakebotapi import TOKEN, FakeBotAPI, running  # noqa: E402
 
 from bot.app import build_application  # noqa: E402
 from bot.settings import BotSettings  # noqa: E402
 from retrieval import open_retriever  # noqa: E402
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+from retrieval.evaluate import percentile  # noqa: E402
 
 
 def describe(name: str, seconds: list[float]) -> str:

@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 from pathlib import Path
 
 import numpy as np
+from common import ARCD, ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 
 def recall_curves(vectors: np.ndarray, queries: np.ndarray) -> tuple[list[float], list[float]]:
@@ -47,7 +45,7 @@ def recall_curves(vectors: np.ndarray, queries: np.ndarray) -> tuple[list[float]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--arcd", type=Path, default=ROOT.parent / "shared" / "data" / "arcd" / "arcd.json")
+    parser.add_argument("--arcd", type=Path, default=ARCD)
     parser.add_argument("--work", type=Path, default=ROOT / "var" / "eval")
     args = parser.parse_args()
 

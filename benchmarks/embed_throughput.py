@@ -20,24 +20,19 @@ import json
 import os
 import platform
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "2")
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
-ARCD = [ROOT.parent / "shared" / "data" / "arcd" / "arcd.json", Path("/work/shared/data/arcd/arcd.json")]
+from common import ARCD, ROOT  # noqa: E402
 LENGTHS = (100, 250, 500, 1000)
 
 
 def passages(length: int, count: int) -> list[str]:
     """`count` pieces of real Arabic text of about `length` characters, cut at word boundaries."""
-    path = next(p for p in ARCD if p.exists())
-    contexts = [p["context"] for a in json.loads(path.read_text(encoding="utf-8"))["data"] for p in a["paragraphs"]]
+    contexts = [p["context"] for a in json.loads(ARCD.read_text(encoding="utf-8"))["data"] for p in a["paragraphs"]]
     out = []
     for text in contexts:
         text = " ".join(text.split())

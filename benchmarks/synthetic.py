@@ -35,8 +35,9 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-SOURCES = [ROOT / "seeds", Path("/work/shared/data/arcd"), ROOT.parent / "shared" / "data" / "arcd"]
+from common import ARCD, ROOT
+
+SOURCES = [ROOT / "seeds", ARCD.parent]
 
 _DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u0640]")
 _ARABIC_WORD = re.compile("[\u0621-\u064a]{2,15}")

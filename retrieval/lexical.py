@@ -22,6 +22,16 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 K1, B = 1.5, 0.75  # bm25s's defaults
 FORWARD = ("forward.ptr.npy", "forward.terms.npy", "forward.counts.npy")
+
+
+def lucene_idf(n_docs: int, df: np.ndarray) -> np.ndarray:
+    """Lucene's idf of terms found in `df` of `n_docs` documents (never negative)."""
+    return np.log(1 + (n_docs - df + 0.5) / (df + 0.5))
+
+
+def length_norm(lengths: np.ndarray, average: float) -> np.ndarray:
+    """K1 * (1 - B + B * length / average length) of each document: where its term counts saturate."""
+    return K1 * ((1 - B) + B * lengths / average) if average else np.full(len(lengths), K1 * (1 - B))
 POSTINGS = ("indices.csc.index.npy", "data.csc.index.npy")  # bm25s's files that every query reads
 
 
@@ -124,9 +134,9 @@ class LexicalIndex:
         doc_len = np.bincount(docs, weights=forward.counts, minlength=n_docs) if n_docs else np.zeros(0)
         avg_len = float(doc_len.mean()) if n_docs else 0.0
         df = np.bincount(terms, minlength=n_vocab)
-        idf = np.log(1 + (n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+        idf = lucene_idf(n_docs, df).astype(np.float32)
         tf = forward.counts.astype(np.float32)
-        norm = K1 * ((1 - B) + B * doc_len[docs] / avg_len) if avg_len else np.full(len(docs), K1 * (1 - B))
+        norm = length_norm(doc_len[docs], avg_len)
         data = (idf[terms] * (tf / (norm + tf))).astype(np.float32)
         order = np.argsort(terms, kind="stable")  # rows are in document order: columns stay sorted
         indptr = np.zeros(n_vocab + 1, dtype=np.int64)
@@ -214,11 +224,10 @@ class LexicalIndex:
 
     def idf(self, terms: list[str]) -> np.ndarray:
         """Inverse document frequency of each term; a term the corpus never uses gets the highest."""
-        n = self.num_docs
         vocab = self._bm25.vocab_dict
         df = np.array([self._df[vocab[t]] if t in vocab and vocab[t] < len(self._df) else 0 for t in terms],
                       dtype=np.float64)
-        return np.log(1 + (n - df + 0.5) / (df + 0.5))
+        return lucene_idf(self.num_docs, df)
 
 
 def bm25_among(docs: list[list[str]], query: list[str]) -> np.ndarray:
@@ -228,10 +237,9 @@ def bm25_among(docs: list[list[str]], query: list[str]) -> np.ndarray:
         return np.zeros(len(docs))
     counts = [Counter(d) for d in docs]
     lengths = np.array([len(d) for d in docs], dtype=np.float64)
-    norm = K1 * ((1 - B) + B * lengths / (lengths.mean() or 1.0))
+    norm = length_norm(lengths, lengths.mean())
     df = {t: sum(1 for c in counts if t in c) for t in set(query)}
-    idf = {t: np.log(1 + (len(docs) - n + 0.5) / (n + 0.5)) for t, n in df.items()}
+    weights = lucene_idf(len(docs), np.array([df[t] for t in query], dtype=np.float64))
     tf = np.array([[c.get(t, 0) for t in query] for c in counts], dtype=np.float64)
-    weights = np.array([idf[t] for t in query])
     scores = (tf / (norm[:, None] + tf)) @ weights
     return scores / (weights.sum() * (K1 + 1))

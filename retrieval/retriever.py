@@ -174,6 +174,14 @@ class Retriever:
     def articles(self) -> list[ArticleEntry]:
         return self.index.manifest.articles
 
+    def is_followup(self, question: str) -> bool:
+        """Whether `question` only makes sense after the one before it (see `followup.looks_like_followup`)."""
+        return followup.looks_like_followup(question, self._known_terms, self.analyzer)
+
+    @cached_property
+    def _known_terms(self) -> frozenset[str]:
+        return frozenset(self.index.lexical.vocabulary())
+
     def search(self, question: str, k: int = 5, context: Sequence[str] = ()) -> SearchResult:
         """The `k` best passages for `question`, diverse across articles, and whether they answer it.
 
@@ -406,6 +414,7 @@ class Retriever:
         entry = self.index.manifest.articles[article]
         text = self.index.article_text(article)
         return [
-            Passage(passage_id, text[s:e], 0.0, entry.source, entry.title, entry.outlet, entry.date, entry.url, s, e, s, s)
+            Passage(id=passage_id, text=text[s:e], score=0.0, source=entry.source, title=entry.title, outlet=entry.outlet,
+                    date=entry.date, url=entry.url, start=s, end=e, highlight_start=s, highlight_end=s)
             for s, e in spans
         ]

@@ -7,10 +7,19 @@ from pathlib import Path
 
 import pytest
 
+from helpers import SEEDS
+
 from retrieval import Retriever, RetrievalSettings, build, make_embedder
 
-ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "seeds"
+# Tests using these load the embedding model, and most the seed index built with it: they are the slow lane.
+MODEL_FIXTURES = {"embedder", "seed_index", "retriever", "index_copy"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests that need the model `slow`, so `-m "not slow"` runs the rest in seconds."""
+    for item in items:
+        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import signal
 import subprocess
@@ -12,20 +11,9 @@ from pathlib import Path
 
 import pytest
 from fakebotapi import TOKEN, FakeBotAPI
-
-from bot.settings import BotSettings
-
-ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "seeds"
+from helpers import SEEDS, environment
 QUESTION = "بأي أوصاف وصف ريابكوف جولة المباحثات الأخيرة مع الأمريكيين التي لم تحقق تقدماً؟"
 ANSWER = "جدّية، مهمة، ومعمقة"
-
-
-def environment(**values: str) -> dict[str, str]:
-    """This process's environment without any bot setting, plus `values`; the package is importable from ROOT."""
-    names = {name.upper() for name in BotSettings.model_fields}
-    env = {k: v for k, v in os.environ.items() if k.upper() not in names}
-    return {**env, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8", **values}
 
 
 def run_bot(*args: str, stdin: str = "", cwd: Path, **values: str) -> subprocess.CompletedProcess:
@@ -58,7 +46,8 @@ def test_the_console_answers_piped_questions_in_plain_text_and_exits_on_eof(tmp_
     assert "نتائج إضافية (2 من 3)" in out and "[4]" in out
     assert "المقالات المفهرسة (عددها 5)" in out
     assert "لا أعرف هذا الأمر" in out
-    assert "<" not in out and "سؤالك: " not in out  # plain text, and no prompt when stdin is not a terminal
+    # plain text, and no prompt when stdin is not a terminal
+    assert "<" not in out and not any(line.startswith("سؤالك: ") for line in out.splitlines())
 
 
 def test_the_console_builds_a_missing_index_first_with_progress_on_stderr(tmp_path, seed_index):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from fakebotapi import TOKEN, FakeBotAPI, running
-from test_bot_cli import environment
+from helpers import environment
 
 from bot import texts
 from bot.app import build_application

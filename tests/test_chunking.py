@@ -3,7 +3,7 @@
 from retrieval.chunking import ChunkingParams, chunk_article, sentence_spans
 from retrieval.ingest import parse_article, read_corpus
 
-from conftest import SEEDS
+from helpers import SEEDS
 
 
 def test_every_passage_is_an_exact_substring_at_its_offsets():

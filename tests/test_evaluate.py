@@ -1,20 +1,19 @@
 """Quality metrics on a tiny hand-made dataset whose answers are known, QA/SQuAD loading, and `eval --json`."""
 
 import json
-import zlib
 
-import numpy as np
 import pytest
 
 from retrieval import Manifest, Passage, RetrievalError, SearchResult
 from retrieval.evaluate import QAItem, SquadData, evaluate_qa, evaluate_squad, load_qa
 from retrieval.ingest import read_corpus
 
-from test_cli import cli
+from helpers import BagOfWords, cli
 
 
 def passage(source: str, text: str, i: int = 0) -> Passage:
-    return Passage(i, text, 0.9, source, "t", None, None, None, 0, len(text), 0, len(text))
+    return Passage(id=i, text=text, score=0.9, source=source, title="t", outlet=None, date=None, url=None, start=0,
+                   end=len(text), highlight_start=0, highlight_end=len(text))
 
 
 class FakeRetriever:
@@ -146,28 +145,6 @@ def test_squad_that_is_not_squad_is_a_clear_error(tmp_path):
         path.write_text(content, encoding="utf-8")
         with pytest.raises(RetrievalError, match="not SQuAD-format"):
             SquadData.load(path)
-
-
-class BagOfWords:
-    """A fast deterministic embedder: hashed words, so the SQuAD evaluation runs without a model."""
-
-    id, dim = "test-bag-of-words", 64
-
-    def __init__(self):
-        self.embedded = 0
-
-    def _vector(self, text):
-        v = np.full(self.dim, 0.01, dtype=np.float32)
-        for word in text.split():
-            v[zlib.crc32(word.strip("؟.،").encode()) % self.dim] += 1
-        return v / np.linalg.norm(v)
-
-    def embed_passages(self, texts):
-        self.embedded += len(texts)
-        return np.stack([self._vector(t) for t in texts]) if texts else np.empty((0, self.dim), np.float32)
-
-    def embed_query(self, text):
-        return self._vector(text)
 
 
 def test_evaluate_squad_reports_each_mode_and_reuses_the_cache(tmp_path):

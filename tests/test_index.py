@@ -8,7 +8,7 @@ import pytest
 from retrieval import BuildError, CorruptIndex, IndexMismatch, IndexNotFound, Manifest, Retriever, build_index
 from retrieval.stored import StoredIndex
 
-from conftest import SEEDS
+from helpers import SEEDS
 
 
 class OtherEmbedder:

@@ -5,7 +5,7 @@ import json
 from retrieval.ingest import parse_article, read_corpus
 from retrieval.scraped import find_date, is_chrome
 
-from conftest import SEEDS
+from helpers import SEEDS
 
 
 def seed(name: str):

@@ -10,7 +10,7 @@ import retrieval.ingest
 from retrieval import Manifest, Retriever, build_index
 from retrieval.stored import StoredIndex
 
-from test_evaluate import BagOfWords
+from helpers import BagOfWords
 
 QUESTIONS = ["أين أجرى دميترييف مفاوضاته مع ويتكوف؟", "ما موعد الجولة المقبلة من المحادثات؟", "الأمصار", "جنيف"]
 

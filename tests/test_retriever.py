@@ -5,7 +5,7 @@ import pytest
 from retrieval import SearchConfig, Retriever
 from retrieval.normalize import contains
 
-from conftest import SEEDS
+from helpers import SEEDS
 
 QUESTIONS = [
     ("أين أجرى كيريل دميترييف مفاوضاته مع ويتكوف وكوشنر؟", "000_929b026e6166e937.txt", "مدينة ميامي"),

@@ -12,8 +12,7 @@ from retrieval.analyzer import Analyzer
 from retrieval.stored import RowFile, StoredIndex
 from retrieval.lexical import LexicalIndex
 
-from conftest import ROOT
-from test_evaluate import BagOfWords
+from helpers import ROOT, BagOfWords
 
 ARCD = ROOT.parent / "shared" / "data" / "arcd" / "arcd-test.json"
 

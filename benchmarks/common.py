@@ -1,0 +1,49 @@
+"""What the benchmark scripts share; importing it first puts this repository on `sys.path` and makes
+OpenMP threads wait passively (as `python -m bot` does: see bot/__main__.py) before any model loads."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+# The ARCD QA data (SQuAD format) in the `shared/data/arcd` beside this checkout or beside a folder above it.
+_ARCD = Path("shared") / "data" / "arcd" / "arcd.json"
+ARCD = next((d / _ARCD for d in ROOT.parents if (d / _ARCD).is_file()), ROOT.parent / _ARCD)
+
+
+def dataset_arguments() -> argparse.ArgumentParser:
+    """The seed index and dev set, and ARCD with its index: what every tuning script reads."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seed-index", type=Path, default=Path("var/index"))
+    ap.add_argument("--arcd-index", type=Path, required=True)
+    ap.add_argument("--qa", type=Path, default=Path("eval/seed_qa.jsonl"))
+    ap.add_argument("--chat-qa", type=Path, default=Path("eval/chat_qa.jsonl"))
+    ap.add_argument("--squad", type=Path, default=ARCD)
+    return ap
+
+
+class MemoQueries:
+    """Wraps an embedder so each distinct question is embedded once across the whole grid."""
+
+    def __init__(self, embedder):
+        self._e = embedder
+        self.id, self.dim = embedder.id, embedder.dim
+        self._memo: dict[str, np.ndarray] = {}
+
+    def embed_passages(self, texts):
+        return self._e.embed_passages(texts)
+
+    def embed_query(self, text):
+        if text not in self._memo:
+            self._memo[text] = self._e.embed_query(text)
+        return self._memo[text]
