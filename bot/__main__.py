@@ -12,6 +12,7 @@ from pydantic_settings import SettingsError
 from retrieval import RetrievalError
 
 from . import logs
+from .feedback import check_writable
 from .settings import BotSettings
 
 
@@ -54,6 +55,11 @@ def run_telegram(settings: BotSettings) -> int:
         token = settings.token()
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
+        return 2
+    try:
+        check_writable(settings.feedback_log)
+    except OSError as e:
+        print(f"error: FEEDBACK_LOG {settings.feedback_log} cannot be written: {e.strerror or e}", file=sys.stderr)
         return 2
     from telegram.error import InvalidToken, TelegramError
 

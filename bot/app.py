@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import html
 import logging
 import math
@@ -11,6 +12,7 @@ import os
 import re
 import weakref
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from telegram import (
     BotCommand,
@@ -36,10 +38,11 @@ from telegram.ext import (
     filters,
 )
 
-from retrieval import RetrievalError, Retriever, build, open_retriever
+from retrieval import MANIFEST, RetrievalError, Retriever, build, open_retriever
 
 from . import questions, render, texts
 from .answers import Answer, AnswerStore, ButtonAction
+from .conversations import Conversations
 from .botapi import RetryTransientErrors, TelegramBot, may_have_arrived
 from .fairqueue import FairQueue
 from .feedback import FeedbackLog, Vote
@@ -54,6 +57,8 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 BUTTON_MESSAGES, BUTTON_WINDOW = 5, 10.0
 # Searches at once; more only share the same cores (the embedder's calls release the GIL).
 SEARCH_WORKERS = min(4, os.cpu_count() or 1)
+# How often a running bot looks for an index rebuilt by `python -m retrieval build` (one stat call).
+INDEX_POLL_SECONDS = 3.0
 
 
 @dataclass
@@ -74,9 +79,12 @@ class Services:
     button_limiter: RateLimiter
     searches: FairQueue
     feedback: FeedbackLog
+    conversations: Conversations
     stats: Stats = field(default_factory=Stats)
     retriever: Retriever | None = None
     rebuilding: bool = False
+    index_stamp: tuple[int, ...] | None = None  # of the index `retriever` was loaded from
+    index_follower: asyncio.Task | None = None
 
 
 def build_application(settings: BotSettings, retriever: Retriever | None = None) -> Application:
@@ -87,15 +95,19 @@ def build_application(settings: BotSettings, retriever: Retriever | None = None)
         defaults=Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)),
         rate_limiter=RetryTransientErrors(),
     )
-    application = ApplicationBuilder().bot(bot).concurrent_updates(True).post_init(start_up).build()
+    application = (
+        ApplicationBuilder().bot(bot).concurrent_updates(True).post_init(start_up).post_shutdown(shut_down).build()
+    )
     bot.stop_on_rejected_token(application.stop_running)
     application.bot_data["services"] = Services(
         settings=settings,
         answers=AnswerStore(),
+        conversations=Conversations(settings.followup_minutes),
         limiter=RateLimiter(settings.questions_per_minute),
         button_limiter=RateLimiter(BUTTON_MESSAGES, window=BUTTON_WINDOW),
         searches=FairQueue(SEARCH_WORKERS),
-        feedback=FeedbackLog(settings.feedback_log),
+        # Voters are hashed under a key only this bot knows (derived from its token), never logged as ids.
+        feedback=FeedbackLog(settings.feedback_log, hashlib.sha256(b"voter\0" + settings.token().encode()).digest()),
         retriever=retriever,
     )
     new_message = filters.UpdateType.MESSAGE
@@ -106,6 +118,7 @@ def build_application(settings: BotSettings, retriever: Retriever | None = None)
         CommandHandler("help", help_command),
         CommandHandler("sources", sources_command),
         CommandHandler("ask", ask_command),
+        CommandHandler("new", new_command),
         CommandHandler("reindex", reindex_command),
         CommandHandler("stats", stats_command),
         MessageHandler(filters.ChatType.PRIVATE & text, private_question),
@@ -123,14 +136,58 @@ def build_application(settings: BotSettings, retriever: Retriever | None = None)
 
 
 async def start_up(application: Application) -> None:
-    """Open the index once (building it first if there is none) and register the command menu."""
+    """Open the index once (building it first if there is none), follow its rebuilds, register the command menu."""
     services: Services = application.bot_data["services"]
+    services.index_stamp = index_stamp(services.settings.index_dir)
     if services.retriever is None:
         services.retriever = await asyncio.to_thread(open_retriever, services.settings)
+        services.index_stamp = services.index_stamp or index_stamp(services.settings.index_dir)  # just built
     manifest = services.retriever.manifest
     log.info("answering from %d articles (%d passages), index built %s", len(manifest.articles), manifest.chunks,
              manifest.built_at)
+    services.index_follower = asyncio.create_task(follow_index(services), name="follow the index")
     await application.bot.set_my_commands([BotCommand(name, about) for name, about in texts.COMMAND_MENU.items()])
+
+
+async def shut_down(application: Application) -> None:
+    """Stop following the index."""
+    follower = application.bot_data["services"].index_follower
+    if follower is not None:
+        follower.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await follower
+
+
+def index_stamp(index_dir: Path) -> tuple[int, ...] | None:
+    """What changes when a build replaces the index (its manifest's inode, time, size); None without one."""
+    try:
+        stat = (Path(index_dir) / MANIFEST).stat()
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_size
+
+
+async def follow_index(services: Services) -> None:
+    """Every INDEX_POLL_SECONDS: when `python -m retrieval build` replaced the index, load it and swap it in."""
+    index_dir = services.settings.index_dir
+    while True:
+        await asyncio.sleep(INDEX_POLL_SECONDS)
+        stamp = index_stamp(index_dir)
+        if stamp is None or stamp == services.index_stamp or services.rebuilding:
+            continue
+        current = services.retriever
+        try:
+            fresh = await asyncio.to_thread(Retriever.load, index_dir, current.embedder, current.config)
+        except Exception as e:  # keep answering from the loaded index, and keep following
+            log.warning("the index at %s changed but cannot be loaded (%s); still answering from the one built %s",
+                        index_dir, e, current.manifest.built_at)
+        else:
+            if (fresh.manifest.built_at, fresh.manifest.corpus_fingerprint) != (
+                    current.manifest.built_at, current.manifest.corpus_fingerprint):
+                services.retriever = fresh
+                log.info("the index at %s was rebuilt (built %s): now answering from %d articles (%d passages)",
+                         index_dir, fresh.manifest.built_at, len(fresh.manifest.articles), fresh.manifest.chunks)
+        services.index_stamp = stamp
 
 
 def _services(context: ContextTypes.DEFAULT_TYPE) -> Services:
@@ -230,20 +287,50 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, te
             await message.reply_text(texts.RATE_LIMITED.format(limit=services.limiter.per_minute, wait=wait))
         return
     retriever = services.retriever  # this question stays on this index even if /reindex swaps it meanwhile
+    earlier = _earlier_questions(message, sender, question, services, retriever)
+    per_page = services.settings.results_per_answer
     typing = asyncio.create_task(message.reply_chat_action(ChatAction.TYPING))
     try:
-        result = await services.searches.run(sender, len(question), questions.search, retriever, question,
-                                             services.settings.results_per_answer)
+        result = await services.searches.run(sender, len(question), questions.search, retriever, question, per_page,
+                                             earlier)
     finally:
         with contextlib.suppress(TelegramError):  # the indicator is a nicety; it must just end before the answer
             await typing
-    if result.answerable:
-        services.stats.answered += 1
-        token = services.answers.add(Answer(message.chat_id, question, result, weakref.ref(retriever)))
-    else:
-        services.stats.abstained += 1
-        token = None
-    await _send(message, render.answer_html(result, 0, services.settings.results_per_answer), token)
+    services.conversations.asked(message.chat_id, sender, question, earlier)
+    services.stats.answered += result.answerable
+    services.stats.abstained += not result.answerable
+    quoted = result.verdict != "none"  # answered or related: quotes, with their buttons
+    answer = Answer(message.chat_id, question, result, weakref.ref(retriever), context=earlier)
+    token = services.answers.add(answer) if quoted else None
+    reply = render.answer_html(result, 0, per_page)
+    await _send(message, render.with_followup_line(reply, earlier[-1]) if earlier else reply, token)
+
+
+def _earlier_questions(message: Message, sender: int, question: str, services: Services,
+                       retriever: Retriever) -> tuple[str, ...]:
+    """What `question` follows up on: the questions of the answer it replies to; else, in a private chat,
+    the sender's last ones if it looks like a follow-up and came within FOLLOWUP_MINUTES of them."""
+    answer = _answer_replied_to(message, services)
+    if answer is not None:
+        return answer.thread
+    if message.chat.type == ChatType.PRIVATE and retriever.is_followup(question):
+        return services.conversations.recent(message.chat_id, sender)
+    return ()
+
+
+def _answer_replied_to(message: Message, services: Services) -> Answer | None:
+    """The answer `message` replies to, found by the token of its buttons (answers without buttons: None)."""
+    replied = message.reply_to_message
+    if replied is None or replied.from_user is None or replied.from_user.id != message.get_bot().id:
+        return None
+    if not isinstance(replied.reply_markup, InlineKeyboardMarkup):
+        return None
+    for button in (b for row in replied.reply_markup.inline_keyboard for b in row):
+        pressed = ButtonAction.parse(button.callback_data if isinstance(button.callback_data, str) else None)
+        answer = services.answers.get(pressed[0]) if pressed else None
+        if answer is not None and answer.chat_id == message.chat_id:
+            return answer
+    return None
 
 
 def _example(context: ContextTypes.DEFAULT_TYPE) -> str:
@@ -346,7 +433,7 @@ async def vote_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     answer.votes.add(voter)
     ids = [p.id for p in answer.result.passages[page * per_page: (page + 1) * per_page]]
-    await asyncio.to_thread(services.feedback.record, answer.chat_id, answer.question, ids, vote)
+    await asyncio.to_thread(services.feedback.record, answer.chat_id, query.from_user.id, answer.question, ids, vote)
     if vote == "up":
         services.stats.up += 1
     else:
@@ -370,6 +457,14 @@ async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     help_text = render.help_html(_services(context).retriever.articles, context.bot.username)
     await update.effective_message.reply_text(help_text)
+
+
+async def new_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Forget the sender's earlier questions in this chat: the next message starts a new topic."""
+    message = update.effective_message
+    sender = update.effective_user.id if update.effective_user else message.chat_id
+    _services(context).conversations.forget(message.chat_id, sender)
+    await message.reply_text(texts.NEW_TOPIC)
 
 
 async def sources_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -427,6 +522,7 @@ async def _rebuild(services: Services, notice: Message) -> None:
     try:
         current = services.retriever
         report = await asyncio.to_thread(build, services.settings, current.embedder)
+        stamp = index_stamp(services.settings.index_dir)
         fresh = await asyncio.to_thread(Retriever.load, services.settings.index_dir, current.embedder, current.config)
     except RetrievalError as e:
         log.warning("reindex failed: %s", e)
@@ -435,7 +531,7 @@ async def _rebuild(services: Services, notice: Message) -> None:
         log.exception("reindex failed")
         await notice.edit_text(texts.REINDEX_CRASHED)
     else:
-        services.retriever = fresh
+        services.retriever, services.index_stamp = fresh, stamp
         log.info("reindexed: %s", report.summary())
         await notice.edit_text(texts.REINDEX_DONE.format(
             articles=report.articles, chunks=report.passages, summary=html.escape(_clip(report.summary(), 3000)),

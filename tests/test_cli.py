@@ -19,8 +19,11 @@ def test_search_json_prints_one_object_per_question(seed_index):
     assert run.returncode == 0, run.stderr
     first, second = (json.loads(line) for line in run.stdout.splitlines())
     assert first["answerable"] and not second["answerable"]
+    assert (first["verdict"], second["verdict"]) == ("answered", "none") and not second["passages"]
     passage = first["passages"][0]
-    assert set(passage) == {"text", "score", "source", "title", "outlet", "date", "start", "end"}
+    assert set(passage) == {"text", "score", "source", "title", "outlet", "date", "start", "end", "highlight"}
+    start, end = passage["highlight"]
+    assert 0 <= start < end <= len(passage["text"]) and "ميامي" in passage["text"][start:end]
     assert passage["source"] == "000_929b026e6166e937.txt" and "ميامي" in passage["text"]
     assert len(first["passages"]) == 2
 
@@ -105,8 +108,8 @@ def test_a_jsonl_record_with_a_lone_surrogate_is_skipped_and_the_build_goes_on(i
     good = "قال المتحدث إن الاجتماع سيعقد غدا في العاصمة لبحث القضايا العالقة بين الطرفين."
     (corpus_copy / "feed.jsonl").write_text(
         json.dumps({"title": "اجتماع", "text": good}, ensure_ascii=False) + "\n"
-        + '{"title": "مكسور", "text": "نص \\ud800 مكسور في منتصفه"}\n'
-        + '{"title": "\\udfff", "text": "نص سليم وعنوانه مكسور"}\n', encoding="utf-8")
+        + json.dumps({"title": "مكسور", "text": good.replace("غدا", "\ud800")}) + "\n"
+        + json.dumps({"title": "\udfff", "text": good.replace("غدا", "بعد غد")}) + "\n", encoding="utf-8")
     run = cli("build", "--quiet", "--corpus", corpus_copy, "--index", index_copy)
     assert run.returncode == 0, run.stderr
     assert "6 articles" in run.stdout
