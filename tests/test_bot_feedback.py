@@ -6,11 +6,10 @@ import json
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 from fakebotapi import TOKEN, FakeBotAPI, running
-from test_bot_cli import run_bot
+from helpers import ROOT, environment
 
 from bot import texts
 from bot.app import build_application
@@ -18,7 +17,6 @@ from bot.feedback import FeedbackLog
 from bot.settings import BotSettings
 
 QUESTION = "بأي أوصاف وصف ريابكوف جولة المباحثات الأخيرة مع الأمريكيين التي لم تحقق تقدماً؟"
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize("where", ["parent is a file", "a directory"])
@@ -26,8 +24,10 @@ def test_an_unwritable_feedback_log_is_one_line_at_start_up_and_exit_code_2(tmp_
     (tmp_path / "plain-file").write_text("x")
     (tmp_path / "a-dir").mkdir()
     path = tmp_path / ("plain-file/feedback.jsonl" if where == "parent is a file" else "a-dir")
-    done = run_bot(cwd=tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL="http://127.0.0.1:9/bot",
-                   INDEX_DIR=str(seed_index), FEEDBACK_LOG=str(path))
+    env = environment(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL="http://127.0.0.1:9/bot", INDEX_DIR=str(seed_index),
+                      FEEDBACK_LOG=str(path))
+    done = subprocess.run([sys.executable, "-m", "bot"], capture_output=True, text=True, cwd=tmp_path, env=env,
+                          timeout=120)
     assert done.returncode == 2
     [line] = done.stderr.strip().splitlines()
     assert line.startswith(f"error: FEEDBACK_LOG {path} cannot be written: ")
