@@ -21,6 +21,12 @@ class Answer:
     # Weak, so answers never keep a replaced index in memory; its "context" buttons expire with it.
     retriever: weakref.ref[Retriever]
     votes: set[tuple[int, int]] = field(default_factory=set)  # (user id, page) already counted
+    context: tuple[str, ...] = ()  # the earlier questions `question` was read with (a follow-up)
+
+    @property
+    def thread(self) -> tuple[str, ...]:
+        """The questions a reply to this answer follows up on."""
+        return (*self.context, self.question)
 
 
 class AnswerStore:

@@ -42,6 +42,7 @@ from retrieval import MANIFEST, RetrievalError, Retriever, build, open_retriever
 
 from . import questions, render, texts
 from .answers import Answer, AnswerStore, ButtonAction
+from .conversations import Conversations
 from .botapi import RetryTransientErrors, TelegramBot, may_have_arrived
 from .fairqueue import FairQueue
 from .feedback import FeedbackLog, Vote
@@ -78,6 +79,7 @@ class Services:
     button_limiter: RateLimiter
     searches: FairQueue
     feedback: FeedbackLog
+    conversations: Conversations
     stats: Stats = field(default_factory=Stats)
     retriever: Retriever | None = None
     rebuilding: bool = False
@@ -100,6 +102,7 @@ def build_application(settings: BotSettings, retriever: Retriever | None = None)
     application.bot_data["services"] = Services(
         settings=settings,
         answers=AnswerStore(),
+        conversations=Conversations(settings.followup_minutes),
         limiter=RateLimiter(settings.questions_per_minute),
         button_limiter=RateLimiter(BUTTON_MESSAGES, window=BUTTON_WINDOW),
         searches=FairQueue(SEARCH_WORKERS),
@@ -115,6 +118,7 @@ def build_application(settings: BotSettings, retriever: Retriever | None = None)
         CommandHandler("help", help_command),
         CommandHandler("sources", sources_command),
         CommandHandler("ask", ask_command),
+        CommandHandler("new", new_command),
         CommandHandler("reindex", reindex_command),
         CommandHandler("stats", stats_command),
         MessageHandler(filters.ChatType.PRIVATE & text, private_question),
@@ -283,20 +287,51 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, te
             await message.reply_text(texts.RATE_LIMITED.format(limit=services.limiter.per_minute, wait=wait))
         return
     retriever = services.retriever  # this question stays on this index even if /reindex swaps it meanwhile
+    earlier = _earlier_questions(message, sender, question, services, retriever)
+    per_page = services.settings.results_per_answer
     typing = asyncio.create_task(message.reply_chat_action(ChatAction.TYPING))
     try:
-        result = await services.searches.run(sender, len(question), questions.search, retriever, question,
-                                             services.settings.results_per_answer)
+        result = await services.searches.run(sender, len(question), questions.search, retriever, question, per_page,
+                                             earlier)
     finally:
         with contextlib.suppress(TelegramError):  # the indicator is a nicety; it must just end before the answer
             await typing
+    services.conversations.asked(message.chat_id, sender, question, earlier)
     if result.answerable:
         services.stats.answered += 1
-        token = services.answers.add(Answer(message.chat_id, question, result, weakref.ref(retriever)))
+        token = services.answers.add(Answer(message.chat_id, question, result, weakref.ref(retriever), context=earlier))
     else:
         services.stats.abstained += 1
         token = None
-    await _send(message, render.answer_html(result, 0, services.settings.results_per_answer), token)
+    reply = render.answer_html(result, 0, per_page)
+    await _send(message, render.with_followup_line(reply, earlier[-1]) if earlier else reply, token)
+
+
+def _earlier_questions(message: Message, sender: int, question: str, services: Services,
+                       retriever: Retriever) -> tuple[str, ...]:
+    """What `question` follows up on: the questions of the answer it replies to; else, in a private chat,
+    the sender's last ones if it looks like a follow-up and came within FOLLOWUP_MINUTES of them."""
+    answer = _answer_replied_to(message, services)
+    if answer is not None:
+        return answer.thread
+    if message.chat.type == ChatType.PRIVATE and retriever.is_followup(question):
+        return services.conversations.recent(message.chat_id, sender)
+    return ()
+
+
+def _answer_replied_to(message: Message, services: Services) -> Answer | None:
+    """The answer `message` replies to, found by the token of its buttons (answers without buttons: None)."""
+    replied = message.reply_to_message
+    if replied is None or replied.from_user is None or replied.from_user.id != message.get_bot().id:
+        return None
+    if not isinstance(replied.reply_markup, InlineKeyboardMarkup):
+        return None
+    for button in (b for row in replied.reply_markup.inline_keyboard for b in row):
+        pressed = ButtonAction.parse(button.callback_data if isinstance(button.callback_data, str) else None)
+        answer = services.answers.get(pressed[0]) if pressed else None
+        if answer is not None and answer.chat_id == message.chat_id:
+            return answer
+    return None
 
 
 def _example(context: ContextTypes.DEFAULT_TYPE) -> str:
@@ -423,6 +458,14 @@ async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     help_text = render.help_html(_services(context).retriever.articles, context.bot.username)
     await update.effective_message.reply_text(help_text)
+
+
+async def new_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Forget the sender's earlier questions in this chat: the next message starts a new topic."""
+    message = update.effective_message
+    sender = update.effective_user.id if update.effective_user else message.chat_id
+    _services(context).conversations.forget(message.chat_id, sender)
+    await message.reply_text(texts.NEW_TOPIC)
 
 
 async def sources_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -10,6 +10,7 @@ from typing import TextIO
 from retrieval import Retriever, SearchResult, open_retriever
 
 from . import questions, render, texts
+from .conversations import Conversations
 from .settings import BotSettings
 
 
@@ -17,7 +18,7 @@ def run_console(settings: BotSettings, stdin: TextIO | None = None, stdout: Text
     """Answer questions from `stdin` line by line until EOF or /quit; returns the exit code."""
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
     retriever = open_retriever(settings)  # builds the index first if there is none
-    chat = ConsoleChat(retriever, settings.results_per_answer)
+    chat = ConsoleChat(retriever, settings.results_per_answer, settings.followup_minutes)
     interactive = stdin.isatty()
     if interactive:
         with contextlib.suppress(ImportError):  # not on every platform
@@ -37,13 +38,16 @@ def run_console(settings: BotSettings, stdin: TextIO | None = None, stdout: Text
 
 
 class ConsoleChat:
-    """One conversation: the last answer is kept for /more."""
+    """One conversation: the last answer is kept for /more, the last questions for follow-ups."""
 
-    def __init__(self, retriever: Retriever, per_page: int) -> None:
+    USER = (0, 0)  # the console's one chat and user
+
+    def __init__(self, retriever: Retriever, per_page: int, followup_minutes: float = 10) -> None:
         self.retriever = retriever
         self.per_page = per_page
         self._last: SearchResult | None = None
         self._page = 0
+        self._conversation = Conversations(followup_minutes, capacity=1)
 
     def help(self) -> str:
         examples = render.example_questions(self.retriever.articles)
@@ -60,14 +64,20 @@ class ConsoleChat:
             return "\n".join(render.html_to_text(part) for part in render.sources_html(self.retriever.articles))
         if command == "/more":
             return self._more()
+        if command == "/new":
+            self._conversation.forget(*self.USER)
+            return texts.NEW_TOPIC
         if command.startswith("/"):
             return texts.CONSOLE_UNKNOWN_COMMAND
         examples = render.example_questions(self.retriever.articles, count=1)
         refusal = questions.refusal(text, *examples)
         if refusal:
             return render.html_to_text(refusal)
-        self._last, self._page = questions.search(self.retriever, text, self.per_page), 0
-        return render.answer_text(self._last, 0, self.per_page)
+        earlier = self._conversation.recent(*self.USER) if self.retriever.is_followup(text) else ()
+        self._last, self._page = questions.search(self.retriever, text, self.per_page, earlier), 0
+        self._conversation.asked(*self.USER, text, earlier)
+        answer = render.answer_text(self._last, 0, self.per_page)
+        return f"{render.html_to_text(render.followup_line(earlier[-1]))}\n\n{answer}" if earlier else answer
 
     def _more(self) -> str:
         if self._last is None or self._page + 1 >= render.page_count(self._last, self.per_page):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 
 from retrieval import MAX_QUESTION_CHARS, Retriever, SearchResult
 
@@ -30,6 +31,7 @@ def refusal(question: str, example: str = texts.DEFAULT_EXAMPLE) -> str | None:
     return None
 
 
-def search(retriever: Retriever, question: str, per_page: int) -> SearchResult:
-    """Every page of passages for `question` at once (blocking: run it in a thread)."""
-    return retriever.search(question, k=per_page * PAGES)
+def search(retriever: Retriever, question: str, per_page: int, context: Sequence[str] = ()) -> SearchResult:
+    """Every page of passages for `question` (read with the earlier questions `context`) at once (blocking:
+    run it in a thread)."""
+    return retriever.search(question, k=per_page * PAGES, context=context)

@@ -63,6 +63,25 @@ def answer_html(result: SearchResult, page: int, per_page: int) -> Reply:
     return Reply(pack(blocks), buttons)
 
 
+def with_followup_line(reply: Reply, earlier: str) -> Reply:
+    """`reply` under a first line saying which earlier question it was read with."""
+    return Reply(pack([followup_line(earlier), *reply.parts]), reply.buttons)
+
+
+def followup_line(earlier: str) -> str:
+    """"متابعة لسؤالك: …" with the earlier question shortened (HTML)."""
+    return texts.FOLLOWUP_OF.format(question=html.escape(shorten(earlier)))
+
+
+def shorten(question: str, limit: int = 60) -> str:
+    """`question` on one line, cut to about `limit` characters at a word boundary, with an ellipsis if cut."""
+    question = " ".join(question.split())
+    if len(question) <= limit:
+        return question
+    cut = question.rfind(" ", 0, limit)
+    return question[: cut if cut > limit // 2 else limit].rstrip("،,.؟? ") + "…"
+
+
 def answer_text(result: SearchResult, page: int, per_page: int) -> str:
     """The plain-text twin of `answer_html` (for the console): the best sentence is marked with **."""
     if not result.answerable or not result.passages:

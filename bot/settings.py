@@ -33,6 +33,8 @@ class BotSettings(RetrievalSettings):
     results_per_answer: int = Field(3, ge=1, le=10)
     questions_per_minute: int = Field(10, ge=1)
     feedback_log: Path = Path("var/feedback.jsonl")
+    # A message that looks like a follow-up is read with the same user's questions of the last N minutes.
+    followup_minutes: float = Field(10, ge=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("allowed_chat_ids", "admin_user_ids", mode="before")

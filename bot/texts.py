@@ -16,16 +16,19 @@ HOW_TO_ASK = (
 )
 EXAMPLES = "<b>أمثلة من المقالات المتاحة</b> (المس السؤال لنسخه):"
 EXAMPLE_QUESTION = "ما تفاصيل خبر «{title}»؟"
-COMMANDS_HELP = "/sources — المقالات المفهرسة\n/help — هذه الرسالة"
+COMMANDS_HELP = "/sources — المقالات المفهرسة\n/new — موضوع جديد: أنسى أسئلتك السابقة\n/help — هذه الرسالة"
 
 # Shown in Telegram's command menu (set_my_commands).
 COMMAND_MENU = {
     "ask": "اطرح سؤالاً (في المجموعات)",
     "sources": "المقالات التي أجيب منها",
     "help": "طريقة الاستخدام وأمثلة",
+    "new": "موضوع جديد (انسَ الأسئلة السابقة)",
     "start": "ابدأ من هنا",
 }
 
+FOLLOWUP_OF = "↩️ متابعة لسؤالك: «{question}»"
+NEW_TOPIC = "حسناً، سأقرأ رسالتك التالية سؤالاً جديداً لا متابعة لما سبق."
 NOT_COVERED = "لم أجد في المقالات المتاحة ما يجيب عن هذا السؤال."
 CLOSEST_ARTICLES = "أقرب المقالات إلى موضوعه:"
 MORE_PAGE_HEADER = "<b>نتائج إضافية</b> ({page} من {pages})"
@@ -86,8 +89,8 @@ def seconds(n: int) -> str:
 
 CONSOLE_HELP = (
     f"{BOT_NAME}: اكتب سؤالك ثم اضغط Enter، وسأقتبس لك من المقالات ما يجيب عنه مع مصادره.\n"
-    "الأوامر: /more نتائج أخرى · /sources المقالات المفهرسة · /help هذه الرسالة · /quit الخروج"
+    "الأوامر: /more نتائج أخرى · /new موضوع جديد · /sources المقالات المفهرسة · /help هذه الرسالة · /quit الخروج"
 )
 CONSOLE_PROMPT = "سؤالك: "
 CONSOLE_NOTHING_MORE = "لا توجد نتائج أخرى؛ اطرح سؤالاً جديداً."
-CONSOLE_UNKNOWN_COMMAND = "لا أعرف هذا الأمر. الأوامر المتاحة: /more و/sources و/help و/quit"
+CONSOLE_UNKNOWN_COMMAND = "لا أعرف هذا الأمر. الأوامر المتاحة: /more و/new و/sources و/help و/quit"

@@ -42,7 +42,7 @@ def build(settings: RetrievalSettings, embedder: Embedder, progress: bool = Fals
 
 def open_retriever(settings: RetrievalSettings, embedder: Embedder | None = None, build_missing: bool = True) -> Retriever:
     """The retriever over `settings.index_dir`, building the index from the corpus first if there is none."""
-    embedder = embedder or make_embedder(settings.embedder, device=settings.device, batch_size=settings.batch_size)
+    embedder = embedder or settings.make_embedder()
     index_dir = Path(settings.index_dir)
     if build_missing and not (index_dir / MANIFEST).exists() and not recover_interrupted_swap(index_dir):
         log.info("no index at %s: building it from %s", settings.index_dir, settings.corpus_dir)

@@ -76,12 +76,6 @@ def _at_least_one(text: str) -> int:
     return value
 
 
-def _embedder(settings: RetrievalSettings):
-    from .embedding import make_embedder
-
-    return make_embedder(settings.embedder, device=settings.device, batch_size=settings.batch_size)
-
-
 def _retriever(index: Path, settings: RetrievalSettings):
     from .embedding import embedder_id
     from .errors import IndexMismatch
@@ -92,7 +86,7 @@ def _retriever(index: Path, settings: RetrievalSettings):
     built_by, configured = Manifest.load(index).embedder_id, embedder_id(settings.embedder)
     if built_by != configured:
         raise IndexMismatch(f"index at {index} was built by {built_by}, but EMBEDDER is {configured}; rebuild it or set EMBEDDER")
-    return Retriever.load(index, _embedder(settings))
+    return Retriever.load(index, settings.make_embedder())
 
 
 def _build(args, settings: RetrievalSettings) -> int:
@@ -101,7 +95,7 @@ def _build(args, settings: RetrievalSettings) -> int:
     logging.getLogger("retrieval.ingest").setLevel(logging.ERROR)  # the summary lists skipped files
     settings = settings.model_copy(update={"corpus_dir": args.corpus, "index_dir": args.index, "embedder": args.embedder,
                                            "device": args.device, "index_type": args.index_type})
-    print(build(settings, _embedder(settings), progress=not args.quiet).summary())
+    print(build(settings, settings.make_embedder(), progress=not args.quiet).summary())
     return 0
 
 
@@ -242,7 +236,7 @@ def _eval(args, settings: RetrievalSettings) -> int:
         report = evaluate_qa(_retriever(args.index, settings), items, args.k)
         print(json.dumps(report.as_dict(), ensure_ascii=False) if args.json else report.format())
         return 0
-    reports = evaluate_squad(args.squad, _embedder(settings), args.work, args.k, progress=not args.json)
+    reports = evaluate_squad(args.squad, settings.make_embedder(), args.work, args.k, progress=not args.json)
     if args.json:
         print(json.dumps({mode: r.as_dict() for mode, r in reports.items()}, ensure_ascii=False))
     else:

@@ -132,6 +132,14 @@ class Retriever:
     def articles(self) -> list[ArticleEntry]:
         return self.index.manifest.articles
 
+    def is_followup(self, question: str) -> bool:
+        """Whether `question` only makes sense after the one before it (see `followup.looks_like_followup`)."""
+        return followup.looks_like_followup(question, self._known_terms, self.analyzer)
+
+    @cached_property
+    def _known_terms(self) -> frozenset[str]:
+        return frozenset(self.index.lexical.vocabulary())
+
     def search(self, question: str, k: int = 5, context: Sequence[str] = ()) -> SearchResult:
         """The `k` best passages for `question`, diverse across articles, and whether they answer it.
 
