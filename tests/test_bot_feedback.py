@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from fakebotapi import TOKEN, FakeBotAPI, running
-from test_bot_cli import run_bot
+from helpers import run_bot
 
 from bot import texts
 from bot.app import build_application
