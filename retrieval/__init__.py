@@ -13,14 +13,15 @@ from .embedding import Embedder, make_embedder
 from .errors import BuildError, CorruptIndex, IndexMismatch, IndexNotFound, RetrievalError
 from .building import BuildReport, build_index
 from .manifest import MANIFEST, ArticleEntry, Manifest
-from .retriever import MAX_QUESTION_CHARS, Passage, Retriever, SearchConfig, SearchResult
+from .query import Query, understand
+from .retriever import MAX_QUESTION_CHARS, Passage, Retriever, SearchConfig, SearchResult, Verdict
 from .settings import RetrievalSettings
 from .swap import recover_interrupted_swap
 
 __all__ = [
     "MAX_QUESTION_CHARS", "ArticleEntry", "BuildError", "BuildReport", "ChunkingParams", "CorruptIndex", "Embedder",
-    "IndexMismatch", "IndexNotFound", "Manifest", "Passage", "RetrievalError", "RetrievalSettings", "Retriever",
-    "SearchConfig", "SearchResult", "build", "build_index", "make_embedder", "open_retriever",
+    "IndexMismatch", "IndexNotFound", "Manifest", "Passage", "Query", "RetrievalError", "RetrievalSettings", "Retriever",
+    "SearchConfig", "SearchResult", "Verdict", "build", "build_index", "make_embedder", "open_retriever", "understand",
 ]
 
 log = logging.getLogger(__name__)

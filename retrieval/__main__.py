@@ -169,19 +169,32 @@ def _question_line(line: str, number: int) -> tuple[str, list[str]]:
 def _result_json(result) -> dict:
     return {
         "query": result.query,
+        "verdict": result.verdict,
         "answerable": result.answerable,
+        "asks": result.asks,
         "passages": [
             {"text": p.text, "score": p.score, "source": p.source, "title": p.title, "outlet": p.outlet,
-             "date": p.date, "start": p.start, "end": p.end}
-            for p in result.passages
+             "date": p.date, "start": p.start, "end": p.end, "highlight": list(p.highlight)}
+            for p in _quoted(result)
         ],
     }
 
 
+def _quoted(result) -> list:
+    """The passages to show: none when the corpus does not cover the question."""
+    return result.passages if result.verdict != "none" else []
+
+
+_VERDICT_NOTES = {
+    "answered": "",
+    "related": "  (the articles discuss this but do not state what was asked; closest passages)",
+    "none": "  (not in the corpus)",
+}
+
+
 def _result_text(result) -> str:
-    head = f"? {result.query}" + ("" if result.answerable else "  (not answered by the corpus; closest passages)")
-    lines = [head]
-    for i, p in enumerate(result.passages, 1):
+    lines = [f"? {result.query}{_VERDICT_NOTES[result.verdict]}"]
+    for i, p in enumerate(_quoted(result), 1):
         source = " — ".join(x for x in (p.title, p.outlet, p.date) if x)
         lines += [f"[{i}] {p.score:.3f}  {source} ({p.source})", "    " + p.text.replace("\n", "\n    ")]
     return "\n".join(lines) + "\n"
