@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 from fakebotapi import TOKEN, FakeBotAPI, running
-from helpers import ROOT, environment
+from helpers import ROOT, run_bot
 
 from bot import texts
 from bot.app import build_application
@@ -24,10 +24,8 @@ def test_an_unwritable_feedback_log_is_one_line_at_start_up_and_exit_code_2(tmp_
     (tmp_path / "plain-file").write_text("x")
     (tmp_path / "a-dir").mkdir()
     path = tmp_path / ("plain-file/feedback.jsonl" if where == "parent is a file" else "a-dir")
-    env = environment(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL="http://127.0.0.1:9/bot", INDEX_DIR=str(seed_index),
-                      FEEDBACK_LOG=str(path))
-    done = subprocess.run([sys.executable, "-m", "bot"], capture_output=True, text=True, cwd=tmp_path, env=env,
-                          timeout=120)
+    done = run_bot(cwd=tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL="http://127.0.0.1:9/bot",
+                   INDEX_DIR=str(seed_index), FEEDBACK_LOG=str(path))
     assert done.returncode == 2
     [line] = done.stderr.strip().splitlines()
     assert line.startswith(f"error: FEEDBACK_LOG {path} cannot be written: ")
