@@ -143,12 +143,14 @@ class Retriever:
     def search(self, question: str, k: int = 5, context: Sequence[str] = ()) -> SearchResult:
         """The `k` best passages for `question`, diverse across articles, and whether they answer it.
 
-        `context`: the conversation's earlier questions, oldest first; `question` is read as their
-        follow-up (see retrieval/followup.py), and the answer decision is made for the two together."""
+        `context`: the conversation's earlier questions, oldest first; a `question` that looks like a
+        follow-up (`is_followup`) is read with them, and the answer decision is made for the two together;
+        one that names its own subject starts a new topic and is read alone."""
         question = question.strip()
         if not question:
             raise ValueError("empty question")
-        candidates, terms, query = self._candidates(question, followup.earlier_questions(context))
+        earlier = followup.earlier_questions(context) if context and self.is_followup(question) else ""
+        candidates, terms, query = self._candidates(question, earlier)
         if not candidates:
             return SearchResult(question, False, [])
         confidence = self._confidence(candidates[0], query)
