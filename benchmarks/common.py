@@ -27,6 +27,7 @@ def dataset_arguments() -> argparse.ArgumentParser:
     ap.add_argument("--seed-index", type=Path, default=Path("var/index"))
     ap.add_argument("--arcd-index", type=Path, required=True)
     ap.add_argument("--qa", type=Path, default=Path("eval/seed_qa.jsonl"))
+    ap.add_argument("--chat-qa", type=Path, default=Path("eval/chat_qa.jsonl"))
     ap.add_argument("--squad", type=Path, default=ARCD)
     return ap
 

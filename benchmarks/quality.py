@@ -2,7 +2,8 @@
 
     python benchmarks/quality.py [--index var/index] [--squad ../shared/data/arcd/arcd.json]
 
-1. The seed dev set (eval/seed_qa.jsonl) on the seed index: hit@1/3/5, MRR, abstention.
+1. The seed dev set (eval/seed_qa.jsonl) and the informal one (eval/chat_qa.jsonl) on the seed index: hit@1/3/5,
+   MRR, verdicts (answered / related / none), by question style.
 2. ARCD paragraph retrieval: dense alone, BM25 alone and hybrid, side by side.
 3. Every ARCD question asked against the seed index (all off-topic there): the share that abstains.
 4. Warm query latency on the seed index.
@@ -24,6 +25,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--index", type=Path, default=Path("var/index"))
     ap.add_argument("--qa", type=Path, default=Path("eval/seed_qa.jsonl"))
+    ap.add_argument("--chat-qa", type=Path, default=Path("eval/chat_qa.jsonl"))
     ap.add_argument("--squad", type=Path, default=ARCD)
     ap.add_argument("--work", type=Path, default=Path("var/eval"))
     args = ap.parse_args()
@@ -33,6 +35,12 @@ def main() -> None:
     seed = evaluate_qa(retriever, load_qa(args.qa))
     print("== seed dev set:", args.qa)
     print(seed.format().split("\nmiss:")[0])
+    print(seed.format_styles())
+
+    chat = evaluate_qa(retriever, load_qa(args.chat_qa))
+    print("\n== informal dev set:", args.chat_qa)
+    print(chat.format().split("\nmiss:")[0])
+    print(chat.format_styles())
 
     print("\n== ARCD paragraph retrieval:", args.squad)
     reports = evaluate_squad(args.squad, embedder, args.work, progress=False)

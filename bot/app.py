@@ -297,12 +297,11 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, te
         with contextlib.suppress(TelegramError):  # the indicator is a nicety; it must just end before the answer
             await typing
     services.conversations.asked(message.chat_id, sender, question, earlier)
-    if result.answerable:
-        services.stats.answered += 1
-        token = services.answers.add(Answer(message.chat_id, question, result, weakref.ref(retriever), context=earlier))
-    else:
-        services.stats.abstained += 1
-        token = None
+    services.stats.answered += result.answerable
+    services.stats.abstained += not result.answerable
+    quoted = result.verdict != "none"  # answered or related: quotes, with their buttons
+    answer = Answer(message.chat_id, question, result, weakref.ref(retriever), context=earlier)
+    token = services.answers.add(answer) if quoted else None
     reply = render.answer_html(result, 0, per_page)
     await _send(message, render.with_followup_line(reply, earlier[-1]) if earlier else reply, token)
 

@@ -6,7 +6,7 @@ import html
 import re
 from collections.abc import Sequence
 
-from retrieval import MAX_QUESTION_CHARS, Retriever, SearchResult
+from retrieval import MAX_QUESTION_CHARS, Retriever, SearchResult, understand
 
 from . import texts
 
@@ -15,6 +15,9 @@ PAGES = 3
 
 # Zero-width and bidirectional marks that make a message look non-empty.
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\u00ad]")
+
+
+_THANKS = re.compile(r"شكر|مشكور|تسلم|يسلم|يعطيك|ممنون|متشكر|thank|thx|merci|\bty\b", re.I)
 
 
 def clean(text: str | None) -> str:
@@ -28,6 +31,8 @@ def refusal(question: str, example: str = texts.DEFAULT_EXAMPLE) -> str | None:
         return texts.EMPTY_QUESTION.format(example=html.escape(example))
     if len(question) > MAX_QUESTION_CHARS:
         return texts.TOO_LONG.format(length=len(question), limit=MAX_QUESTION_CHARS)
+    if understand(question).chatter:  # a greeting, thanks, "test": answered kindly, nothing searched
+        return (texts.THANKS if _THANKS.search(question) else texts.CHATTER).format(example=html.escape(example))
     return None
 
 

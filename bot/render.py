@@ -40,17 +40,25 @@ class Reply:
 
 
 def page_count(result: SearchResult, per_page: int) -> int:
-    return math.ceil(len(result.passages) / per_page) if result.answerable else 0
+    return math.ceil(len(result.passages) / per_page) if _quotable(result) else 0
+
+
+def _quotable(result: SearchResult) -> bool:
+    """Answered, or related (the articles discuss it without stating what was asked): quotes are shown."""
+    return result.verdict in ("answered", "related") and bool(result.passages)
 
 
 def answer_html(result: SearchResult, page: int, per_page: int) -> Reply:
-    """Page `page` (from 0) of the answer: quotes with the best sentence in bold and their sources."""
-    if not result.answerable or not result.passages:
+    """Page `page` (from 0) of the answer: quotes with the best sentence in bold and their sources; a
+    related answer opens with a line saying the quotes do not state what was asked."""
+    if not _quotable(result):
         return Reply(pack([_not_covered_html(result)]), [])
     pages = page_count(result, per_page)
     first = page * per_page
     shown = result.passages[first: first + per_page]
     blocks = [texts.MORE_PAGE_HEADER.format(page=page + 1, pages=pages)] if page else []
+    if result.verdict == "related" and not page:
+        blocks.append(_related_html(result))
     blocks += [_passage_html(p, first + i + 1) for i, p in enumerate(shown)]
     buttons = [
         [Button(texts.BUTTON_CONTEXT.format(number=first + i + 1), ButtonAction(ButtonAction.CONTEXT, first + i))
@@ -84,11 +92,13 @@ def shorten(question: str, limit: int = 60) -> str:
 
 def answer_text(result: SearchResult, page: int, per_page: int) -> str:
     """The plain-text twin of `answer_html` (for the console): the best sentence is marked with **."""
-    if not result.answerable or not result.passages:
+    if not _quotable(result):
         return html_to_text(_not_covered_html(result))
     pages = page_count(result, per_page)
     first = page * per_page
     lines = [html_to_text(texts.MORE_PAGE_HEADER.format(page=page + 1, pages=pages))] if page else []
+    if result.verdict == "related" and not page:
+        lines.append(html_to_text(_related_html(result)))
     for number, p in enumerate(result.passages[first: first + per_page], first + 1):
         before, best, after = _segments(p.text, p.start, p.highlight_start, p.highlight_end)
         quote = f"{before}**{best}**{after}" if best else before + after
@@ -284,6 +294,11 @@ def _source_text(p: Passage) -> str:
 
 def _describe(title: str, outlet: str | None, date: str | None) -> str:
     return " — ".join(x for x in (title, outlet, date) if x)
+
+
+def _related_html(result: SearchResult) -> str:
+    what = texts.ASKED_FACT.get(result.asks, texts.ASKED_FACT["what"])
+    return f"📌 {texts.RELATED.format(what=what)}"
 
 
 def _not_covered_html(result: SearchResult) -> str:

@@ -13,14 +13,15 @@ from .embedding import Embedder, make_embedder
 from .errors import BuildError, CorruptIndex, IndexMismatch, IndexNotFound, RetrievalError
 from .building import BuildReport, build_index
 from .manifest import MANIFEST, ArticleEntry, Manifest
-from .retriever import MAX_QUESTION_CHARS, Passage, Retriever, SearchConfig, SearchResult
+from .query import Query, understand
+from .retriever import MAX_QUESTION_CHARS, Passage, Retriever, SearchConfig, SearchResult, Verdict
 from .settings import RetrievalSettings
 from .swap import recover_interrupted_swap
 
 __all__ = [
     "MAX_QUESTION_CHARS", "ArticleEntry", "BuildError", "BuildReport", "ChunkingParams", "CorruptIndex", "Embedder",
-    "IndexMismatch", "IndexNotFound", "Manifest", "Passage", "RetrievalError", "RetrievalSettings", "Retriever",
-    "SearchConfig", "SearchResult", "build", "build_index", "make_embedder", "open_retriever",
+    "IndexMismatch", "IndexNotFound", "Manifest", "Passage", "Query", "RetrievalError", "RetrievalSettings", "Retriever",
+    "SearchConfig", "SearchResult", "Verdict", "build", "build_index", "make_embedder", "open_retriever", "understand",
 ]
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ def build(settings: RetrievalSettings, embedder: Embedder, progress: bool = Fals
 
 def open_retriever(settings: RetrievalSettings, embedder: Embedder | None = None, build_missing: bool = True) -> Retriever:
     """The retriever over `settings.index_dir`, building the index from the corpus first if there is none."""
-    embedder = embedder or make_embedder(settings.embedder, device=settings.device, batch_size=settings.batch_size)
+    embedder = embedder or settings.make_embedder()
     index_dir = Path(settings.index_dir)
     if build_missing and not (index_dir / MANIFEST).exists() and not recover_interrupted_swap(index_dir):
         log.info("no index at %s: building it from %s", settings.index_dir, settings.corpus_dir)

@@ -76,12 +76,6 @@ def _at_least_one(text: str) -> int:
     return value
 
 
-def _embedder(settings: RetrievalSettings):
-    from .embedding import make_embedder
-
-    return make_embedder(settings.embedder, device=settings.device, batch_size=settings.batch_size)
-
-
 def _retriever(index: Path, settings: RetrievalSettings):
     from .embedding import embedder_id
     from .errors import IndexMismatch
@@ -92,7 +86,7 @@ def _retriever(index: Path, settings: RetrievalSettings):
     built_by, configured = Manifest.load(index).embedder_id, embedder_id(settings.embedder)
     if built_by != configured:
         raise IndexMismatch(f"index at {index} was built by {built_by}, but EMBEDDER is {configured}; rebuild it or set EMBEDDER")
-    return Retriever.load(index, _embedder(settings))
+    return Retriever.load(index, settings.make_embedder())
 
 
 def _build(args, settings: RetrievalSettings) -> int:
@@ -101,7 +95,7 @@ def _build(args, settings: RetrievalSettings) -> int:
     logging.getLogger("retrieval.ingest").setLevel(logging.ERROR)  # the summary lists skipped files
     settings = settings.model_copy(update={"corpus_dir": args.corpus, "index_dir": args.index, "embedder": args.embedder,
                                            "device": args.device, "index_type": args.index_type})
-    print(build(settings, _embedder(settings), progress=not args.quiet).summary())
+    print(build(settings, settings.make_embedder(), progress=not args.quiet).summary())
     return 0
 
 
@@ -175,19 +169,32 @@ def _question_line(line: str, number: int) -> tuple[str, list[str]]:
 def _result_json(result) -> dict:
     return {
         "query": result.query,
+        "verdict": result.verdict,
         "answerable": result.answerable,
+        "asks": result.asks,
         "passages": [
             {"text": p.text, "score": p.score, "source": p.source, "title": p.title, "outlet": p.outlet,
-             "date": p.date, "start": p.start, "end": p.end}
-            for p in result.passages
+             "date": p.date, "start": p.start, "end": p.end, "highlight": list(p.highlight)}
+            for p in _quoted(result)
         ],
     }
 
 
+def _quoted(result) -> list:
+    """The passages to show: none when the corpus does not cover the question."""
+    return result.passages if result.verdict != "none" else []
+
+
+_VERDICT_NOTES = {
+    "answered": "",
+    "related": "  (the articles discuss this but do not state what was asked; closest passages)",
+    "none": "  (not in the corpus)",
+}
+
+
 def _result_text(result) -> str:
-    head = f"? {result.query}" + ("" if result.answerable else "  (not answered by the corpus; closest passages)")
-    lines = [head]
-    for i, p in enumerate(result.passages, 1):
+    lines = [f"? {result.query}{_VERDICT_NOTES[result.verdict]}"]
+    for i, p in enumerate(_quoted(result), 1):
         source = " — ".join(x for x in (p.title, p.outlet, p.date) if x)
         lines += [f"[{i}] {p.score:.3f}  {source} ({p.source})", "    " + p.text.replace("\n", "\n    ")]
     return "\n".join(lines) + "\n"
@@ -242,7 +249,7 @@ def _eval(args, settings: RetrievalSettings) -> int:
         report = evaluate_qa(_retriever(args.index, settings), items, args.k)
         print(json.dumps(report.as_dict(), ensure_ascii=False) if args.json else report.format())
         return 0
-    reports = evaluate_squad(args.squad, _embedder(settings), args.work, args.k, progress=not args.json)
+    reports = evaluate_squad(args.squad, settings.make_embedder(), args.work, args.k, progress=not args.json)
     if args.json:
         print(json.dumps({mode: r.as_dict() for mode, r in reports.items()}, ensure_ascii=False))
     else:

@@ -23,6 +23,7 @@ class QAItem:
     q: str
     file: str | None
     key: str | None = None
+    style: str = ""
 
 
 @dataclass
@@ -45,6 +46,9 @@ class QAReport:
     latency_p50_ms: float
     latency_p95_ms: float
     misses: list[Miss] = field(default_factory=list)
+    # style -> figures: hit@k, MRR and wrongly declined for answerable styles; declined, related and
+    # none (shown without quotes) for unanswerable ones (near-topic, off-topic, chatter).
+    by_style: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -67,6 +71,51 @@ class QAReport:
         return "\n".join(lines)
 
 
+    def format_styles(self) -> str:
+        """The figures by question style, one row each."""
+        answerable = {s: f for s, f in self.by_style.items() if "hit@1" in f}
+        unanswerable = {s: f for s, f in self.by_style.items() if "hit@1" not in f}
+        lines = []
+        if answerable:
+            lines.append(f"{'style':12} {'n':>4} {'hit@1':>6} {'hit@3':>6} {'hit@5':>6} {'MRR':>6} {'declined':>9}")
+            for style, f in answerable.items():
+                lines.append(f"{style:12} {f['n']:4.0f} {f['hit@1']:6.3f} {f['hit@3']:6.3f} {f['hit@5']:6.3f} "
+                             f"{f['mrr']:6.3f} {f['declined']:9.3f}")
+        if unanswerable:
+            lines.append(f"{'unanswerable':12} {'n':>4} {'declined':>9} {'related':>8} {'none (no quotes)':>17}")
+            for style, f in unanswerable.items():
+                lines.append(f"{style:12} {f['n']:4.0f} {f['declined']:9.3f} {f['related']:8.3f} {f['none']:17.3f}")
+        return "\n".join(lines)
+
+
+def _style_figures(outcomes: list[tuple[QAItem, int | None, str, int]], hit_ks: tuple[int, ...], k: int) -> dict:
+    """Per style (and "all"): the figures of `QAReport.by_style` from (item, rank, verdict, quotes) outcomes."""
+    groups: dict[str, list] = {}
+    styled = any(item.style for item, *_ in outcomes)
+    for outcome in outcomes:
+        item = outcome[0]
+        kind = "answerable" if item.file else "unanswerable"
+        groups.setdefault(item.style or kind, []).append(outcome)
+        if styled:
+            groups.setdefault(f"all {kind}", []).append(outcome)
+    table: dict[str, dict[str, float]] = {}
+    for style, rows in groups.items():
+        n = len(rows)
+        if rows[0][0].file:
+            ranks = [r for _, r, _, _ in rows]
+            figures = {f"hit@{h}": sum(1 for r in ranks if r and r <= h) / n for h in hit_ks}
+            figures["mrr"] = sum(1 / r for r in ranks if r and r <= k) / n
+            figures["declined"] = sum(1 for _, _, v, _ in rows if v != "answered") / n
+        else:
+            figures = {
+                "declined": sum(1 for _, _, v, _ in rows if v != "answered") / n,
+                "related": sum(1 for _, _, v, _ in rows if v == "related") / n,
+                "none": sum(1 for _, _, v, _ in rows if v == "none") / n,
+            }
+        table[style] = {"n": float(n), **figures}
+    return dict(sorted(table.items(), key=lambda kv: (kv[0].startswith("all"), kv[0])))
+
+
 def load_qa(path: Path) -> list[QAItem]:
     """Read a QA file: one JSON object per line with "q", "file" (or null) and, optionally, "key"."""
     items = []
@@ -75,12 +124,12 @@ def load_qa(path: Path) -> list[QAItem]:
             continue
         try:
             record = json.loads(line)
-            q, file, key = record["q"], record.get("file"), record.get("key")
+            q, file, key, style = record["q"], record.get("file"), record.get("key"), record.get("style", "")
             if not isinstance(q, str) or not q.strip() or not isinstance(file, (str, type(None))):
                 raise TypeError
         except (ValueError, KeyError, TypeError, AttributeError):
             raise RetrievalError(f"{path}:{number}: expected {{\"q\": str, \"file\": str|null, \"key\": str}}") from None
-        items.append(QAItem(q.strip(), file, key))
+        items.append(QAItem(q.strip(), file, key, str(style or "")))
     if not items:
         raise RetrievalError(f"{path}: no questions")
     return items
@@ -98,6 +147,7 @@ def evaluate_qa(retriever: Retriever, items: list[QAItem], k: int = 5, hit_ks: t
     ranks: list[int | None] = []
     abstained_right = abstained_wrong = answered_unanswerable = 0
     latencies, misses = [], []
+    outcomes: list[tuple[QAItem, int | None, str, int]] = []
     depth = max(k, *hit_ks)
     for item in items:
         started = time.perf_counter()
@@ -105,6 +155,7 @@ def evaluate_qa(retriever: Retriever, items: list[QAItem], k: int = 5, hit_ks: t
         latencies.append((time.perf_counter() - started) * 1000)
         got = [p.source for p in result.passages[:k]]
         if item.file is None:
+            outcomes.append((item, None, result.verdict, len(result.passages)))
             if result.answerable:
                 answered_unanswerable += 1
                 misses.append(Miss(item.q, None, got, True))
@@ -117,6 +168,7 @@ def evaluate_qa(retriever: Retriever, items: list[QAItem], k: int = 5, hit_ks: t
             None,
         )
         ranks.append(rank)
+        outcomes.append((item, rank, result.verdict, len(result.passages)))
         if not result.answerable:
             abstained_wrong += 1
         if rank != 1 or not result.answerable:
@@ -135,6 +187,7 @@ def evaluate_qa(retriever: Retriever, items: list[QAItem], k: int = 5, hit_ks: t
         latency_p50_ms=percentile(latencies, 50),
         latency_p95_ms=percentile(latencies, 95),
         misses=misses,
+        by_style=_style_figures(outcomes, hit_ks, k),
     )
 
 

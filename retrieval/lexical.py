@@ -176,6 +176,10 @@ class LexicalIndex:
             vocab.pop()  # the empty token
         return Forward(vocab, ptr, terms, counts)
 
+    def __contains__(self, term: str) -> bool:
+        i = self._bm25.vocab_dict.get(term)
+        return i is not None and i < len(self._df) and self._df[i] > 0
+
     def vocabulary(self) -> list[str]:
         return list(self._bm25.vocab_dict)
 

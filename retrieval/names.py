@@ -66,6 +66,10 @@ class NameBridge:
                     by_skeleton[skeleton].append(term)
         self._terms = {s: terms for s, terms in by_skeleton.items() if len(terms) <= MAX_TERMS}
 
+    def terms_with_skeleton(self, skeleton: str) -> list[str]:
+        """The index terms spelled with these consonants (none if too short or too common a skeleton)."""
+        return list(self._terms.get(skeleton, [])) if len(skeleton) >= MIN_CONSONANTS else []
+
     def __call__(self, question: str) -> list[str]:
         """Index terms for the Latin-script names in `question` (none for an Arabic question)."""
         found: list[str] = []

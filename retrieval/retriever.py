@@ -14,20 +14,20 @@ from . import dense, followup
 from .analyzer import Analyzer, CharGrams
 from .embedding import Embedder
 from .errors import IndexMismatch
+from .evidence import SPECIFIC, holds, matching_form
 from .stored import StoredIndex
 from .lexical import K1, bm25_among
 from .manifest import ArticleEntry, Manifest
 from .names import NameBridge
+from .query import AnswerType, Query, understand
+from .spelling import Spelling
 
 BACKGROUND_SIZE = 1024
+SENTENCE_FORMS_CACHED = 100_000
 # The longest question the bot and the CLI accept: longer ones cost seconds to embed and match nothing better.
 MAX_QUESTION_CHARS = 1000
 
-
-def _is_arabic(text: str) -> bool:
-    """Whether most letters of `text` are Arabic."""
-    letters = [ch for ch in text if ch.isalpha()]
-    return sum("\u0600" <= ch <= "\u06ff" for ch in letters) * 2 >= len(letters)
+Verdict = Literal["answered", "related", "none"]
 
 
 def _leading_words(text: str, limit: int) -> str:
@@ -40,7 +40,7 @@ def _leading_words(text: str, limit: int) -> str:
 
 @dataclass(frozen=True)
 class SearchConfig:
-    """Fusion weight and abstention rule, tuned by `benchmarks/tune_fusion.py` on the seed dev set and ARCD."""
+    """Fusion weights and the verdict rule, tuned by `benchmarks/tune_fusion.py` on both dev sets and ARCD."""
 
     mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
     candidates: int = 50
@@ -53,8 +53,19 @@ class SearchConfig:
     # than the corpus (English) get their own threshold: cross-lingual similarities run lower.
     confidence_lexical_weight: float = 0.8
     confidence_gap_weight: float = 1.5
-    answer_from: float = 0.9275
-    answer_from_cross_lingual: float = 0.8445
+    # Arabizi is read after transliteration, whose misspellings lower every similarity: its own threshold.
+    answer_from: float = 0.91
+    answer_from_arabizi: float = 0.78
+    answer_from_cross_lingual: float = 0.82
+    # Below answering but this close to it, the corpus discusses the topic ("related"); further, "none".
+    # Cross-lingual scores are too coarse for a band: an English question is answered or not covered.
+    related_band: float = 0.02
+    related_band_cross_lingual: float = 0.0
+    # Among the best candidates, a sentence holding the kind of fact asked (a date for "when" …) gains
+    # this much cosine; an answer to a question asking for such a fact needs one among its first quotes.
+    evidence_weight: float = 0.02
+    evidence_candidates: int = 10
+    evidence_quotes: int = 3
     # A second passage of an article ranks among the first ones only this close to the best score:
     # on a corpus of one topic the article that answers often holds the next-best passages too.
     same_article_margin: float = 0.05
@@ -89,10 +100,39 @@ class Passage:
 
 @dataclass(frozen=True)
 class SearchResult:
+    """`verdict`: answered (the passages state it), related (they discuss it but do not state what was
+    asked) or none (the corpus does not cover it: the passages are only the closest, not to be quoted).
+    `answerable` is verdict == answered."""
+
     query: str
     answerable: bool
     passages: list[Passage]
     confidence: float = 0.0
+    verdict: Verdict | None = None
+    asks: AnswerType = "what"
+    understood: str = ""
+    # Whether one of the first quotes holds a fact of the kind asked (a date for "when" …).
+    holds_asked: bool = True
+
+    def __post_init__(self) -> None:
+        if self.verdict is None or (self.verdict == "answered") != self.answerable:  # `answerable` wins
+            object.__setattr__(self, "verdict", "answered" if self.answerable else "none")
+
+
+def decide(cfg: SearchConfig, confidence: float, query: Query, holds_asked: bool, noun_known: bool = True) -> Verdict:
+    """Answered when confident and, for a question asking a date, number, name or place, one of the first
+    quotes holds one; related when the topic is there but not that; none below the related band, and in
+    the band too when the noun asked about (a price, an age …) is a word the corpus never uses."""
+    if query.cross_lingual:
+        answer_from, band = cfg.answer_from_cross_lingual, cfg.related_band_cross_lingual
+    else:
+        answer_from = cfg.answer_from_arabizi if query.script == "arabizi" else cfg.answer_from
+        band = cfg.related_band
+    if confidence < answer_from - band or (confidence < answer_from and not noun_known):
+        return "none"
+    if confidence < answer_from or ((query.asks in SPECIFIC or query.focus) and not holds_asked):
+        return "related"
+    return "answered"
 
 
 @dataclass
@@ -102,6 +142,7 @@ class _Candidate:
     lexical: float
     score: float = 0.0
     best_sentence: int = -1
+    evidence: bool = False
 
 
 class Retriever:
@@ -119,6 +160,7 @@ class Retriever:
         # Evenly spread corpus sentences: the baseline a question's best match must stand out from.
         rows = np.linspace(0, len(index.vectors) - 1, num=min(len(index.vectors), BACKGROUND_SIZE)).astype(np.int64)
         self._background = np.asarray(index.vectors[np.unique(rows)], dtype=np.float32)
+        self._sentence_forms: dict[int, str] = {}
 
     @classmethod
     def load(cls, index_dir: Path, embedder: Embedder, config: SearchConfig = SearchConfig()) -> Retriever:
@@ -149,14 +191,26 @@ class Retriever:
         question = question.strip()
         if not question:
             raise ValueError("empty question")
+        query = understand(question)
+        nothing = SearchResult(question, False, [], verdict="none", asks=query.asks, understood=query.search_text)
+        if query.chatter:
+            return nothing
         earlier = followup.earlier_questions(context) if context and self.is_followup(question) else ""
-        candidates, terms, query = self._candidates(question, earlier)
+        candidates, terms, vector = self._candidates(query, understand(earlier).search_text if earlier else "")
         if not candidates:
-            return SearchResult(question, False, [])
-        confidence = self._confidence(candidates[0], query)
-        threshold = self.config.answer_from if _is_arabic(question) else self.config.answer_from_cross_lingual
-        passages = [self._passage(c, terms) for c in self._diverse(candidates, k)]
-        return SearchResult(question, confidence >= threshold, passages, round(confidence, 4))
+            return nothing
+        confidence = self._confidence(candidates[0], vector)
+        chosen = self._diverse(candidates, k)
+        typed = vector is not None and (query.asks in SPECIFIC | {"why"} or query.focus)
+        holds_asked = not typed or any(c.evidence for c in chosen[: self.config.evidence_quotes])
+        verdict = decide(self.config, confidence, query, holds_asked, self.knows_asked_noun(query))
+        passages = [self._passage(c, terms) for c in chosen]
+        return SearchResult(question, verdict == "answered", passages, round(confidence, 4), verdict, query.asks,
+                            query.search_text, holds_asked)
+
+    def knows_asked_noun(self, query: Query) -> bool:
+        """Whether the corpus ever uses the noun the question asks about (True when it names none)."""
+        return query.focus is None or query.focus in self.index.lexical
 
     def _confidence(self, best: _Candidate, query: np.ndarray | None) -> float:
         """How much the best passage stands out: its scores, plus its margin over a typical corpus sentence."""
@@ -164,21 +218,26 @@ class Retriever:
         gap = best.dense - float(np.median(self._background @ query)) if query is not None else 0.0
         return best.dense + cfg.confidence_lexical_weight * best.lexical + cfg.confidence_gap_weight * gap
 
-    def _candidates(self, question: str, earlier: str = "") -> tuple[list[_Candidate], list[str], np.ndarray | None]:
+    def _terms(self, query: Query) -> list[str]:
+        """BM25 terms of the question as understood, plus index terms for its names and misspellings."""
+        terms = self.analyzer(query.search_text)
+        if query.script == "latin":
+            terms += self._names(query.text)
+        return terms + self._spelling.mend(terms, by_consonants=query.script == "arabizi")
+
+    def _candidates(self, query: Query, earlier: str = "") -> tuple[list[_Candidate], list[str], np.ndarray | None]:
         cfg = self.config
         index = self.index
-        terms = self.analyzer(question)
-        if not _is_arabic(question):
-            terms += self._names(question)
+        terms = self._terms(query)
         # A follow-up's BM25 query also holds the earlier questions' other terms, at a lower weight.
         earlier_terms = [t for t in dict.fromkeys(self.analyzer(earlier)) if t not in terms] if earlier else []
         ids: set[int] = set()
-        query = None
+        vector = None
         if cfg.mode != "lexical":
-            bounded = followup.with_earlier(_leading_words(question, cfg.query_chars),
+            bounded = followup.with_earlier(_leading_words(query.search_text, cfg.query_chars),
                                             _leading_words(earlier, cfg.query_chars))
-            query = self.embedder.embed_query(bounded)
-            sentence_ids, _ = dense.search(index.dense, query, cfg.candidates)
+            vector = self.embedder.embed_query(bounded)
+            sentence_ids, _ = dense.search(index.dense, vector, cfg.candidates)
             ids.update(self._chunks_holding(sentence_ids))
         lexical_scores = index.lexical.scores(terms) if terms or earlier_terms else None
         if earlier_terms:
@@ -186,17 +245,17 @@ class Retriever:
         if lexical_scores is not None and cfg.mode != "dense":
             ids.update(int(i) for i in index.lexical.best(lexical_scores, terms + earlier_terms, cfg.candidates))
         if not ids:
-            return [], terms, query
+            return [], terms, vector
         order = np.array(sorted(ids))
         bound = self._lexical_bound(terms) + followup.EARLIER_TERM_WEIGHT * self._lexical_bound(earlier_terms)
         lexical = lexical_scores[order] / bound if lexical_scores is not None and bound else np.zeros(len(order))
         candidates = []
         for chunk, lex in zip(order, lexical):
             first, last = int(index.chunks[chunk]["first"]), int(index.chunks[chunk]["last"])
-            if query is None:
+            if vector is None:
                 best, score = -1, 0.0  # the passage's best sentence is then found lexically
             else:
-                sims = np.asarray(index.vectors[first: last + 1]) @ query
+                sims = np.asarray(index.vectors[first: last + 1]) @ vector
                 best, score = first + int(np.argmax(sims)), float(sims.max())
             candidates.append(_Candidate(int(chunk), score, float(lex), best_sentence=best))
         for c in candidates:
@@ -209,10 +268,39 @@ class Retriever:
         candidates.sort(key=lambda c: (-c.score, c.id))
         if cfg.mode == "hybrid" and cfg.char_weight:
             head = candidates[: cfg.char_candidates]
-            for c, chars in zip(head, self._char_scores(question, np.array([c.id for c in head]))):
+            for c, chars in zip(head, self._char_scores(query.search_text, np.array([c.id for c in head]))):
                 c.score += cfg.char_weight * float(chars)
             candidates[: len(head)] = sorted(head, key=lambda c: (-c.score, c.id))
-        return candidates, terms, query
+        if vector is not None and (query.asks in SPECIFIC | {"why"} or query.focus):
+            head = candidates[: cfg.evidence_candidates]
+            for c in head:
+                self._weigh_evidence(c, query, vector)
+            candidates[: len(head)] = sorted(head, key=lambda c: (-c.score, c.id))
+        return candidates, terms, vector
+
+    def _weigh_evidence(self, c: _Candidate, query: Query, vector: np.ndarray) -> None:
+        """Re-pick the passage's best sentence with a bonus for holding the kind of fact asked."""
+        chunk = self.index.chunks[c.id]
+        first, last = int(chunk["first"]), int(chunk["last"])
+        sims = np.asarray(self.index.vectors[first: last + 1]) @ vector
+        held = np.array([holds(query.asks, self._sentence_form(s), query.focus) for s in range(first, last + 1)])
+        boosted = sims + self.config.evidence_weight * held
+        best = int(np.argmax(boosted))
+        c.score += float(boosted[best]) - c.dense
+        c.dense = float(sims[best])
+        c.best_sentence = first + best
+        c.evidence = bool(held[best])
+
+    def _sentence_form(self, sentence: int) -> str:
+        forms = self._sentence_forms
+        form = forms.get(sentence)
+        if form is None:
+            if len(forms) >= SENTENCE_FORMS_CACHED:
+                forms.clear()
+            row = self.index.sentences[sentence]
+            text = self.index.article_text(int(self.index.chunks[int(row["chunk"])]["article"]))
+            form = forms[sentence] = matching_form(text[int(row["start"]): int(row["end"])])
+        return form
 
     def _char_scores(self, question: str, chunks: np.ndarray) -> np.ndarray:
         """Character 3-gram BM25 of the question in each candidate passage (with its article title), idf
@@ -233,6 +321,10 @@ class Retriever:
     def _names(self) -> NameBridge:
         """Built on the first question in Latin script: most indexes never need it."""
         return NameBridge(self.index.lexical.vocabulary())
+
+    @cached_property
+    def _spelling(self) -> Spelling:
+        return Spelling(self.index.lexical, self._names)
 
     def _chunks_holding(self, sentence_ids: np.ndarray) -> set[int]:
         """Every passage that holds one of the sentences (a shared sentence is in two)."""

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .dense import APPROXIMATE_FROM
+
+if TYPE_CHECKING:
+    from .embedding import Embedder
 
 
 class RetrievalSettings(BaseSettings):
@@ -25,3 +28,9 @@ class RetrievalSettings(BaseSettings):
     index_type: Literal["auto", "flat", "ivf", "hnsw"] = "auto"
     approximate_from: int = APPROXIMATE_FROM
     chunk_chars: int = 500
+
+    def make_embedder(self) -> Embedder:
+        """The embedder named by `embedder`, on `device`, embedding `batch_size` texts at a time (loads its model)."""
+        from .embedding import make_embedder
+
+        return make_embedder(self.embedder, device=self.device, batch_size=self.batch_size)

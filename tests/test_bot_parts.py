@@ -100,3 +100,16 @@ def test_callback_data_is_a_short_token_and_an_action():
     assert re.fullmatch(ButtonAction.pattern(ButtonAction.MORE), data)
     assert not re.fullmatch(ButtonAction.pattern(ButtonAction.CONTEXT), data)
     assert ButtonAction.parse(None) is None and ButtonAction.parse(":c0") is None and ButtonAction.parse("x:q1") is None
+
+
+@pytest.mark.parametrize("raw", ["test", "السلام عليكم", "<b>test</b>", "ok", "مرحبا"])
+def test_chatter_gets_a_friendly_reply_with_an_example_instead_of_a_search(raw):
+    assert questions.refusal(questions.clean(raw), "مثال") == texts.CHATTER.format(example="مثال")
+
+
+def test_thanks_are_acknowledged():
+    assert questions.refusal("شكراً جزيلاً", "مثال") == texts.THANKS.format(example="مثال")
+
+
+def test_a_question_is_not_chatter():
+    assert questions.refusal("شو قال ريابكوف؟", "مثال") is None

@@ -155,3 +155,17 @@ def test_sources_are_listed_and_capped():
     shown = "\n".join(telegram_html_text(p) for p in parts)
     assert "• خبر <0> — منفذ" in shown and "خبر <99>" in shown and "خبر <100>" not in shown
     assert "و50 غيرها" in shown
+
+
+def test_a_related_answer_says_it_does_not_state_the_fact_then_quotes(result):
+    related = replace(result, answerable=False, verdict="related", asks="when")
+    reply = render.answer_html(related, 0, 3)
+    shown = telegram_html_text(reply.parts[0])
+    assert shown.index(texts.ASKED_FACT["when"]) < shown.index(result.passages[0].text[:20])
+    assert "<blockquote>" in reply.parts[0] and reply.buttons
+    assert texts.ASKED_FACT["when"] in render.answer_text(related, 0, 3)
+
+
+def test_a_question_the_corpus_does_not_cover_gets_no_quotes(result):
+    reply = render.answer_html(replace(result, answerable=False, verdict="none"), 0, 3)
+    assert "<blockquote>" not in reply.parts[0] and not reply.buttons

@@ -464,3 +464,17 @@ async def test_a_failed_reindex_tells_the_admin_why_and_keeps_the_old_index(api,
         answer = await ask(api, QUESTION, chat_id=ADMIN)
     assert failed.text.startswith("❌ تعذّرت إعادة بناء الفهرس") and "no-such-corpus" in failed.text
     assert ANSWER in answer.text
+
+
+async def test_chatter_gets_a_friendly_reply_without_a_search(api, bot):
+    reply = await ask(api, "test", chat_id=31)
+    assert "<blockquote>" not in reply.params["text"] and not reply.buttons
+    assert "<code>" in reply.params["text"]  # an example question to try
+    assert bot.bot_data["services"].stats.abstained == 0  # nothing was searched
+
+
+async def test_a_fact_the_articles_do_not_state_is_said_so_before_the_closest_quotes(api, bot):
+    reply = await ask(api, "قديش عمر ريابكوف؟", chat_id=32)
+    text = reply.params["text"]
+    assert texts.RELATED.split("،")[0] in reply.text
+    assert "<blockquote>" in text and text.index("📌") < text.index("<blockquote>")

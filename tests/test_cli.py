@@ -19,8 +19,11 @@ def test_search_json_prints_one_object_per_question(seed_index):
     assert run.returncode == 0, run.stderr
     first, second = (json.loads(line) for line in run.stdout.splitlines())
     assert first["answerable"] and not second["answerable"]
+    assert (first["verdict"], second["verdict"]) == ("answered", "none") and not second["passages"]
     passage = first["passages"][0]
-    assert set(passage) == {"text", "score", "source", "title", "outlet", "date", "start", "end"}
+    assert set(passage) == {"text", "score", "source", "title", "outlet", "date", "start", "end", "highlight"}
+    start, end = passage["highlight"]
+    assert 0 <= start < end <= len(passage["text"]) and "ميامي" in passage["text"][start:end]
     assert passage["source"] == "000_929b026e6166e937.txt" and "ميامي" in passage["text"]
     assert len(first["passages"]) == 2
 
