@@ -96,3 +96,26 @@ def test_the_bot_refuses_to_start_on_a_damaged_index_with_one_line(tmp_path, see
     assert done.stderr.splitlines() == [
         f"error: index at {index} is damaged: texts.bin has {size - 100:,} bytes, not {size:,}; "
         "rebuild it with: python -m retrieval build"]
+
+
+async def test_the_telegram_bot_refuses_to_start_on_a_damaged_index_with_one_line(tmp_path, seed_index):
+    index = tmp_path / "index"
+    shutil.copytree(seed_index, index)
+    with open(index / "vectors.npy", "ab") as f:
+        f.write(b"\0" * 16)
+    async with FakeBotAPI() as api:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            env=environment(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=api.base_url, INDEX_DIR=str(index)))
+        try:
+            _, stderr = await asyncio.wait_for(process.communicate(), 60)
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+    assert process.returncode == 1
+    log = stderr.decode()
+    assert "Traceback" not in log and not api.calls_to("getUpdates")
+    assert log.splitlines()[-1] == (f"error: index at {index} is damaged: vectors.npy has "
+                                    f"{(index / 'vectors.npy').stat().st_size:,} bytes, not "
+                                    f"{(seed_index / 'vectors.npy').stat().st_size:,}; rebuild it with: python -m retrieval build")

@@ -108,8 +108,8 @@ def test_a_jsonl_record_with_a_lone_surrogate_is_skipped_and_the_build_goes_on(i
     good = "قال المتحدث إن الاجتماع سيعقد غدا في العاصمة لبحث القضايا العالقة بين الطرفين."
     (corpus_copy / "feed.jsonl").write_text(
         json.dumps({"title": "اجتماع", "text": good}, ensure_ascii=False) + "\n"
-        + '{"title": "مكسور", "text": "نص \\ud800 مكسور في منتصفه"}\n'
-        + '{"title": "\\udfff", "text": "نص سليم وعنوانه مكسور"}\n', encoding="utf-8")
+        + json.dumps({"title": "مكسور", "text": good.replace("غدا", "\ud800")}) + "\n"
+        + json.dumps({"title": "\udfff", "text": good.replace("غدا", "بعد غد")}) + "\n", encoding="utf-8")
     run = cli("build", "--quiet", "--corpus", corpus_copy, "--index", index_copy)
     assert run.returncode == 0, run.stderr
     assert "6 articles" in run.stdout
