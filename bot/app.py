@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import html
 import logging
@@ -11,6 +12,7 @@ import math
 import os
 import re
 import weakref
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -362,16 +364,31 @@ async def _send(target: Message, reply: render.Reply, token: str | None, quote: 
 # --- buttons ---------------------------------------------------------------------------------------
 
 
-async def _pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[str, ButtonAction, Answer] | None:
-    """The token, action and answer of the pressed button; None (after a polite notice) when it is stale."""
-    query = update.callback_query
-    token, action = ButtonAction.parse(query.data)  # the handler's pattern already matched
-    answer = _services(context).answers.get(token)
-    chat = query.message.chat.id if query.message is not None else None
-    if answer is None or answer.chat_id != chat:
-        await query.answer(texts.EXPIRED)
-        return None
-    return token, action, answer
+@dataclass(frozen=True)
+class Pressed:
+    """A button pressed under a kept answer: the answer's token, the button's action, the answer."""
+
+    token: str
+    action: ButtonAction
+    answer: Answer
+
+
+def _button(handler: Callable[[CallbackQuery, ContextTypes.DEFAULT_TYPE, Pressed], Awaitable[None]],
+            ) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
+    """A CallbackQueryHandler callback for a button of a kept answer; stale ones get a polite notice instead."""
+
+    @functools.wraps(handler)
+    async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        token, action = ButtonAction.parse(query.data)  # the handler's pattern already matched
+        answer = _services(context).answers.get(token)
+        chat = query.message.chat.id if query.message is not None else None
+        if answer is None or answer.chat_id != chat:
+            await query.answer(texts.EXPIRED)
+            return
+        await handler(query, context, Pressed(token, action, answer))
+
+    return callback
 
 
 async def _may_send(query: CallbackQuery, services: Services) -> bool:
@@ -382,49 +399,39 @@ async def _may_send(query: CallbackQuery, services: Services) -> bool:
     return verdict.allowed
 
 
-async def more_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@_button
+async def more_button(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, pressed: Pressed) -> None:
     """The next page of the answer's passages, as a new message."""
-    pressed = await _pressed(update, context)
-    if pressed is None:
-        return
-    token, action, answer = pressed
-    query, services = update.callback_query, _services(context)
+    services, page = _services(context), pressed.action.number
     per_page = services.settings.results_per_answer
-    if action.number >= render.page_count(answer.result, per_page) or not isinstance(query.message, Message):
+    if page >= render.page_count(pressed.answer.result, per_page) or not isinstance(query.message, Message):
         await query.answer(texts.NO_MORE_RESULTS)
         return
     if not await _may_send(query, services):
         return
     await query.answer()
-    await _send(query.message, render.answer_html(answer.result, action.number, per_page), token, quote=False)
+    await _send(query.message, render.answer_html(pressed.answer.result, page, per_page), pressed.token, quote=False)
 
 
-async def context_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@_button
+async def context_button(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, pressed: Pressed) -> None:
     """The article around one quoted passage."""
-    pressed = await _pressed(update, context)
-    if pressed is None:
-        return
-    _, action, answer = pressed
-    query, retriever = update.callback_query, answer.retriever()
-    if retriever is None or action.number >= len(answer.result.passages) or not isinstance(query.message, Message):
+    retriever, number, passages = pressed.answer.retriever(), pressed.action.number, pressed.answer.result.passages
+    if retriever is None or number >= len(passages) or not isinstance(query.message, Message):
         await query.answer(texts.EXPIRED)
         return
     if not await _may_send(query, _services(context)):
         return
     await query.answer()
-    passage = answer.result.passages[action.number]
-    around = await asyncio.to_thread(retriever.context, passage.id)
-    await _send(query.message, render.Reply(render.context_html(around, passage, action.number + 1), []), None)
+    around = await asyncio.to_thread(retriever.context, passages[number].id)
+    await _send(query.message, render.Reply(render.context_html(around, passages[number], number + 1), []), None)
 
 
-async def vote_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@_button
+async def vote_button(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, pressed: Pressed) -> None:
     """👍/👎 on one page of an answer, appended to the feedback log once per user and page."""
-    pressed = await _pressed(update, context)
-    if pressed is None:
-        return
-    _, action, answer = pressed
-    query, services = update.callback_query, _services(context)
-    page, vote = action.number, "up" if action.kind == ButtonAction.UP else "down"
+    services, answer, page = _services(context), pressed.answer, pressed.action.number
+    vote: Vote = "up" if pressed.action.kind == ButtonAction.UP else "down"
     per_page = services.settings.results_per_answer
     voter = (query.from_user.id, page)
     if page >= render.page_count(answer.result, per_page):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Iterator
 from typing import TextIO
@@ -20,6 +21,8 @@ def run_console(settings: BotSettings, stdin: TextIO | None = None, stdout: Text
     chat = ConsoleChat(retriever, settings.results_per_answer, settings.followup_minutes)
     interactive = stdin.isatty()
     if interactive:
+        with contextlib.suppress(ImportError):  # not on every platform
+            import readline  # noqa: F401  (input() then edits the line and recalls earlier ones)
         print(chat.help(), file=stdout)
     try:
         for line in _lines(stdin, interactive):

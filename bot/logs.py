@@ -28,7 +28,7 @@ class RedactSecrets(logging.Filter):
         self.secrets = [s for s in set(secrets) if s]
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg, record.args = redact(record.getMessage(), self.secrets), None
+        record.msg, record.args = redact(_message(record), self.secrets), None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
@@ -51,12 +51,20 @@ class OneLineTelegramErrors(logging.Filter):
         error = record.exc_info[1] if record.exc_info else None
         if not isinstance(error, TelegramError):
             return True
-        message = record.getMessage()
+        message = _message(record)
         if record.levelno >= logging.ERROR and message.startswith("Network Retry Loop") and "Abort" in message:
             return False
         record.msg, record.args = f"{message} ({type(error).__name__}: {error})", None
         record.exc_info, record.exc_text = None, None
         return True
+
+
+def _message(record: logging.LogRecord) -> str:
+    """The record's message; a call whose arguments do not fit its format must not break the caller."""
+    try:
+        return record.getMessage()
+    except Exception:
+        return f"{record.msg!s} {record.args!r}"
 
 
 def secrets_of(token: str | None, *others: str | None) -> list[str]:

@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from fakebotapi import TOKEN, FakeBotAPI, running
 from helpers import SEEDS
+
+from bot.app import build_application
+from bot.settings import BotSettings
 
 from retrieval import Retriever, RetrievalSettings, build, make_embedder
 
@@ -66,3 +70,19 @@ def dead_pid() -> int:
     process = subprocess.Popen([sys.executable, "-c", "pass"])
     process.wait()
     return process.pid
+
+
+@pytest.fixture
+async def api():
+    """The fake Bot API server (tests/fakebotapi.py)."""
+    async with FakeBotAPI() as server:
+        yield server
+
+
+@pytest.fixture
+async def seed_bot(api, seed_index, retriever, tmp_path):
+    """The real Application answering from the seed index, long-polling `api`; 100 questions a minute."""
+    settings = BotSettings(_env_file=None, telegram_bot_token=TOKEN, telegram_base_url=api.base_url,
+                           index_dir=seed_index, feedback_log=tmp_path / "feedback.jsonl", questions_per_minute=100)
+    async with running(build_application(settings, retriever)) as application:
+        yield application

@@ -33,6 +33,12 @@ def environment(**values: str) -> dict[str, str]:
     return {**env, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8", **values}
 
 
+def run_bot(*args: str, stdin: str = "", cwd: Path, **values: str) -> subprocess.CompletedProcess:
+    """`python -m bot ARGS` in `cwd` with no bot setting from this environment but `values`."""
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
+                          encoding="utf-8", cwd=cwd, env=environment(**values), timeout=120)
+
+
 class BagOfWords:
     """A fast deterministic embedder: hashed words, so indexes are built without a model."""
 

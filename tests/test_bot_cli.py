@@ -5,20 +5,14 @@ from __future__ import annotations
 import asyncio
 import shutil
 import signal
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from fakebotapi import TOKEN, FakeBotAPI
-from helpers import SEEDS, environment
+from helpers import SEEDS, environment, run_bot
+
 QUESTION = "بأي أوصاف وصف ريابكوف جولة المباحثات الأخيرة مع الأمريكيين التي لم تحقق تقدماً؟"
 ANSWER = "جدّية، مهمة، ومعمقة"
-
-
-def run_bot(*args: str, stdin: str = "", cwd: Path, **values: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
-                          encoding="utf-8", cwd=cwd, env=environment(**values), timeout=120)
 
 
 @pytest.mark.parametrize("token", [None, "not-a-token"])

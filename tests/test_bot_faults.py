@@ -11,30 +11,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from fakebotapi import TOKEN, FakeBotAPI, running
+from fakebotapi import TOKEN, FakeBotAPI
 from helpers import environment
 
 from bot import texts
-from bot.app import build_application
-from bot.settings import BotSettings
 
 QUESTION = "بأي أوصاف وصف ريابكوف جولة المباحثات الأخيرة مع الأمريكيين التي لم تحقق تقدماً؟"
 ANSWER = "جدّية، مهمة، ومعمقة"
 SECRET_HALF = TOKEN.split(":")[1]
-
-
-@pytest.fixture
-async def api():
-    async with FakeBotAPI() as server:
-        yield server
-
-
-@pytest.fixture
-async def bot(api, seed_index, retriever, tmp_path):
-    settings = BotSettings(_env_file=None, telegram_bot_token=TOKEN, telegram_base_url=api.base_url,
-                           index_dir=seed_index, feedback_log=tmp_path / "feedback.jsonl", questions_per_minute=100)
-    async with running(build_application(settings, retriever)) as application:
-        yield application
 
 
 async def answer_in(api: FakeBotAPI, chat_id: int, timeout: float = 20) -> list:
@@ -47,14 +31,14 @@ async def answer_in(api: FakeBotAPI, chat_id: int, timeout: float = 20) -> list:
 # --- sending the answer ------------------------------------------------------------------------------------
 
 
-async def test_flood_control_on_the_answer_waits_retry_after_then_the_user_gets_it(api, bot):
+async def test_flood_control_on_the_answer_waits_retry_after_then_the_user_gets_it(api, seed_bot):
     api.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
     refused, sent = await answer_in(api, 101)
     assert refused.error and ANSWER in sent.text
     assert sent.at - refused.at >= 1.0
 
 
-async def test_server_errors_on_the_answer_are_retried_and_the_user_gets_it_without_an_apology(api, bot):
+async def test_server_errors_on_the_answer_are_retried_and_the_user_gets_it_without_an_apology(api, seed_bot):
     api.fail_next("sendMessage", 500, "Internal Server Error", times=2)
     *failed, sent = await answer_in(api, 102)
     assert len(failed) == 2 and all(c.error for c in failed)
@@ -63,7 +47,7 @@ async def test_server_errors_on_the_answer_are_retried_and_the_user_gets_it_with
     assert texts.SOMETHING_WENT_WRONG not in [c.text for c in api.calls_to("sendMessage", 102)]
 
 
-async def test_an_answer_whose_reply_times_out_is_neither_sent_twice_nor_followed_by_an_apology(api, bot):
+async def test_an_answer_whose_reply_times_out_is_neither_sent_twice_nor_followed_by_an_apology(api, seed_bot):
     api.delay_next("sendMessage", 6.5)  # longer than PTB's 5 s read timeout; the message itself is delivered
     await api.send_text(QUESTION, chat_id=103)
     await api.wait_for("sendMessage", lambda c: c.chat_id == 103)
@@ -72,7 +56,7 @@ async def test_an_answer_whose_reply_times_out_is_neither_sent_twice_nor_followe
     assert ANSWER in answer.text
 
 
-async def test_an_answer_whose_html_telegram_refuses_is_sent_as_plain_text(api, bot):
+async def test_an_answer_whose_html_telegram_refuses_is_sent_as_plain_text(api, seed_bot):
     api.fail_next("sendMessage", 400, "Bad Request: can't parse entities: unsupported start tag \"q\"")
     refused, sent = await answer_in(api, 104)
     assert refused.error and "<blockquote>" in refused.params["text"]

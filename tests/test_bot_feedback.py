@@ -6,11 +6,10 @@ import json
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 from fakebotapi import TOKEN, FakeBotAPI, running
-from test_bot_cli import run_bot
+from helpers import ROOT, run_bot
 
 from bot import texts
 from bot.app import build_application
@@ -18,7 +17,6 @@ from bot.feedback import FeedbackLog
 from bot.settings import BotSettings
 
 QUESTION = "بأي أوصاف وصف ريابكوف جولة المباحثات الأخيرة مع الأمريكيين التي لم تحقق تقدماً؟"
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize("where", ["parent is a file", "a directory"])

@@ -6,15 +6,14 @@ import asyncio
 import logging
 import sys
 import time
-from pathlib import Path
 
 from fakebotapi import TOKEN, FakeBotAPI, running
+from helpers import ROOT
 
 from bot.app import INDEX_POLL_SECONDS, build_application
 from bot.settings import BotSettings
 from retrieval import Retriever
 
-ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = """مهرجان الأقصر للشعر العربي يختتم دورته العاشرة
 
 اختتم مهرجان الأقصر للشعر العربي دورته العاشرة مساء الخميس بمشاركة أربعين شاعراً من اثنتي عشرة دولة عربية.

@@ -4,42 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from pathlib import Path
 
-import pytest
-from fakebotapi import TOKEN, FakeBotAPI, running
+from helpers import SEEDS
 
 from bot import texts
-from bot.app import BUTTON_MESSAGES, build_application
+from bot.app import BUTTON_MESSAGES
 from bot.fairqueue import FairQueue
-from bot.settings import BotSettings
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 QUESTION = "بأي أوصاف وصف ريابكوف جولة المباحثات الأخيرة مع الأمريكيين التي لم تحقق تقدماً؟"
 ANSWER = "جدّية، مهمة، ومعمقة"
 
 
-@pytest.fixture
-async def api():
-    async with FakeBotAPI() as server:
-        yield server
-
-
-@pytest.fixture
-async def bot(api, seed_index, retriever, tmp_path):
-    settings = BotSettings(_env_file=None, telegram_bot_token=TOKEN, telegram_base_url=api.base_url,
-                           index_dir=seed_index, feedback_log=tmp_path / "feedback.jsonl", questions_per_minute=100)
-    async with running(build_application(settings, retriever)) as application:
-        yield application
-
-
-async def test_a_hundred_presses_in_a_few_seconds_send_a_few_messages_not_a_hundred(api, bot):
+async def test_a_hundred_presses_in_a_few_seconds_send_a_few_messages_not_a_hundred(api, seed_bot):
     await api.send_text(QUESTION, chat_id=201)
     answer = await api.wait_for("sendMessage", lambda c: c.chat_id == 201 and bool(c.buttons))
     after = api.mark()
     for i in range(100):
         await api.press(answer, texts.BUTTON_MORE if i % 2 else texts.BUTTON_CONTEXT.format(number=1))
-    await api.settle(bot)
+    await api.settle(seed_bot)
     sent = [c for c in api.calls_to("sendMessage", 201) if c.seq > after]
     notices = [c for c in api.calls_to("answerCallbackQuery") if c.seq > after]
     assert 1 <= len(sent) <= BUTTON_MESSAGES
@@ -47,12 +29,12 @@ async def test_a_hundred_presses_in_a_few_seconds_send_a_few_messages_not_a_hund
     assert sum(str(c.params.get("text", "")).startswith("تمهّل قليلاً") for c in notices) == 100 - len(sent)
 
 
-async def test_votes_are_not_limited_by_the_message_buttons(api, bot):
+async def test_votes_are_not_limited_by_the_message_buttons(api, seed_bot):
     await api.send_text(QUESTION, chat_id=202)
     answer = await api.wait_for("sendMessage", lambda c: c.chat_id == 202 and bool(c.buttons))
     for _ in range(BUTTON_MESSAGES + 1):
         await api.press(answer, texts.BUTTON_MORE)
-    await api.settle(bot)
+    await api.settle(seed_bot)
     after = api.mark()
     await api.press(answer, texts.BUTTON_UP)
     thanks = await api.wait_for("answerCallbackQuery", after=after)
@@ -70,7 +52,7 @@ def long_question(words: int = 150) -> str:
     return question + "؟"
 
 
-async def test_a_short_question_does_not_wait_behind_the_long_questions_of_others(api, bot):
+async def test_a_short_question_does_not_wait_behind_the_long_questions_of_others(api, seed_bot):
     long = long_question()
     assert 950 < len(long) <= 1000
     for user in range(8):
@@ -80,7 +62,7 @@ async def test_a_short_question_does_not_wait_behind_the_long_questions_of_other
     answered_before = {c.chat_id for c in api.calls_to("sendMessage") if c.seq < short.seq and 300 <= c.chat_id < 308}
     assert ANSWER in short.text
     assert len(answered_before) <= 3  # first come first served would answer at least 6 of them first
-    await api.settle(bot)
+    await api.settle(seed_bot)
 
 
 # --- the queue itself ----------------------------------------------------------------------------------------

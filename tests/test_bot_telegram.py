@@ -28,12 +28,6 @@ ADMIN = 7
 
 
 @pytest.fixture
-async def api():
-    async with FakeBotAPI() as server:
-        yield server
-
-
-@pytest.fixture
 def make_settings(api, seed_index, tmp_path):
     def make(**overrides) -> BotSettings:
         values = dict(
