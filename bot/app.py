@@ -310,12 +310,14 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, te
 
 def _earlier_questions(message: Message, sender: int, question: str, services: Services,
                        retriever: Retriever) -> tuple[str, ...]:
-    """What `question` follows up on: the questions of the answer it replies to; else, in a private chat,
-    the sender's last ones if it looks like a follow-up and came within FOLLOWUP_MINUTES of them."""
+    """What `question`, if it looks like a follow-up, follows up on: the questions of the answer it replies
+    to; else, in a private chat, the sender's last ones if they came within FOLLOWUP_MINUTES."""
+    if not retriever.is_followup(question):  # it names its own subject: a new topic, even in a reply
+        return ()
     answer = _answer_replied_to(message, services)
     if answer is not None:
         return answer.thread
-    if message.chat.type == ChatType.PRIVATE and retriever.is_followup(question):
+    if message.chat.type == ChatType.PRIVATE:
         return services.conversations.recent(message.chat_id, sender)
     return ()
 

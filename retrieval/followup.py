@@ -16,7 +16,7 @@ from .normalize import normalize, words
 # The earlier questions read with a follow-up, newest last: older ones have usually changed topic.
 EARLIER_TURNS = 3
 # Weight of the earlier questions' own terms in the BM25 query (the follow-up's weigh 1).
-EARLIER_TERM_WEIGHT = 0.5
+EARLIER_TERM_WEIGHT = 0.3
 # A follow-up names at most this many things of its own ("وكوشنر ايش يقرب للرئيس؟" names three).
 MAX_OWN_TERMS = 3
 

@@ -69,6 +69,9 @@ class SearchConfig:
     # A second passage of an article ranks among the first ones only this close to the best score:
     # on a corpus of one topic the article that answers often holds the next-best passages too.
     same_article_margin: float = 0.05
+    # A follow-up usually asks another fact of the article the earlier question was about
+    # (benchmarks/followups.py: one follow-up more of 48 answered with 0.15 than with 0.05).
+    followup_same_article_margin: float = 0.15
     # The question's vector embeds at most its first this many characters (whole words; as many again of
     # earlier questions for a follow-up): embedding costs ~1.6 ms a token, and one long pasted question
     # must not hold a CPU for a second. BM25 reads all of it.
@@ -185,8 +188,9 @@ class Retriever:
     def search(self, question: str, k: int = 5, context: Sequence[str] = ()) -> SearchResult:
         """The `k` best passages for `question`, diverse across articles, and whether they answer it.
 
-        `context`: the conversation's earlier questions, oldest first; `question` is read as their
-        follow-up (see retrieval/followup.py), and the answer decision is made for the two together."""
+        `context`: the conversation's earlier questions, oldest first; a `question` that looks like a
+        follow-up (`is_followup`) is read with them, and the answer decision is made for the two together;
+        one that names its own subject starts a new topic and is read alone."""
         question = question.strip()
         if not question:
             raise ValueError("empty question")
@@ -194,12 +198,12 @@ class Retriever:
         nothing = SearchResult(question, False, [], verdict="none", asks=query.asks, understood=query.search_text)
         if query.chatter:
             return nothing
-        earlier = followup.earlier_questions(context)
+        earlier = followup.earlier_questions(context) if context and self.is_followup(question) else ""
         candidates, terms, vector = self._candidates(query, understand(earlier).search_text if earlier else "")
         if not candidates:
             return nothing
         confidence = self._confidence(candidates[0], vector)
-        chosen = self._diverse(candidates, k)
+        chosen = self._diverse(candidates, k, self.config.followup_same_article_margin if earlier else None)
         typed = vector is not None and (query.asks in SPECIFIC | {"why"} or query.focus)
         holds_asked = not typed or any(c.evidence for c in chosen[: self.config.evidence_quotes])
         verdict = decide(self.config, confidence, query, holds_asked, self.knows_asked_noun(query))
@@ -340,7 +344,7 @@ class Retriever:
         """The BM25 score of a passage holding every query term many times: makes scores comparable across queries."""
         return float(self.index.lexical.idf(terms).sum() * (K1 + 1))
 
-    def _diverse(self, candidates: list[_Candidate], k: int) -> list[_Candidate]:
+    def _diverse(self, candidates: list[_Candidate], k: int, margin: float | None = None) -> list[_Candidate]:
         """No two overlapping passages; a second passage of an article only if it is strong on its own."""
         chunks = self.index.chunks
         chosen: list[_Candidate] = []
@@ -355,7 +359,7 @@ class Retriever:
             same = kept.setdefault(article, [])
             if any(start < e and s < end for s, e, _ in same):
                 continue
-            if any(was_chosen for _, _, was_chosen in same) and c.score < best - self.config.same_article_margin:
+            if any(was_chosen for _, _, was_chosen in same) and c.score < best - (margin if margin is not None else self.config.same_article_margin):
                 deferred.append(c)
                 same.append((start, end, False))
             else:

@@ -112,6 +112,14 @@ async def test_a_reply_to_an_answer_in_a_group_is_read_with_its_question(api, ma
     assert answer.text.startswith(FOLLOWUP_LINE) and ANSWER in answer.text
 
 
+async def test_a_self_contained_reply_to_an_answer_starts_a_new_topic(api, make_bot):
+    async with make_bot():
+        earlier = await ask(api, f"/ask {EARLIER}", chat_id=GROUP, user_id=64, chat_type="supergroup")
+        answer = await ask(api, "كم ساعة استمرت المحادثات في إسطنبول؟", chat_id=GROUP, user_id=64,
+                           chat_type="supergroup", reply_to=earlier.result)
+    assert FOLLOWUP_LINE not in answer.text and "لأكثر من ست ساعات" in answer.text
+
+
 async def test_a_group_followup_that_does_not_reply_is_read_alone(api, make_bot):
     async with make_bot():
         await ask(api, f"/ask {EARLIER}", chat_id=GROUP, user_id=63, chat_type="supergroup")

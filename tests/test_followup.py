@@ -60,6 +60,12 @@ def test_a_question_without_context_is_searched_exactly_as_before(retriever):
     assert retriever.search(question, k=5, context=["", "  "]) == retriever.search(question, k=5)
 
 
+def test_a_question_that_names_its_own_subject_is_read_alone_even_with_context(retriever):
+    question = "How long did the Istanbul talks last?"
+    assert retriever.search(question, k=5, context=["شو قال ريابكوف عن اجتماع روسي أمريكي هالأسبوع؟"]) == \
+        retriever.search(question, k=5)
+
+
 def test_an_off_topic_followup_of_an_off_topic_question_is_still_declined(retriever):
     result = retriever.search("وكم تكلفته؟", k=3, context=["كيف أحضّر الكشري في البيت؟"])
     assert not result.answerable
