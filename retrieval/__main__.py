@@ -1,4 +1,4 @@
-"""Management CLI: `python -m retrieval build | search | info | eval`."""
+"""Management CLI: `python -m retrieval build | search | info | eval | model`."""
 
 from __future__ import annotations
 
@@ -48,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     ev.add_argument("--json", action="store_true")
     ev.add_argument("--work", type=Path, default=Path("var/eval"), help="where --squad keeps its index and cache")
 
+    from .model_convert import add_commands
+
+    add_commands(sub)
+
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -77,14 +81,14 @@ def _at_least_one(text: str) -> int:
 
 
 def _retriever(index: Path, settings: RetrievalSettings):
-    from .embedding import embedder_id
+    from .embedding import can_query, embedder_id
     from .errors import IndexMismatch
     from .manifest import Manifest
     from .retriever import Retriever
 
     # a missing or foreign index fails before the model loads
-    built_by, configured = Manifest.load(index).embedder_id, embedder_id(settings.embedder)
-    if built_by != configured:
+    built_by, configured = Manifest.load(index).embedder_id, embedder_id(settings.embedder, settings.device)
+    if not can_query(built_by, configured):
         raise IndexMismatch(f"index at {index} was built by {built_by}, but EMBEDDER is {configured}; rebuild it or set EMBEDDER")
     return Retriever.load(index, settings.make_embedder())
 
@@ -95,7 +99,9 @@ def _build(args, settings: RetrievalSettings) -> int:
     logging.getLogger("retrieval.ingest").setLevel(logging.ERROR)  # the summary lists skipped files
     settings = settings.model_copy(update={"corpus_dir": args.corpus, "index_dir": args.index, "embedder": args.embedder,
                                            "device": args.device, "index_type": args.index_type})
-    print(build(settings, settings.make_embedder(), progress=not args.quiet).summary())
+    embedder = settings.make_embedder()
+    print(build(settings, embedder, progress=not args.quiet).summary())
+    print(f"embedder: {embedder.id}")
     return 0
 
 
@@ -260,7 +266,13 @@ def _eval(args, settings: RetrievalSettings) -> int:
     return 0
 
 
-_COMMANDS = {"build": _build, "search": _search, "info": _info, "eval": _eval}
+def _model(args, settings: RetrievalSettings) -> int:
+    from .model_convert import run_command
+
+    return run_command(args)
+
+
+_COMMANDS = {"build": _build, "search": _search, "info": _info, "eval": _eval, "model": _model}
 
 if __name__ == "__main__":
     sys.exit(main())

