@@ -351,7 +351,8 @@ async def _send(target: Message, reply: render.Reply, token: str | None, quote: 
              for row in reply.buttons if row]
         )
     for i, part in enumerate(reply.parts):
-        options = {"do_quote": quote if i == 0 else False, "reply_markup": markup if i == len(reply.parts) - 1 else None}
+        last = i == len(reply.parts) - 1
+        options = {"do_quote": quote if i == 0 else False, "reply_markup": markup if last else None}
         try:
             await target.reply_text(part, **options)
         except BadRequest as e:

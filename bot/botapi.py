@@ -133,6 +133,7 @@ class TelegramBot(ExtBot):
         try:
             return await super().get_updates(*args, **kwargs)
         except InvalidToken:
-            log.error("Telegram rejected TELEGRAM_BOT_TOKEN while polling (revoked?): stopping; check it with @BotFather")
+            log.error("Telegram rejected TELEGRAM_BOT_TOKEN while polling (revoked?): stopping; "
+                      "check it with @BotFather")
             self.reject_token()
             return ()
