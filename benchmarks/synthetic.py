@@ -105,7 +105,9 @@ class Generator:
         self.topics = []
         for _ in range(topics):
             chosen = self.rng.choice(CONCEPTS, size=concepts_per_topic, replace=False)
-            pool = np.concatenate([by_concept[c] for c in chosen])
+            pool = np.concatenate([np.asarray(by_concept[c], dtype=np.int64) for c in chosen])
+            if not len(pool):  # a small vocabulary (the seeds without ARCD) leaves some concepts empty
+                pool = np.arange(150, len(self.words))
             self.topics.append(self.rng.choice(pool, size=min(60, len(pool)), replace=False))
         self.cum_topic = np.cumsum(zipf(60, s=1.1))
 
