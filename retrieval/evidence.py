@@ -56,7 +56,7 @@ _PATTERNS: dict[str, re.Pattern] = {
                        rf"\b(?:مطلع|منتصف|نهايه|اواخر|اوائل|بدايه)\s+(?:{_PERIODS}|{_MONTHS}|\d)|\b(?:19|20)\d\d\b|\b\d{{1,2}}[/-]\d{{1,2}}\b"),
     "count": re.compile(rf"\b\d+(?:[.,]\d+)?\b|\b(?:{_NUMBER_WORDS})\b|%"),
     "duration": re.compile(rf"\b(?:\d+|{_NUMBER_WORDS})\s+(?:{_UNITS})\b|\b(?:ال)?(?:{_UNITS})\w{{0,2}}\s+(?:{_ORDINALS})\b|\b(?:ساعتين|يومين|اسبوعين|شهرين|سنتين|عامين)\b"),
-    "age": re.compile(rf"\b\d+\s+(?:عاما|سنه|سنوات|عام)\b|\bعمر\w*\b|\bالبالغ\b|\bمن العمر\b"),
+    "age": re.compile(r"\b\d+\s+(?:عاما|سنه|سنوات|عام)\b|\bعمر\w*\b|\bالبالغ\b|\bمن العمر\b"),
     "who": re.compile(rf"\b(?:{_TITLES})\b"),
     "where": re.compile(rf"\b(?:{_PLACES})\b"),
     "why": re.compile(rf"\b(?:{_CAUSES})\b|\bل(?:ت|ب|م|ل)\w{{3,}}\b"),

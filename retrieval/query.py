@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from .analyzer import ARABIC_STOPWORDS, light_stem
 from .normalize import normalize, words
 
 Script = Literal["arabic", "arabizi", "latin"]
@@ -305,8 +306,6 @@ _LASTING = frozenset(normalize(w) for w in """استمر استمرت استمر
 
 def asked_noun(text: str) -> str | None:
     """The stem of the noun after كم / أي / اسم, if any: what the answer must name."""
-    from .analyzer import ARABIC_STOPWORDS, light_stem
-
     tokens = words(normalize(text))
     for token in tokens[:4]:
         bare = token[2:] if token.startswith("ال") else token
