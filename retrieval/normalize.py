@@ -29,7 +29,7 @@ _LETTERS = str.maketrans(
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 # A token is a run of letters, digits, harakat or tatweel; everything else separates tokens.
-_TOKEN = re.compile(r"(?:[^\W_]|[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640])+")
+WORD = re.compile(r"(?:[^\W_]|[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640])+")
 
 
 def unify_letters(text: str) -> str:
@@ -58,7 +58,7 @@ def normalize(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """Punctuation-free tokens of `text` as written (no normalization)."""
-    return _TOKEN.findall(text)
+    return WORD.findall(text)
 
 
 def tokens(text: str) -> list[str]:

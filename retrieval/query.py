@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .analyzer import ARABIC_STOPWORDS, light_stem
-from .normalize import normalize, words
+from .normalize import WORD, normalize, words
 
 Script = Literal["arabic", "arabizi", "latin"]
 # The kind of fact a question asks for; "what" when it names none in particular.
@@ -135,7 +135,6 @@ _ARABIZI_LETTERS = [
 ]
 _ARABIZI = dict(_ARABIZI_LETTERS)
 _LATIN_WORD = re.compile(r"[A-Za-z0-9']+")
-_WORD = re.compile(r"(?:[^\W_]|[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640])+")  # as normalize.words
 
 CHATTER = frozenset(
     normalize(w)
@@ -241,7 +240,7 @@ _PHRASES = re.compile(r"(?<!\w)(?:[قا]د|أد)\s+(?:ايه|إيه|ايش)(?!\w
 def msa(text: str) -> str:
     """Dialect words of `text` replaced by their MSA equivalents (or dropped); all else as typed, punctuation
     included (the embedder reads a question mark too)."""
-    return re.sub(r"\s{2,}", " ", _WORD.sub(_msa_word, _PHRASES.sub("كم", text))).strip()
+    return re.sub(r"\s{2,}", " ", WORD.sub(_msa_word, _PHRASES.sub("كم", text))).strip()
 
 
 def _msa_word(match: re.Match) -> str:
@@ -263,8 +262,10 @@ def _negated_past(norm: str) -> str | None:
     return None
 
 
-_LASTING_WORDS = sorted(normalize(w) for w in """استمر استمرت استمروا يستمر تستمر دام دامت يدوم تدوم طال طالت طول
-    طولت استغرق استغرقت يستغرق تستغرق خد خدت اخد اخدت""".split())
+# Verbs of lasting: "كم استمر …" asks a duration, whatever unit the answer uses.
+_LASTING = frozenset(normalize(w) for w in """استمر استمرت استمروا يستمر تستمر دام دامت يدوم تدوم طال طالت طول طولت
+    استغرق استغرقت يستغرق تستغرق خد خدت اخد اخدت""".split())
+_LASTING_WORDS = sorted(_LASTING)
 _ARABIC_TYPES: list[tuple[AnswerType, re.Pattern]] = [
     ("age", re.compile(r"\b(?:كم|ما)\s+(?:\w+\s+)?عمر(?:ه|ها|هم)?\b")),
     ("duration", re.compile(r"\bكم\s+(?:من\s+)?(?:الوقت\s+)?(?:" + "|".join(_LASTING_WORDS) + r")\b|"
@@ -299,10 +300,6 @@ _MEASURES = frozenset(normalize(w) for w in """مساحة مساحه سعر اس
 _SKIP = frozenset(normalize(w) for w in "عدد من كان كانت كانوا كانو هو هي هم الذي التي".split())
 _TYPED = frozenset(normalize(w) for w in """يوم وقت تاريخ شهر سنه سنة عام مكان مدينه دوله بلد عاصمه شخص مسؤول
     وزير نوع""".split())
-# Verbs of lasting: "كم استمر …" asks a duration, whatever unit the answer uses.
-_LASTING = frozenset(normalize(w) for w in """استمر استمرت استمروا يستمر تستمر دام دامت يدوم تدوم طال طالت طول طولت
-    استغرق استغرقت يستغرق تستغرق خد خدت اخد اخدت""".split())
-
 
 def asked_noun(text: str) -> str | None:
     """The stem of the noun after كم / أي / اسم, if any: what the answer must name."""

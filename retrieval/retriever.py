@@ -138,6 +138,11 @@ def decide(cfg: SearchConfig, confidence: float, query: Query, holds_asked: bool
     return "answered"
 
 
+def _weighs_evidence(query: Query) -> bool:
+    """Whether the question asks a kind of fact (or names a noun) that candidate sentences are checked for."""
+    return query.asks in SPECIFIC | {"why"} or query.focus is not None
+
+
 @dataclass
 class _Candidate:
     id: int
@@ -203,9 +208,10 @@ class Retriever:
         if not candidates:
             return nothing
         confidence = self._confidence(candidates[0], vector)
-        chosen = self._diverse(candidates, k, self.config.followup_same_article_margin if earlier else None)
-        typed = vector is not None and (query.asks in SPECIFIC | {"why"} or query.focus)
-        holds_asked = not typed or any(c.evidence for c in chosen[: self.config.evidence_quotes])
+        margin = self.config.followup_same_article_margin if earlier else self.config.same_article_margin
+        chosen = self._diverse(candidates, k, margin)
+        weighed = vector is not None and _weighs_evidence(query)
+        holds_asked = not weighed or any(c.evidence for c in chosen[: self.config.evidence_quotes])
         verdict = decide(self.config, confidence, query, holds_asked, self.knows_asked_noun(query))
         passages = [self._passage(c, terms) for c in chosen]
         return SearchResult(question, verdict == "answered", passages, round(confidence, 4), verdict, query.asks,
@@ -274,7 +280,7 @@ class Retriever:
             for c, chars in zip(head, self._char_scores(query.search_text, np.array([c.id for c in head]))):
                 c.score += cfg.char_weight * float(chars)
             candidates[: len(head)] = sorted(head, key=lambda c: (-c.score, c.id))
-        if vector is not None and (query.asks in SPECIFIC | {"why"} or query.focus):
+        if vector is not None and _weighs_evidence(query):
             head = candidates[: cfg.evidence_candidates]
             for c in head:
                 self._weigh_evidence(c, query, vector)
@@ -344,7 +350,7 @@ class Retriever:
         """The BM25 score of a passage holding every query term many times: makes scores comparable across queries."""
         return float(self.index.lexical.idf(terms).sum() * (K1 + 1))
 
-    def _diverse(self, candidates: list[_Candidate], k: int, margin: float | None = None) -> list[_Candidate]:
+    def _diverse(self, candidates: list[_Candidate], k: int, margin: float) -> list[_Candidate]:
         """No two overlapping passages; a second passage of an article only if it is strong on its own."""
         chunks = self.index.chunks
         chosen: list[_Candidate] = []
@@ -359,7 +365,7 @@ class Retriever:
             same = kept.setdefault(article, [])
             if any(start < e and s < end for s, e, _ in same):
                 continue
-            if any(was_chosen for _, _, was_chosen in same) and c.score < best - (margin if margin is not None else self.config.same_article_margin):
+            if any(was_chosen for _, _, was_chosen in same) and c.score < best - margin:
                 deferred.append(c)
                 same.append((start, end, False))
             else:
