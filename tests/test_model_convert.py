@@ -11,6 +11,7 @@ from retrieval import IndexMismatch, Retriever, build_index
 from retrieval.embedding import can_query, embedder_id, make_embedder
 from retrieval.model_convert import (
     Q4_BLOCK,
+    build_tokenizer,
     bundled_model_path,
     charsmap_normalization,
     dequantize_q4_0,
@@ -64,6 +65,35 @@ def test_tokenizer_normalizes_every_codepoint_without_failing(converted):
     codepoints = sorted({c for k in mapping for c in (k - 1, k, k + 1)} | set(range(32, 0x30000, 97)))
     texts = [chr(c) + "x" for c in codepoints if not 0xD800 <= c < 0xE000]
     assert len(tokenizer.encode_batch(texts)) == len(texts)
+
+
+def test_tokenizer_maps_every_codepoint_even_inside_a_grapheme_cluster():
+    import re
+
+    packed = read_packed(bundled_model_path())
+    normalizer = build_tokenizer(packed).normalizer
+    mapping = packed.normalization
+    for cp in mapping:
+        text = chr(cp) + "\u064e x"  # a fatha makes one cluster with most characters, as in ٵَ
+        expected = re.sub(" {2,}", " ", "".join(mapping.get(ord(c), c) for c in text))
+        assert normalizer.normalize_str(text) == expected, hex(cp)
+
+
+def test_special_tokens_written_in_a_text_tokenize_as_in_e5c(converted):
+    from sentence_transformers import SentenceTransformer
+
+    tokenizer = SentenceTransformer(str(converted), device="cpu").tokenizer
+    # ids from e5.c's tok_content: it matches <s>, </s>, <pad>, <mask> as pieces, with no metaspace after them
+    assert tokenizer("passage: a</s>b")["input_ids"] == [0, 46692, 12, 10, 2, 275, 2]
+    assert tokenizer("passage: x<pad>y <mask>z")["input_ids"] == [0, 46692, 12, 1022, 1, 53, 6, 250001, 169, 2]
+
+
+def test_each_character_outside_the_vocabulary_is_one_unk_as_in_e5c(converted):
+    from sentence_transformers import SentenceTransformer
+
+    tokenizer = SentenceTransformer(str(converted), device="cpu").tokenizer
+    unk = 3  # Tifinagh has no pieces: e5.c emits one <unk> per character, where Unigram would fuse the run
+    assert tokenizer("passage: ⵜⴰⵎⴰⵣⵉⵖⵜ ⴰⵣⵓⵍ")["input_ids"] == [0, 46692, 12, 6, *[unk] * 8, 6, *[unk] * 4, 2]
 
 
 def test_converted_folder_is_a_sentence_transformers_model_with_e5_prompts(converted):
