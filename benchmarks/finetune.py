@@ -190,7 +190,7 @@ def main() -> None:
     ap.add_argument("--model", type=Path, default=ROOT / "var" / "models" / "e5-small")
     ap.add_argument("--train", type=Path, default=ARCD.parent / "arcd-train.json")
     ap.add_argument("--test", type=Path, default=ARCD.parent / "arcd-test.json")
-    ap.add_argument("--folds", type=int, default=2)
+    ap.add_argument("--folds", type=int, default=2, help="0: score the baselines only")
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=2e-5)
@@ -243,6 +243,8 @@ def main() -> None:
         total.chat += s.chat
         for mode in total.arcd:
             total.arcd[mode] += s.arcd[mode]
+    if not args.folds:
+        return
     print_row(f"tuned, folds merged ({args.serve})", total)
     print("(ARCD-test for merged folds is the mean over the fold models; dev figures are each fold's held-out questions)")
 
