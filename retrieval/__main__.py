@@ -87,7 +87,7 @@ def _retriever(index: Path, settings: RetrievalSettings):
     from .retriever import Retriever
 
     # a missing or foreign index fails before the model loads
-    built_by, configured = Manifest.load(index).embedder_id, embedder_id(settings.embedder)
+    built_by, configured = Manifest.load(index).embedder_id, embedder_id(settings.embedder, settings.device)
     if not can_query(built_by, configured):
         raise IndexMismatch(f"index at {index} was built by {built_by}, but EMBEDDER is {configured}; rebuild it or set EMBEDDER")
     return Retriever.load(index, settings.make_embedder())

