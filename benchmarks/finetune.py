@@ -28,11 +28,11 @@ from common import ARCD, ROOT
 from model_quality import DevSets
 
 from retrieval import make_embedder
-from retrieval.chunking import chunk_article
+from retrieval.arabic.normalize import contains
+from retrieval.corpus.chunking import chunk_article
+from retrieval.corpus.ingest import read_corpus
 from retrieval.evaluate import QAItem, QAReport, SquadData
-from retrieval.ingest import read_corpus
-from retrieval.model_convert import from_sentence_transformers, write_packed
-from retrieval.normalize import contains
+from retrieval.models.convert import from_sentence_transformers, write_packed
 
 
 @dataclass(frozen=True)

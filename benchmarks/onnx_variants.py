@@ -66,7 +66,7 @@ def with_q4_0_matmuls(model, accuracy_level: int = 4):
     import numpy as np
     from onnx import helper, numpy_helper
 
-    from retrieval.model_convert import QK, quantize_q4_0
+    from retrieval.models.convert import QK, quantize_q4_0
 
     graph = model.graph
     weights = {t.name: t for t in graph.initializer}
@@ -155,8 +155,8 @@ def variant_embedder(model: Path, name: str, path: Path, arena: bool = True):
     512-token batches took 17 GB here)."""
     import onnxruntime as ort
 
-    from retrieval.embedding import embedder_id
-    from retrieval.onnx_embedder import OnnxEmbedder
+    from retrieval.models.embedding import embedder_id
+    from retrieval.models.onnx_int8 import OnnxEmbedder
 
     embedder = OnnxEmbedder(str(model))  # its session is replaced below
     options = ort.SessionOptions()
@@ -175,9 +175,9 @@ def main() -> None:
     from model_quality import HEAD, DevSets, QueriedBy
     from model_speed import bulk_texts
 
-    from retrieval.embedding import make_embedder
     from retrieval.evaluate import load_qa
-    from retrieval.onnx_embedder import export_fp32
+    from retrieval.models.embedding import make_embedder
+    from retrieval.models.onnx_int8 import export_fp32
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", type=Path, default=ROOT / "var" / "models" / "e5-small")

@@ -16,10 +16,10 @@ import numpy as np
 from common import dataset_arguments
 
 from retrieval import Retriever, make_embedder
-from retrieval.analyzer import CharGrams
+from retrieval.arabic.analyzer import CharGrams
+from retrieval.arabic.normalize import contains
 from retrieval.evaluate import SquadData, load_qa
-from retrieval.lexical import LexicalIndex
-from retrieval.normalize import contains
+from retrieval.index.lexical import LexicalIndex
 
 
 class Features:

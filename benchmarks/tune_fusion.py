@@ -16,10 +16,10 @@ from dataclasses import replace
 import numpy as np
 from common import MemoQueries, dataset_arguments
 
-from retrieval.embedding import make_embedder
 from retrieval.evaluate import SquadData, evaluate_qa, load_qa
-from retrieval.query import understand
-from retrieval.retriever import Retriever, SearchConfig, decide
+from retrieval.models.embedding import make_embedder
+from retrieval.search.query import understand
+from retrieval.search.retriever import Retriever, SearchConfig, decide
 
 
 def config_grid(title, configs, seed_index, arcd_index, embedder, seed_items, arcd_items) -> None:

@@ -44,8 +44,8 @@ from retrieval import MANIFEST, RetrievalError, Retriever, build, open_retriever
 
 from . import questions, render, texts
 from .answers import Answer, AnswerStore, ButtonAction
-from .conversations import Conversations
 from .botapi import RetryTransientErrors, TelegramBot, may_have_arrived
+from .conversations import Conversations
 from .fairqueue import FairQueue
 from .feedback import FeedbackLog, Vote
 from .ratelimit import RateLimiter

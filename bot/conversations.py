@@ -7,7 +7,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from retrieval.followup import EARLIER_TURNS
+from retrieval import EARLIER_TURNS
 
 # Past this many ongoing conversations (chat, user), the least recently active are forgotten.
 CAPACITY = 10_000

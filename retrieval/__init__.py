@@ -8,18 +8,19 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from .chunking import ChunkingParams
-from .embedding import Embedder, make_embedder
+from .corpus.chunking import ChunkingParams
 from .errors import BuildError, CorruptIndex, IndexMismatch, IndexNotFound, RetrievalError
-from .building import BuildReport, build_index
-from .manifest import MANIFEST, ArticleEntry, Manifest
-from .query import Query, understand
-from .retriever import MAX_QUESTION_CHARS, Passage, Retriever, SearchConfig, SearchResult, Verdict
+from .index.build import BuildReport, build_index
+from .index.manifest import MANIFEST, ArticleEntry, Manifest
+from .index.swap import recover_interrupted_swap
+from .models.embedding import Embedder, make_embedder
+from .search.followup import EARLIER_TURNS
+from .search.query import Query, understand
+from .search.retriever import MAX_QUESTION_CHARS, Passage, Retriever, SearchConfig, SearchResult, Verdict
 from .settings import RetrievalSettings
-from .swap import recover_interrupted_swap
 
 __all__ = [
-    "MAX_QUESTION_CHARS", "ArticleEntry", "BuildError", "BuildReport", "ChunkingParams", "CorruptIndex", "Embedder",
+    "EARLIER_TURNS", "MAX_QUESTION_CHARS", "ArticleEntry", "BuildError", "BuildReport", "ChunkingParams", "CorruptIndex", "Embedder",
     "IndexMismatch", "IndexNotFound", "Manifest", "Passage", "Query", "RetrievalError", "RetrievalSettings", "Retriever",
     "SearchConfig", "SearchResult", "Verdict", "build", "build_index", "make_embedder", "open_retriever", "understand",
 ]

@@ -9,11 +9,11 @@ import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from .embedding import Embedder
+from .arabic.normalize import contains
 from .errors import RetrievalError
-from .building import build_index
-from .normalize import contains
-from .retriever import Retriever, SearchConfig
+from .index.build import build_index
+from .models.embedding import Embedder
+from .search.retriever import Retriever, SearchConfig
 
 
 @dataclass(frozen=True)

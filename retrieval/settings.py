@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from .dense import APPROXIMATE_FROM
+from .index.dense import APPROXIMATE_FROM
 
 if TYPE_CHECKING:
-    from .embedding import Embedder
+    from .models.embedding import Embedder
 
 
 class RetrievalSettings(BaseSettings):
@@ -31,6 +31,6 @@ class RetrievalSettings(BaseSettings):
 
     def make_embedder(self) -> Embedder:
         """The embedder named by `embedder`, on `device`, embedding `batch_size` texts at a time (loads its model)."""
-        from .embedding import make_embedder
+        from .models.embedding import make_embedder
 
         return make_embedder(self.embedder, device=self.device, batch_size=self.batch_size)

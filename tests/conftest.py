@@ -6,14 +6,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from fakebotapi import TOKEN, FakeBotAPI, running
 from helpers import SEEDS
 
 from bot.app import build_application
 from bot.settings import BotSettings
-
-from retrieval import Retriever, RetrievalSettings, build, make_embedder
+from retrieval import RetrievalSettings, Retriever, build, make_embedder
 
 # Tests using these load an embedding model (torch for the tiny one), most the seed index built with it: the slow lane.
 MODEL_FIXTURES = {"embedder", "seed_index", "retriever", "index_copy", "tiny_model"}

@@ -1,6 +1,6 @@
 """The BM25 analyzer: normalized, stopword-free, stemmed terms that meet across spellings."""
 
-from retrieval.analyzer import Analyzer, CharGrams
+from retrieval.arabic.analyzer import Analyzer, CharGrams
 
 
 def test_stopwords_and_question_words_are_dropped():

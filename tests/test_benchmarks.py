@@ -7,11 +7,10 @@ import sys
 
 import numpy as np
 import pytest
+from helpers import ROOT
 
 from retrieval import build_index
-from retrieval.ingest import read_corpus
-
-from helpers import ROOT
+from retrieval.corpus.ingest import read_corpus
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.chunking import chunk_article
+from retrieval.arabic.normalize import contains, tokens
+from retrieval.corpus.chunking import chunk_article
+from retrieval.corpus.ingest import read_corpus
 from retrieval.evaluate import load_qa
-from retrieval.ingest import read_corpus
-from retrieval.normalize import contains, tokens
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAT_QA = ROOT / "eval" / "chat_qa.jsonl"

@@ -1,9 +1,9 @@
 """Chunking: sentence-aware passages whose offsets always quote the article exactly."""
 
-from retrieval.chunking import ChunkingParams, chunk_article, sentence_spans
-from retrieval.ingest import parse_article, read_corpus
-
 from helpers import SEEDS
+
+from retrieval.corpus.chunking import ChunkingParams, chunk_article, sentence_spans
+from retrieval.corpus.ingest import parse_article, read_corpus
 
 
 def test_every_passage_is_an_exact_substring_at_its_offsets():

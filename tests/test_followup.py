@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.followup import earlier_questions, looks_like_followup
-from retrieval.normalize import contains
+from retrieval.arabic.normalize import contains
+from retrieval.search.followup import earlier_questions, looks_like_followup
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORDS = [json.loads(line) for line in (ROOT / "eval" / "followups.jsonl").read_text(encoding="utf-8").splitlines()]

@@ -4,7 +4,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from retrieval.normalize import contains
+from retrieval.arabic.normalize import contains
 
 ROOT = Path(__file__).resolve().parent.parent
 FOLLOWUPS = ROOT / "eval" / "followups.jsonl"

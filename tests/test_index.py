@@ -4,11 +4,10 @@ import json
 
 import numpy as np
 import pytest
+from helpers import SEEDS
 
 from retrieval import BuildError, CorruptIndex, IndexMismatch, IndexNotFound, Manifest, Retriever, build_index
-from retrieval.stored import StoredIndex
-
-from helpers import SEEDS
+from retrieval.index.stored import StoredIndex
 
 
 class OtherEmbedder:

@@ -2,10 +2,10 @@
 
 import json
 
-from retrieval.ingest import parse_article, read_corpus
-from retrieval.scraped import find_date, is_chrome
-
 from helpers import SEEDS
+
+from retrieval.corpus.ingest import parse_article, read_corpus
+from retrieval.corpus.scraped import find_date, is_chrome
 
 
 def seed(name: str):

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from retrieval.lexical import bm25_among
+from retrieval.index.lexical import bm25_among
 
 
 def test_the_document_holding_the_rare_query_term_ranks_first():

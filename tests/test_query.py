@@ -3,9 +3,9 @@
 import pytest
 
 from retrieval import understand
-from retrieval.evidence import holds, matching_form
-from retrieval.normalize import words
-from retrieval.query import answer_type, transliterate
+from retrieval.arabic.normalize import words
+from retrieval.search.evidence import holds, matching_form
+from retrieval.search.query import answer_type, transliterate
 
 
 @pytest.mark.parametrize("message", ["test", "<b>test</b>", "👍", "?", "شكرا", "السلام عليكم", "كيف الحال", "ok",

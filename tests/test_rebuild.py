@@ -4,13 +4,12 @@ import json
 
 import numpy as np
 import pytest
-
-import retrieval.reuse
-import retrieval.ingest
-from retrieval import Manifest, Retriever, build_index
-from retrieval.stored import StoredIndex
-
 from helpers import BagOfWords
+
+import retrieval.corpus.ingest
+import retrieval.index.reuse
+from retrieval import Manifest, Retriever, build_index
+from retrieval.index.stored import StoredIndex
 
 QUESTIONS = ["أين أجرى دميترييف مفاوضاته مع ويتكوف؟", "ما موعد الجولة المقبلة من المحادثات؟", "الأمصار", "جنيف"]
 
@@ -25,13 +24,13 @@ def corpus(corpus_copy):
 
 def count_parses(monkeypatch) -> list[str]:
     parsed = []
-    real = retrieval.ingest.parse_article
+    real = retrieval.corpus.ingest.parse_article
 
     def counting(text, source, markdown=False):
         parsed.append(source)
         return real(text, source, markdown)
 
-    monkeypatch.setattr(retrieval.ingest, "parse_article", counting)
+    monkeypatch.setattr(retrieval.corpus.ingest, "parse_article", counting)
     return parsed
 
 
@@ -96,7 +95,7 @@ def test_other_pipeline_code_or_chunking_means_everything_is_parsed_again(corpus
     live = tmp_path / "index"
     build_index(corpus, live, BagOfWords(), progress=False)
     parsed = count_parses(monkeypatch)
-    monkeypatch.setattr(retrieval.reuse, "pipeline_version", lambda: "another version")
+    monkeypatch.setattr(retrieval.index.reuse, "pipeline_version", lambda: "another version")
     report = build_index(corpus, live, BagOfWords(), progress=False)
     assert len(parsed) == 8 and report.embedded == 0  # vectors still come from the cache
     parsed.clear()

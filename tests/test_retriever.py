@@ -1,11 +1,10 @@
 """The retriever on the seed index: right passages, exact quotes, diversity, abstention."""
 
 import pytest
-
-from retrieval import SearchConfig, Retriever
-from retrieval.normalize import contains
-
 from helpers import SEEDS
+
+from retrieval import Retriever, SearchConfig
+from retrieval.arabic.normalize import contains
 
 QUESTIONS = [
     ("أين أجرى كيريل دميترييف مفاوضاته مع ويتكوف وكوشنر؟", "000_929b026e6166e937.txt", "مدينة ميامي"),

@@ -6,13 +6,13 @@ import bm25s
 import faiss
 import numpy as np
 import pytest
-
-from retrieval import CorruptIndex, Retriever, build_index, dense
-from retrieval.analyzer import Analyzer
-from retrieval.stored import RowFile, StoredIndex
-from retrieval.lexical import LexicalIndex
-
 from helpers import ROOT, BagOfWords
+
+from retrieval import CorruptIndex, Retriever, build_index
+from retrieval.arabic.analyzer import Analyzer
+from retrieval.index import dense
+from retrieval.index.lexical import LexicalIndex
+from retrieval.index.stored import RowFile, StoredIndex
 
 ARCD = ROOT.parent / "shared" / "data" / "arcd" / "arcd-test.json"
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 
-from .analyzer import light_stem
-from .normalize import normalize, words
+from ..arabic.analyzer import light_stem
+from ..arabic.normalize import normalize, words
 from .query import AnswerType
 
 

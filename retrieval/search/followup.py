@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from .analyzer import ARABIC_STOPWORDS, Analyzer
-from .normalize import normalize, words
+from ..arabic.analyzer import ARABIC_STOPWORDS, Analyzer
+from ..arabic.normalize import normalize, words
 
 # The earlier questions read with a follow-up, newest last: older ones have usually changed topic.
 EARLIER_TURNS = 3

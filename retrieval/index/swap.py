@@ -12,7 +12,7 @@ import os
 import shutil
 from pathlib import Path
 
-from .errors import BuildError
+from ..errors import BuildError
 from .layout import MANIFEST, OLD, STAGING, leftovers, lock_file, old_dir
 
 log = logging.getLogger(__name__)

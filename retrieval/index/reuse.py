@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .chunking import ChunkingParams
-from .embedding import Embedder
-from .errors import CorruptIndex
-from .ingest import Article
+from ..corpus.chunking import ChunkingParams
+from ..corpus.ingest import Article
+from ..errors import CorruptIndex
+from ..models.embedding import Embedder
 from .layout import CHUNKS, INPUTS, KEY_DTYPE, KEYS, LEXICAL, REUSE_INFO, SENTENCES, TEXT_RANGES, TEXTS, VECTORS
 from .lexical import LexicalIndex
 from .manifest import Manifest
@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 # Rebuilds reuse an article's passages only if the code that made them is the same: a change to any of
 # these modules makes the next build parse, chunk and analyze everything again (vectors stay cached).
 def pipeline_version() -> str:
-    from . import analyzer, chunking, ingest, normalize, scraped
+    from ..arabic import analyzer, normalize
+    from ..corpus import chunking, ingest, scraped
 
     digest = hashlib.sha1()
     for module in (ingest, scraped, normalize, chunking, analyzer):

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from .analyzer import ARABIC_STOPWORDS, light_stem
-from .normalize import WORD, normalize, words
+from ..arabic.analyzer import ARABIC_STOPWORDS, light_stem
+from ..arabic.normalize import WORD, normalize, words
 
 Script = Literal["arabic", "arabizi", "latin"]
 # The kind of fact a question asks for; "what" when it names none in particular.

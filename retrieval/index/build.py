@@ -11,15 +11,29 @@ from pathlib import Path
 
 import numpy as np
 
+from ..arabic.analyzer import Analyzer
+from ..corpus.chunking import ChunkingParams, chunk_article
+from ..corpus.ingest import Article, Corpus, Skipped, read_corpus
+from ..errors import BuildError
+from ..models.embedding import Embedder
 from . import dense, integrity
-from .analyzer import Analyzer
 from .cache import EmbeddingCache, embed_pending
-from .chunking import ChunkingParams, chunk_article
-from .embedding import Embedder
-from .errors import BuildError
-from .ingest import Article, Corpus, Skipped, read_corpus
-from .layout import (CHUNK_DTYPE, CHUNKS, DENSE, INDEX_FILES, KEY_DTYPE, KEYS, LEXICAL, MANIFEST, SENTENCE_DTYPE,
-                     SENTENCES, TEXT_RANGES, TEXTS, VECTORS, staging_dir)
+from .layout import (
+    CHUNK_DTYPE,
+    CHUNKS,
+    DENSE,
+    INDEX_FILES,
+    KEY_DTYPE,
+    KEYS,
+    LEXICAL,
+    MANIFEST,
+    SENTENCE_DTYPE,
+    SENTENCES,
+    TEXT_RANGES,
+    TEXTS,
+    VECTORS,
+    staging_dir,
+)
 from .lexical import ForwardBuilder, LexicalIndex
 from .manifest import ArticleEntry, Manifest, is_index_manifest
 from .reuse import PreviousIndex, write_reuse_info

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import REBUILD, CorruptIndex, IndexMismatch
+from ..models.embedding import Embedder, can_query
 from . import dense
-from .embedding import Embedder, can_query
-from .errors import REBUILD, CorruptIndex, IndexMismatch
 from .integrity import problems
 from .layout import CHUNKS, DENSE, LEXICAL, SENTENCES, TEXT_RANGES, TEXTS, VECTORS
 from .lexical import POSTINGS, LexicalIndex

