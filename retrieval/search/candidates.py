@@ -1,0 +1,85 @@
+"""Stage 1: candidate passages for a question, from the dense index and BM25, each with both scores."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..arabic.analyzer import Analyzer
+from ..index import dense
+from ..index.lexical import K1
+from ..index.stored import StoredIndex
+from . import followup
+
+
+@dataclass
+class Candidate:
+    """A passage being ranked: its best sentence's cosine, its scaled BM25, and the fused score so far."""
+
+    id: int
+    dense: float
+    lexical: float
+    score: float = 0.0
+    best_sentence: int = -1
+    evidence: bool = False
+
+
+@dataclass(frozen=True)
+class LexicalQuery:
+    """BM25 terms of the question, and of the earlier questions for a follow-up (weighed lower)."""
+
+    terms: list[str]
+    earlier: list[str]
+
+    @classmethod
+    def of(cls, terms: list[str], earlier_text: str, analyzer: Analyzer) -> LexicalQuery:
+        earlier = [t for t in dict.fromkeys(analyzer(earlier_text)) if t not in terms] if earlier_text else []
+        return cls(terms, earlier)
+
+
+def gather(index: StoredIndex, vector: np.ndarray | None, lexical: LexicalQuery, limit: int,
+           use_lexical: bool = True) -> list[Candidate]:
+    """Up to `limit` passages by each signal (dense when `vector` is given, BM25 when `use_lexical`), each
+    scored by both: its best sentence's cosine and its BM25 scaled by the question's best possible score."""
+    ids: set[int] = set()
+    if vector is not None:
+        sentence_ids, _ = dense.search(index.dense, vector, limit)
+        ids.update(chunks_holding(index, sentence_ids))
+    scores = index.lexical.scores(lexical.terms) if lexical.terms or lexical.earlier else None
+    if lexical.earlier:
+        scores += followup.EARLIER_TERM_WEIGHT * index.lexical.scores(lexical.earlier)
+    if scores is not None and use_lexical:
+        ids.update(int(i) for i in index.lexical.best(scores, lexical.terms + lexical.earlier, limit))
+    if not ids:
+        return []
+    order = np.array(sorted(ids))
+    bound = lexical_bound(index, lexical.terms) + followup.EARLIER_TERM_WEIGHT * lexical_bound(index, lexical.earlier)
+    scaled = scores[order] / bound if scores is not None and bound else np.zeros(len(order))
+    candidates = []
+    for chunk, lex in zip(order, scaled):
+        first, last = int(index.chunks[chunk]["first"]), int(index.chunks[chunk]["last"])
+        if vector is None:
+            best, score = -1, 0.0  # the passage's best sentence is then found lexically
+        else:
+            sims = np.asarray(index.vectors[first: last + 1]) @ vector
+            best, score = first + int(np.argmax(sims)), float(sims.max())
+        candidates.append(Candidate(int(chunk), score, float(lex), best_sentence=best))
+    return candidates
+
+
+def chunks_holding(index: StoredIndex, sentence_ids: np.ndarray) -> set[int]:
+    """Every passage that holds one of the sentences (a shared sentence is in two)."""
+    chunks, sentences = index.chunks, index.sentences
+    found = set()
+    for s in sentence_ids:
+        c = int(sentences[s]["chunk"])
+        found.add(c)
+        if c + 1 < len(chunks) and int(chunks[c + 1]["first"]) <= s <= int(chunks[c + 1]["last"]):
+            found.add(c + 1)
+    return found
+
+
+def lexical_bound(index: StoredIndex, terms: list[str]) -> float:
+    """The BM25 score of a passage holding every query term many times: makes scores comparable across queries."""
+    return float(index.lexical.idf(terms).sum() * (K1 + 1))

@@ -1,0 +1,94 @@
+"""Stage 4: the passages to quote: diverse across articles, each an exact article span with its bold sentence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..index.manifest import ArticleEntry
+from ..index.stored import StoredIndex
+from .candidates import Candidate
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A quoted passage: `text` is exactly `article_text[start:end]`; the highlight is the best sentence."""
+
+    id: int
+    text: str
+    score: float
+    source: str
+    title: str
+    outlet: str | None
+    date: str | None
+    url: str | None
+    start: int
+    end: int
+    highlight_start: int
+    highlight_end: int
+
+    @property
+    def highlight(self) -> tuple[int, int]:
+        """The best sentence's span within `text`."""
+        return self.highlight_start - self.start, self.highlight_end - self.start
+
+    @classmethod
+    def of(cls, article: ArticleEntry, text: str, passage_id: int, score: float, span: tuple[int, int],
+           highlight: tuple[int, int]) -> Passage:
+        """The span `span` of the article `article` (whose full text is `text`)."""
+        start, end = span
+        return cls(id=passage_id, text=text[start:end], score=score, source=article.source, title=article.title,
+                   outlet=article.outlet, date=article.date, url=article.url, start=start, end=end,
+                   highlight_start=highlight[0], highlight_end=highlight[1])
+
+
+def diverse(index: StoredIndex, candidates: list[Candidate], k: int, margin: float) -> list[Candidate]:
+    """No two overlapping passages; a second passage of an article only if it is strong on its own."""
+    chunks = index.chunks
+    chosen: list[Candidate] = []
+    deferred: list[Candidate] = []
+    kept: dict[int, list[tuple[int, int, bool]]] = {}  # article -> (start, end, chosen?) of its kept passages
+    best = candidates[0].score
+    for c in candidates:
+        if len(chosen) >= k:  # whatever follows would come after these k
+            break
+        row = chunks[c.id]
+        article, start, end = int(row["article"]), int(row["start"]), int(row["end"])
+        same = kept.setdefault(article, [])
+        if any(start < e and s < end for s, e, _ in same):
+            continue
+        if any(was_chosen for _, _, was_chosen in same) and c.score < best - margin:
+            deferred.append(c)
+            same.append((start, end, False))
+        else:
+            chosen.append(c)
+            same.append((start, end, True))
+    return (chosen + deferred)[:k]
+
+
+def quote(index: StoredIndex, c: Candidate, best_sentence: int) -> Passage:
+    """The candidate's passage, its sentence `best_sentence` in bold."""
+    chunk = index.chunks[c.id]
+    article = int(chunk["article"])
+    sentence = index.sentences[best_sentence]
+    return Passage.of(index.manifest.articles[article], index.article_text(article), c.id, round(c.score, 4),
+                      (int(chunk["start"]), int(chunk["end"])), (int(sentence["start"]), int(sentence["end"])))
+
+
+def context(index: StoredIndex, passage_id: int, before: int = 1, after: int = 1) -> list[Passage]:
+    """The passage with its neighbours in the article, overlapping ones merged: each an exact article span."""
+    chunks = index.chunks
+    article = int(chunks[passage_id]["article"])
+    lo, hi = passage_id, passage_id
+    while lo > 0 and passage_id - lo < before and int(chunks[lo - 1]["article"]) == article:
+        lo -= 1
+    while hi + 1 < len(chunks) and hi - passage_id < after and int(chunks[hi + 1]["article"]) == article:
+        hi += 1
+    spans: list[list[int]] = []
+    for i in range(lo, hi + 1):
+        start, end = int(chunks[i]["start"]), int(chunks[i]["end"])
+        if spans and start <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], end)
+        else:
+            spans.append([start, end])
+    entry, text = index.manifest.articles[article], index.article_text(article)
+    return [Passage.of(entry, text, passage_id, 0.0, (s, e), (s, s)) for s, e in spans]

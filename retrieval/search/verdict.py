@@ -1,0 +1,36 @@
+"""Stage 3: how sure the best passage is, and the verdict: answered, related or none."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+from .candidates import Candidate
+from .config import SearchConfig
+from .evidence import SPECIFIC
+from .query import Query
+
+Verdict = Literal["answered", "related", "none"]
+
+
+def confidence(cfg: SearchConfig, best: Candidate, vector: np.ndarray | None, background: np.ndarray) -> float:
+    """How much the best passage stands out: its scores, plus its margin over a typical corpus sentence."""
+    gap = best.dense - float(np.median(background @ vector)) if vector is not None else 0.0
+    return best.dense + cfg.confidence_lexical_weight * best.lexical + cfg.confidence_gap_weight * gap
+
+
+def decide(cfg: SearchConfig, confidence: float, query: Query, holds_asked: bool, noun_known: bool = True) -> Verdict:
+    """Answered when confident and, for a question asking a date, number, name or place, one of the first
+    quotes holds one; related when the topic is there but not that; none below the related band, and in
+    the band too when the noun asked about (a price, an age …) is a word the corpus never uses."""
+    if query.cross_lingual:
+        answer_from, band = cfg.answer_from_cross_lingual, cfg.related_band_cross_lingual
+    else:
+        answer_from = cfg.answer_from_arabizi if query.script == "arabizi" else cfg.answer_from
+        band = cfg.related_band
+    if confidence < answer_from - band or (confidence < answer_from and not noun_known):
+        return "none"
+    if confidence < answer_from or ((query.asks in SPECIFIC or query.focus) and not holds_asked):
+        return "related"
+    return "answered"
