@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .metadata import METADATA, corrected, load_metadata
 from .scraped import Line, find_date, is_chrome, is_prose, read_header, split_lines
 
 log = logging.getLogger(__name__)
@@ -74,9 +75,10 @@ def read_corpus(root: Path, reuse: Reuse | None = None) -> Corpus:
     articles: list[Article] = []
     skipped: list[Skipped] = []
     inside = root.resolve()
+    fixes = load_metadata(root)
     for path in sorted(p for p in root.rglob("*") if p.is_file()):  # rglob does not follow directory links
         rel = path.relative_to(root).as_posix()
-        if any(part.startswith(".") for part in path.relative_to(root).parts):
+        if any(part.startswith(".") for part in path.relative_to(root).parts) or rel == METADATA:
             continue
         if path.is_symlink() and not path.resolve().is_relative_to(inside):
             skipped.append(Skipped(rel, "symbolic link to a file outside the corpus (not followed)"))
@@ -93,7 +95,7 @@ def read_corpus(root: Path, reuse: Reuse | None = None) -> Corpus:
                 skipped.append(item)
                 log.warning("skipped %s: %s", item.source, item.reason)
             else:
-                articles.append(item)
+                articles.append(corrected(item, fixes[item.source]) if item.source in fixes else item)
     return Corpus(articles, skipped)
 
 

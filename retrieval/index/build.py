@@ -218,7 +218,8 @@ def _manifest(tables: _Tables, embedder: Embedder, kind: str, chunking: Chunking
         overlap_sentences=chunking.overlap_sentences,
         analyzer=analyzer.id,
         articles=[
-            ArticleEntry(source=a.source, sha256=a.sha256, title=a.title, outlet=a.outlet, date=a.date, url=a.url,
+            ArticleEntry(source=a.source, sha256=a.sha256, title=a.title, outlet=a.outlet, date=a.date,
+                         published=a.published, url=a.url,
                          chunks=int(n))
             for a, n in zip(tables.articles, counts)
         ],

@@ -29,7 +29,8 @@ class ArticleEntry(BaseModel):
     sha256: str
     title: str
     outlet: str | None = None
-    date: str | None = None
+    date: str | None = None  # as the article writes it
+    published: str | None = None  # ISO date of publication; None: the article states none
     url: str | None = None
     chunks: int
 

@@ -93,7 +93,8 @@ class PreviousIndex:
         text = bytes(self._texts[start: start + length]).decode("utf-8") if length else ""
         self.reused[source] = number
         return Article(id=source, source=source, text=text, title=entry.title,
-                       outlet=entry.outlet, date=entry.date, url=entry.url, input_hash=key)
+                       outlet=entry.outlet, date=entry.date, published=entry.published, url=entry.url,
+                       input_hash=key)
 
     def chunk_range(self, number: int) -> tuple[int, int]:
         return int(self._chunk_start[number]), int(self._chunk_start[number + 1])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,19 +39,31 @@ class LexicalQuery:
         return cls(terms, earlier)
 
 
+# A time window's passages are all scored when there are at most this many; above, the best of a wider search.
+SCORED_IN_WINDOW = 20_000
+
+
 def gather(index: StoredIndex, vector: np.ndarray | None, lexical: LexicalQuery, limit: int,
-           use_lexical: bool = True) -> list[Candidate]:
+           use_lexical: bool = True, articles: Sequence[int] | None = None) -> list[Candidate]:
     """Up to `limit` passages by each signal (dense when `vector` is given, BM25 when `use_lexical`), each
-    scored by both: its best sentence's cosine and its BM25 scaled by the question's best possible score."""
-    ids: set[int] = set()
-    if vector is not None:
-        sentence_ids, _ = dense.search(index.dense, vector, limit)
-        ids.update(chunks_holding(index, sentence_ids))
+    scored by both: its best sentence's cosine and its BM25 scaled by the question's best possible score.
+    `articles`: only passages of these articles (a time window's)."""
     scores = index.lexical.scores(lexical.terms) if lexical.terms or lexical.earlier else None
     if lexical.earlier:
         scores += followup.EARLIER_TERM_WEIGHT * index.lexical.scores(lexical.earlier)
-    if scores is not None and use_lexical:
-        ids.update(int(i) for i in index.lexical.best(scores, lexical.terms + lexical.earlier, limit))
+    allowed = None if articles is None else np.isin(np.asarray(index.chunks["article"]), np.asarray(articles, dtype=np.int64))
+    if allowed is not None and int(allowed.sum()) <= SCORED_IN_WINDOW:
+        ids = {int(i) for i in np.flatnonzero(allowed)}
+    else:
+        wider = limit if allowed is None else limit * 20
+        ids = set()
+        if vector is not None:
+            sentence_ids, _ = dense.search(index.dense, vector, wider)
+            ids.update(chunks_holding(index, sentence_ids))
+        if scores is not None and use_lexical:
+            ids.update(int(i) for i in index.lexical.best(scores, lexical.terms + lexical.earlier, wider))
+        if allowed is not None:
+            ids = {i for i in ids if allowed[i]}
     if not ids:
         return []
     order = np.array(sorted(ids))

@@ -44,3 +44,6 @@ class SearchConfig:
     # earlier questions for a follow-up): embedding costs ~1.6 ms a token, and one long pasted question
     # must not hold a CPU for a second. BM25 reads all of it.
     query_chars: int = 300
+    # A question asking the latest (or earliest) news ranks by date the passages this close to its best
+    # score, so a new article off the topic does not beat an older one on it.
+    time_topic_margin: float = 0.15

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 
@@ -20,13 +21,14 @@ from ..index.lexical import bm25_among
 from ..index.manifest import ArticleEntry, Manifest
 from ..index.stored import StoredIndex
 from ..models.embedding import Embedder
-from . import followup, fusion, passages
+from . import followup, fusion, passages, time
 from .candidates import Candidate, LexicalQuery, gather
 from .config import SearchConfig
 from .evidence import holds, matching_form
 from .passages import Passage
 from .query import AnswerType, Query, understand
 from .spelling import Spelling
+from .time import Calendar, TimeNote, TimePlan
 from .verdict import Verdict, confidence, decide
 
 __all__ = ["MAX_QUESTION_CHARS", "Passage", "Retriever", "SearchConfig", "SearchResult", "Verdict", "decide"]
@@ -52,6 +54,8 @@ class SearchResult:
     understood: str = ""
     # Whether one of the first quotes holds a fact of the kind asked (a date for "when" …).
     holds_asked: bool = True
+    # The question's time (latest, a window …) when it asks one, and what the answer says of it.
+    time: TimeNote | None = None
 
     def __post_init__(self) -> None:
         if self.verdict is None or (self.verdict == "answered") != self.answerable:  # `answerable` wins
@@ -82,6 +86,7 @@ class Retriever:
         rows = np.linspace(0, len(index.vectors) - 1, num=min(len(index.vectors), BACKGROUND_SIZE)).astype(np.int64)
         self._background = np.asarray(index.vectors[np.unique(rows)], dtype=np.float32)
         self._sentence_forms: dict[int, str] = {}
+        self.calendar = Calendar(index.manifest.articles)
 
     @classmethod
     def load(cls, index_dir: Path, embedder: Embedder, config: SearchConfig = SearchConfig()) -> Retriever:
@@ -99,12 +104,13 @@ class Retriever:
         """Whether `question` only makes sense after the one before it (see `followup.looks_like_followup`)."""
         return followup.looks_like_followup(question, self._known_terms, self.analyzer)
 
-    def search(self, question: str, k: int = 5, context: Sequence[str] = ()) -> SearchResult:
+    def search(self, question: str, k: int = 5, context: Sequence[str] = (), today: date | None = None) -> SearchResult:
         """The `k` best passages for `question`, diverse across articles, and whether they answer it.
 
         `context`: the conversation's earlier questions, oldest first; a `question` that looks like a
         follow-up (`is_followup`) is read with them, and the answer decision is made for the two together;
-        one that names its own subject starts a new topic and is read alone."""
+        one that names its own subject starts a new topic and is read alone. `today` (default: the real
+        date) anchors the question's time words: "latest", "last month", "في ديسمبر" …"""
         question = question.strip()
         if not question:
             raise ValueError("empty question")
@@ -113,7 +119,11 @@ class Retriever:
         nothing = SearchResult(question, False, [], verdict="none", asks=query.asks, understood=query.search_text)
         if query.chatter:
             return nothing
-        earlier = followup.earlier_questions(context) if context and self.is_followup(question) else ""
+        follows = bool(context) and self.is_followup(question)
+        when = time.plan(question, context if follows else (), today or date.today())
+        if when is not None:
+            return self._search_in_time(question, query, when, k)
+        earlier = followup.earlier_questions(context) if follows else ""
         earlier_text = understand(earlier).search_text if earlier else ""
         lexical = LexicalQuery.of(self._terms(query), earlier_text, self.analyzer)
         vector = self._embed(query, earlier_text)
@@ -130,6 +140,58 @@ class Retriever:
         quoted = [passages.quote(self.index, c, self._bold_sentence(c, lexical.terms)) for c in chosen]
         return SearchResult(question, verdict == "answered", quoted, round(sure, 4), verdict, query.asks,
                             query.search_text, holds_asked)
+
+    def _search_in_time(self, question: str, query: Query, when: TimePlan, k: int) -> SearchResult:
+        """A question that asks about time: its window's articles (or, for an empty window, the nearest dated
+        ones, never as an answer), ordered by date for latest, earliest, "when next" and timelines."""
+        cfg, ask, calendar = self.config, when.ask, self.calendar
+        topic_text = ask.topic(question) if when.topic is None else when.topic
+        topic = understand(topic_text) if topic_text.strip() else query
+        allowed = calendar.within(ask.window) if ask.window else None
+        empty = allowed is not None and not allowed
+        nearest = calendar.nearest(ask.window) if empty else []
+        if empty:
+            allowed = nearest
+        lexical = LexicalQuery.of(self._terms(topic), "", self.analyzer)
+        untopical = not lexical.terms  # "شو آخر الأخبار؟": every article is on the topic
+        vector = self._embed(topic, "")
+        candidates = gather(self.index, vector, lexical, cfg.candidates, use_lexical=cfg.mode != "dense",
+                            articles=allowed if allowed is not None else (calendar.dated() if untopical else None))
+        note = calendar.note(when, empty, nearest)
+        if not candidates:
+            return SearchResult(question, False, [], verdict="none", asks=topic.asks, understood=topic.search_text,
+                                time=note)
+        candidates = self._rank(candidates, topic, vector)
+        sure = confidence(cfg, candidates[0], vector, self._background)
+        ordered = ask.order or ask.timeline or ask.future
+        if ordered:
+            newest_first = ask.order != "earliest" and not ask.timeline
+            pool = [c for c in candidates if c.evidence] if ask.future and any(c.evidence for c in candidates) else candidates
+            margin = 9.0 if untopical else cfg.time_topic_margin
+            candidates = time.by_date(pool, self._article_of, calendar.published, newest_first, when.skip, margin) + [
+                c for c in candidates if c not in pool]
+        if ask.timeline:
+            firsts = {}
+            for c in candidates:
+                if calendar.published[self._article_of(c)] is not None:
+                    firsts.setdefault(self._article_of(c), c)
+            chosen = sorted(firsts.values(), key=lambda c: calendar.published[self._article_of(c)])[:time.TIMELINE_QUOTES]
+        elif ordered:
+            chosen = passages.diverse(self.index, candidates, k, margin=9.0)
+        else:
+            chosen = passages.diverse(self.index, candidates, k, cfg.same_article_margin)
+        weighed = vector is not None and fusion.weighs_evidence(topic)
+        holds_asked = not weighed or any(c.evidence for c in chosen[: cfg.evidence_quotes])
+        verdict = "answered" if untopical and chosen else decide(cfg, sure, topic, holds_asked,
+                                                                  self.knows_asked_noun(topic))
+        if empty and verdict == "answered":
+            verdict = "related"  # the window holds nothing: the nearest articles are context, not the answer
+        quoted = [passages.quote(self.index, c, self._bold_sentence(c, lexical.terms)) for c in chosen]
+        return SearchResult(question, verdict == "answered", quoted, round(sure, 4), verdict, topic.asks,
+                            topic.search_text, holds_asked, note)
+
+    def _article_of(self, c: Candidate) -> int:
+        return int(self.index.chunks[c.id]["article"])
 
     def knows_asked_noun(self, query: Query) -> bool:
         """Whether the corpus ever uses the noun the question asks about (True when it names none)."""
