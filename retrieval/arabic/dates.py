@@ -262,7 +262,7 @@ def _month_alone(m: re.Match, today: date):
 
 def _month_past(m: re.Match, today: date):
     """'ديسمبر الماضي': the most recent such month strictly before today's month."""
-    month = _GREGORIAN[_key(m["gmonth"])]
+    month = _GREGORIAN[_key(m["gmonth"] or m["gmonth2"])]
     year = today.year if month < today.month else today.year - 1
     return _month_window(year, month), f"{MONTH_NAMES[month - 1]} {year}"
 
@@ -281,9 +281,10 @@ def _day_month_no_year(m: re.Match, today: date):
 
 
 def _weekday(m: re.Match, today: date):
-    wanted = _WEEKDAYS[_key(m["wday"])]
+    """'يوم الخميس': the most recent Thursday on or before today; 'الخميس الماضي', 'last Thursday': before today."""
+    wanted = _WEEKDAYS[_key(m["wday"] or m["wday2"] or m["wday3"])]
     back = (today.weekday() - wanted) % 7
-    if m["past"] and back == 0:
+    if (m["past"] or m["past2"] or m.group(0).startswith("last")) and back == 0:
         back = 7
     d = today - timedelta(days=back)
     return (d, d), f"{WEEKDAY_NAMES[wanted]} {format_date(d)}"
@@ -321,7 +322,9 @@ def _last_n(m: re.Match, today: date):
     count = int(m["n"]) if m["n"] and m["n"].isdigit() else _NUMBER_WORDS.get(m["n"] or unit, 1)
     if count < 1 or count > 1000:
         return None
-    if re.match(r"يوم|ايام|day", unit):
+    if re.match(r"ساع|hour", unit):  # آخر 24 ساعة: the days those hours touch
+        first, name = today - timedelta(days=-(-count // 24)), ("ساعة", "ساعتين", "ساعة")
+    elif re.match(r"يوم|ايام|day", unit):
         first, name = today - timedelta(days=count - 1), ("يوم", "يومين", "أيام")
     elif re.match(r"اسبوع|اسابيع|week", unit):
         first, name = today - timedelta(days=7 * count - 1), ("أسبوع", "أسبوعين", "أسابيع")
@@ -333,37 +336,42 @@ def _last_n(m: re.Match, today: date):
     return (first, today), f"آخر {said}"
 
 
+def _month_year_numeric(m: re.Match, today: date):
+    month, year = (int(m["month"]), int(m["year"])) if m["month"] else (int(m["m2"]), int(m["y2"]))
+    return _month_window(year, month), f"{MONTH_NAMES[month - 1]} {year}"
+
+
 _N = r"(?P<n>\d{1,3}|" + _alternation(k for k in _NUMBER_WORDS if not k.endswith("ين")) + ")"
 _UNIT_WORDS = (r"(?P<unit>ايام|يوم|يومين|اسابيع|اسبوع|اسبوعين|اشهر|شهور|شهر|شهرين|سنوات|سنين|سنه|سنتين|اعوام|عام|"
-               r"عامين|days?|weeks?|months?|years?)")
+               r"عامين|ساعه|ساعات|days?|weeks?|months?|years?|hours?)")
 _MONTH_CUE = r"(?P<cue>(?:[وفب]?(?:شهر|في|خلال|منذ)|in|during|since)\s+)?"
 
 # Window patterns, most specific first; a later pattern never takes characters an earlier one took.
 _WINDOWS: tuple[tuple[re.Pattern, _Handler], ...] = (
     (re.compile(rf"(?:{_B}{_PRE}{_WDAY}\s*[،,]?\s*)?(?<![\d\w])(?:{_DAY}\s*(?:من\s+)?(?P<gmonth>{_GMONTH}){_E}"
                 rf"{_YEAR_GLUE}{_YEAR})"), _day_month),
-    (re.compile(rf"(?<!\d)(?P<year>\d{{4}})-(?P<month>\d{{1,2}})-(?P<day>\d{{1,2}})(?!\d)"), _day_month),
+    (re.compile(r"(?<!\d)(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})(?!\d)"), _day_month),
     (re.compile(rf"{_B}(?P<gmonth>{_GMONTH})\.?\s+{_DAY}(?:st|nd|rd|th)?\s*,?\s*{_YEAR}"), _day_month),
     (re.compile(rf"(?<![\d\w]){_DAY}\s*(?:من\s+)?(?P<hmonth>{_HMONTH}){_E}{_YEAR_GLUE}(?P<hyear>1[34]\d\d)(?!\d)"),
      _day_month),
     (re.compile(rf"{_B}{_PRE}(?:(?P<gmonth>{_GMONTH})|شهر\s+(?P<month>1[0-2]|0?[1-9])){_E}\.?{_YEAR_GLUE}{_YEAR}"),
      _month_year),
-    (re.compile(r"(?<![\d/-])(?:(?P<month>1[0-2]|0?[1-9])/(?P<year>(?:19|20)\d\d)|(?P<y2>(?:19|20)\d\d)-(?P<m2>1[0-2]|0[1-9]))"
-                r"(?![\d/-])"),
-     lambda m, t: _month_year_numeric(m)),
+    (re.compile(r"(?<![\d/-])(?:(?P<month>1[0-2]|0?[1-9])/(?P<year>(?:19|20)\d\d)"
+                r"|(?P<y2>(?:19|20)\d\d)-(?P<m2>1[0-2]|0[1-9]))(?![\d/-])"),
+     _month_year_numeric),
     (re.compile(rf"{_B}{_PRE}(?P<hmonth>{_HMONTH}){_E}{_YEAR_GLUE}(?P<hyear>1[34]\d\d)(?!\d){_HIJRI_MARK}?"),
      _hijri_month_year),
     (re.compile(rf"(?<![\d\w])(?:(?:عام|سنه|العام|السنه)\s+)?(?P<hyear>1[34]\d\d){_HIJRI_MARK}"), _hijri_year),
     (re.compile(rf"(?<![\d\w]){_DAY}\s*(?:من\s+)?(?P<gmonth>{_GMONTH}){_E}"), _day_month_no_year),
     (_r(rf"(?P<gmonth>{_GMONTH})\s+{_PAST}|last\s+(?P<gmonth2>{_GMONTH})"),
-     lambda m, t: _month_past(_Regroup(m, gmonth=m["gmonth"] or m["gmonth2"]), t)),
-    (_r(r"اول\s+امس|امس\s+الاول|اول\s+(?:امبارح|مبارح|البارحه)|قبل\s+(?:امبارح|مبارح|امس)|the\s+day\s+before\s+yesterday"),
+     _month_past),
+    (_r(r"اول\s+امس|امس\s+الاول|اول\s+(?:امبارح|مبارح|البارحه)|قبل\s+(?:امبارح|مبارح|امس)"
+        r"|the\s+day\s+before\s+yesterday"),
      _fixed("before_yesterday")),
     (_r(r"امس|البارحه|البارح|امبارح|مبارح|yesterday"), _fixed("yesterday")),
     (_r(rf"يوم\s+(?P<wday>{_WDAY})(?:\s+(?P<past>{_PAST}))?|(?P<wday2>{_WDAY})\s+(?P<past2>{_PAST})"
         rf"|(?:on|last)\s+(?P<wday3>monday|tuesday|wednesday|thursday|friday|saturday|sunday)"),
-     lambda m, t: _weekday(_Regroup(m, wday=m["wday"] or m["wday2"] or m["wday3"],
-                                    past=m["past"] or m["past2"] or (m["wday3"] and m.group(0).startswith("last"))), t)),
+     _weekday),
     (_r(r"اليوم|النهارده|النهارضه|الليله|today|tonight"), _fixed("today")),
     (_r(rf"{_WEEK}\s+{_PAST}|last\s+week"), _fixed("last_week")),
     (_r(rf"{_this(_WEEK, 'اسبوع')}|هالجمعه|this\s+week|(?:the\s+)?past\s+week"), _fixed("this_week")),
@@ -378,21 +386,6 @@ _WINDOWS: tuple[tuple[re.Pattern, _Handler], ...] = (
     (re.compile(rf"(?<![\d\w/.:-]){_PRE}(?:(?:عام|سنه|العام|السنه|year|in)\s+)?{_YEAR}(?:م{_E})?(?![/.:-]\d)"),
      _year),
 )
-
-
-def _month_year_numeric(m: re.Match):
-    month, year = (int(m["month"]), int(m["year"])) if m["month"] else (int(m["m2"]), int(m["y2"]))
-    return _month_window(year, month), f"{MONTH_NAMES[month - 1]} {year}"
-
-
-class _Regroup:
-    """A match with some groups replaced (for patterns whose alternatives name the same thing differently)."""
-
-    def __init__(self, match: re.Match, **groups):
-        self._match, self._groups = match, groups
-
-    def __getitem__(self, key):
-        return self._groups[key] if key in self._groups else self._match[key]
 
 
 # Order, timeline and future patterns: (pattern, what it sets).
@@ -414,10 +407,12 @@ _TIMELINE = _r(
     r"|(?P<how>كيف|شلون|كيفاش|ازاي|كيفيه)(?:\s+\w+){0,2}?\s+"
     r"(?P<verb>تطورت|تطور|اتطورت|اتطور|تتطور|يتطور|تطوروا|تطورها|تطوره|تغيرت)"
     r"|(?:ال)?مراحل|history\s+of"
-    r"|(?P<how_en>how\s+(?:did|have|has|do))(?:\s+\w+){1,4}?\s+(?P<verb_en>(?:develop|evolve|unfold|progress|change)\w*)"
+    r"|(?P<how_en>how\s+(?:did|have|has|do))(?:\s+\w+){1,4}?\s+"
+    r"(?P<verb_en>(?:develop|evolve|unfold|progress|change)\w*)"
 )
 _WHEN = _r(r"متي|امتي|ايمتي|امتا|امته|وقتيش|وقتاش|فوقتاش|when")
-_FUTURE_VERB = re.compile(r"\s+(?:سوف|رح|راح|غادي|حي\w+|حت\w+|هي\w+|هت\w+|س[يتن]\w{2,}|will|is\s+going|are\s+going)(?!\w)")
+_FUTURE_VERB = re.compile(
+    r"\s+(?:سوف|رح|راح|غادي|حي\w+|حت\w+|هي\w+|هت\w+|س[يتن]\w{2,}|will|is\s+going|are\s+going)(?!\w)")
 _NEXT_WORD = _r(rf"(?:(?P<gmonth>{_GMONTH})|{_WEEK}|{_MONTH}|{_YEAR_UNIT})\s+{_NEXT}|{_NEXT}"
                 r"|(?:ال)?(?:جاي|جايه|مقبل|مقبله|قادم|قادمه)|next(?:\s+(?:week|month|year))?|upcoming|coming")
 
@@ -458,10 +453,9 @@ def read_time(question: str, today: date) -> TimeAsk:
     def take(start: int, end: int) -> None:
         taken.append((start, end))
 
-    for rx in (_NEXT_WORD,):  # "ديسمبر المقبل" must not read as the last December
-        for m in rx.finditer(norm):
-            future = True
-            take(*m.span())
+    for m in _NEXT_WORD.finditer(norm):  # first, so that "ديسمبر المقبل" is not read as the last December
+        future = True
+        take(*m.span())
     for rx, handler in _WINDOWS:
         for m in rx.finditer(norm):
             if not _free(taken, *m.span()):
@@ -656,7 +650,7 @@ def resolve_relative_days(text: str, published: date) -> list[ResolvedDate]:
             continue
         begin, end = _original(text, where, start, m.end())
         written = text[begin:end]
-        said = written[4:] if written.startswith("يوم ") else written
+        said = written.removeprefix("يوم ")
         if isinstance(value, tuple):
             found.append(ResolvedDate(begin, end, None, value, f"{said} = {shown}"))
         else:
