@@ -4,8 +4,9 @@ Hijri conversion of hijridate against the tabular (arithmetic) Islamic calendar.
     python benchmarks/dates.py
 
 Questions are asked on TODAY (a Thursday). A question counts as right for our parser when its window is exactly
-the expected one and its order/timeline/future are too; dateparser has no windows, so it counts as right when the
-point it finds (search_dates) lies inside the expected window, or when it finds none where none is expected.
+the expected one and its order/timeline/future are too. dateparser knows no windows nor order words, so it is scored
+on the questions that name a window only (right: the point search_dates finds lies inside it), and separately
+counted for the dates it finds in questions that name none.
 """
 
 from __future__ import annotations
@@ -186,11 +187,14 @@ def mean_us(call, items, repeat: int) -> float:
 
 
 def table(rows, right_ours, right_dp, title) -> None:
+    """Right answers per group; right_dp[i] is None where dateparser is not scored."""
     groups = sorted({r[1] for r in rows}, key=[r[1] for r in rows].index)
-    print(f"\n{title}\n  {'group':<16}{'n':>4}{'ours':>8}{'dateparser':>12}")
+    print(f"\n{title}\n  {'group':<16}{'n':>4}{'ours':>8}{'dateparser':>14}")
     for group in [*groups, "all"]:
         idx = [i for i, r in enumerate(rows) if group in ("all", r[1])]
-        print(f"  {group:<16}{len(idx):>4}{sum(right_ours[i] for i in idx):>8}{sum(right_dp[i] for i in idx):>12}")
+        scored = [right_dp[i] for i in idx if right_dp[i] is not None]
+        dp = f"{sum(scored)}/{len(scored)}" if scored else "-"
+        print(f"  {group:<16}{len(idx):>4}{sum(right_ours[i] for i in idx):>8}{dp:>14}")
 
 
 def main() -> None:
@@ -213,12 +217,15 @@ def main() -> None:
         return parsed.date() if parsed else None
 
     ours_q = [ours_right(r) for r in QUESTIONS]
-    dp_q = []
+    dp_q, stray = [], []
     for question, _, window, *_ in QUESTIONS:
         point = dp_question(question)
-        dp_q.append(point is None if window is None else point is not None and window[0] <= point <= window[1])
-    table(QUESTIONS, ours_q, dp_q, f"questions asked on {TODAY} (right: ours = whole time ask, dateparser = a point "
+        dp_q.append(None if window is None else point is not None and window[0] <= point <= window[1])
+        if window is None and point is not None:
+            stray.append(f"{question} -> {point}")
+    table(QUESTIONS, ours_q, dp_q, f"questions asked on {TODAY} (right: ours = the whole time ask, dateparser = a point "
                                    "inside the window)")
+    print(f"  dateparser found a date in {len(stray)} of {dp_q.count(None)} questions that name none: {stray}")
     ours_d = [parse_date_phrase(p) == want for p, _, want in DATES]
     dp_d = [dp_date(p) == want for p, _, want in DATES]
     table(DATES, ours_d, dp_d, "header dates (right: the exact day)")
