@@ -11,6 +11,7 @@ counted for the dates it finds in questions that name none.
 
 from __future__ import annotations
 
+import argparse
 import calendar
 import math
 import time
@@ -198,6 +199,9 @@ def table(rows, right_ours, right_dp, title) -> None:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=50, help="passes over the phrases when timing our functions")
+    args = parser.parse_args()
     started = time.perf_counter()
     import dateparser
     from dateparser.calendars.hijri import HijriCalendar
@@ -235,9 +239,9 @@ def main() -> None:
 
     questions, phrases = [r[0] for r in QUESTIONS], [r[0] for r in DATES]
     print("\nmean time per call")
-    print(f"  read_time            {mean_us(lambda q: read_time(q, TODAY), questions, 50):8.1f} µs")
+    print(f"  read_time            {mean_us(lambda q: read_time(q, TODAY), questions, args.repeat):8.1f} µs")
     print(f"  dateparser search    {mean_us(dp_question, questions, 3):8.1f} µs")
-    print(f"  parse_date_phrase    {mean_us(parse_date_phrase, phrases, 50):8.1f} µs")
+    print(f"  parse_date_phrase    {mean_us(parse_date_phrase, phrases, args.repeat):8.1f} µs")
     print(f"  dateparser parse     {mean_us(dp_date, phrases, 3):8.1f} µs")
 
     print("\nHijri to Gregorian on Umm al-Qura days")
