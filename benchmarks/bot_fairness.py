@@ -1,6 +1,6 @@
 """How long a short question waits behind many long ones from other users: the real Application, fake Bot API.
 
-    python benchmarks/bot_fairness.py [--index DIR] [--users 200]
+    python -m benchmarks.bot_fairness [--index DIR] [--users 200]
 
 `--users` distinct users each send a ~1,000-character question at once, then another user sends a short
 one; printed: when the short answer arrived, and when the long ones did (seconds from the first push).
@@ -12,19 +12,14 @@ import argparse
 import asyncio
 import logging
 import os
-import sys
 import time
 from pathlib import Path
 
-from common import ROOT
-
-sys.path.insert(0, str(ROOT / "tests"))
-
-from fakebotapi import TOKEN, FakeBotAPI, running  # noqa: E402
-
-from bot.app import SEARCH_WORKERS, build_application  # noqa: E402
-from bot.settings import BotSettings  # noqa: E402
-from retrieval import open_retriever  # noqa: E402
+from benchmarks.common import ROOT
+from bot.app import SEARCH_WORKERS, build_application
+from bot.settings import BotSettings
+from retrieval import open_retriever
+from tests.fakebotapi import TOKEN, FakeBotAPI, running
 
 SHORT = "بأي أوصاف وصف ريابكوف جولة المباحثات الأخيرة مع الأمريكيين التي لم تحقق تقدماً؟"
 

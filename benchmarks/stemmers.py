@@ -1,6 +1,6 @@
 """Compare BM25 stemmers (light, Snowball, none) alone and in the hybrid, on the seed dev set and ARCD.
 
-    python benchmarks/stemmers.py --arcd-index var/eval/<hash>/index
+    python -m benchmarks.stemmers --arcd-index var/eval/<hash>/index
 
 The BM25 index is rebuilt in memory for each stemmer from the stored passages (title + passage text;
 section headings are not stored, so seed figures run a little below the real index's).
@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from common import MemoQueries, dataset_arguments
-
+from benchmarks.common import MemoQueries, dataset_arguments
 from retrieval import Retriever, SearchConfig, make_embedder
 from retrieval.arabic.analyzer import Analyzer
 from retrieval.evaluate import SquadData, evaluate_qa, load_qa

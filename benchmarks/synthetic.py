@@ -1,7 +1,7 @@
 """Synthetic Arabic news at any scale, and an embedder whose vectors cluster like real ones.
 
-    python benchmarks/synthetic.py corpus --passages 100000 --out var/bench/corpus-100k
-    python benchmarks/synthetic.py queries --corpus var/bench/corpus-100k --count 200 --out var/bench/queries-100k.jsonl
+    python -m benchmarks.synthetic corpus --passages 100000 --out var/bench/corpus-100k
+    python -m benchmarks.synthetic queries --corpus var/bench/corpus-100k --count 200 --out var/bench/queries-100k.jsonl
 
 Text: articles made of sentences whose words are real Arabic words harvested from the seed corpus and
 ARCD, drawn with Zipfian frequencies (rank = the word's rank in that real text). Each article belongs to
@@ -34,7 +34,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from common import ARCD, ROOT
+
+from benchmarks.common import ARCD, ROOT
 
 SOURCES = [ROOT / "seeds", ARCD.parent]
 

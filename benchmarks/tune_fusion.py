@@ -1,6 +1,6 @@
 """Tune the hybrid fusion weight and the abstention rule; prints the grid so the choice is visible.
 
-    python benchmarks/tune_fusion.py --seed-index var/index --arcd-index var/eval/<hash>/index
+    python -m benchmarks.tune_fusion --seed-index var/index --arcd-index var/eval/<hash>/index
 
 Ranking and diversity are tuned on ARCD (paragraph hit@1/MRR) and the seed dev set; the verdict thresholds on both
 dev sets at once (formal and informal; answerable, near-topic, off-topic, chatter) plus ARCD questions asked against
@@ -14,8 +14,8 @@ import itertools
 from dataclasses import replace
 
 import numpy as np
-from common import MemoQueries, dataset_arguments
 
+from benchmarks.common import MemoQueries, dataset_arguments
 from retrieval.evaluate import SquadData, evaluate_qa, load_qa
 from retrieval.models.embedding import make_embedder
 from retrieval.search.query import understand

@@ -45,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     what.add_argument("--squad", type=Path, help="SQuAD-format JSON: paragraph retrieval, dense vs BM25 vs hybrid")
     ev.add_argument("--index", type=Path, default=settings.index_dir)
     ev.add_argument("--k", type=_at_least_one, default=5)
+    ev.add_argument("--part", choices=("tune", "test", "all"), default="all",
+                    help="score one part of the fixed split by a hash of each question: tune (60%%) or test (40%%)")
     ev.add_argument("--json", action="store_true")
     ev.add_argument("--work", type=Path, default=Path("var/eval"), help="where --squad keeps its index and cache")
 
@@ -248,14 +250,17 @@ def _verify(index: Path, m) -> int:
 
 
 def _eval(args, settings: RetrievalSettings) -> int:
-    from .evaluate import evaluate_qa, evaluate_squad, load_qa
+    from .evaluate import evaluate_qa, evaluate_squad, in_part, load_qa
 
     if args.qa:
-        items = load_qa(args.qa)
+        items = in_part(load_qa(args.qa), args.part)
+        if not items:
+            raise RetrievalError(f"{args.qa}: no questions in the {args.part} part")
         report = evaluate_qa(_retriever(args.index, settings), items, args.k)
         print(json.dumps(report.as_dict(), ensure_ascii=False) if args.json else report.format())
         return 0
-    reports = evaluate_squad(args.squad, settings.make_embedder(), args.work, args.k, progress=not args.json)
+    reports = evaluate_squad(args.squad, settings.make_embedder(), args.work, args.k, progress=not args.json,
+                             part=args.part)
     if args.json:
         print(json.dumps({mode: r.as_dict() for mode, r in reports.items()}, ensure_ascii=False))
     else:

@@ -15,6 +15,9 @@ from .index.build import build_index
 from .models.embedding import Embedder
 from .search.retriever import Retriever, SearchConfig
 
+PARTS = ("tune", "test", "all")
+TUNE_SHARE = 0.6  # of each dev set's questions; the rest is the test part
+
 
 @dataclass(frozen=True)
 class QAItem:
@@ -135,6 +138,20 @@ def load_qa(path: Path) -> list[QAItem]:
     return items
 
 
+def split_of(question: str) -> str:
+    """"tune" or "test": a fixed split of every dev set by a hash of the question, so a setting is chosen on the
+    tuning part and judged on the test part, and a question added later does not move the others."""
+    first_byte = hashlib.sha256(question.strip().encode("utf-8")).digest()[0]
+    return "tune" if first_byte < TUNE_SHARE * 256 else "test"
+
+
+def in_part(items: list[QAItem], part: str) -> list[QAItem]:
+    """The questions of `part` ("tune", "test" or "all")."""
+    if part not in PARTS:
+        raise ValueError(f"unknown part {part!r}: expected one of {', '.join(PARTS)}")
+    return [item for item in items if part == "all" or split_of(item.q) == part]
+
+
 def percentile(values: list[float], q: int) -> float:
     """The `q`-th percentile of `values`, interpolated between the two nearest (0.0 for none)."""
     if not values:
@@ -233,16 +250,24 @@ class SquadData:
         return hashlib.sha256("\0".join(self.paragraphs).encode()).hexdigest()[:16]
 
 
-def evaluate_squad(
-    path: Path, embedder: Embedder, work_dir: Path, k: int = 5, config: SearchConfig = SearchConfig(), progress: bool = True
-) -> dict[str, QAReport]:
-    """Paragraph hit@1/hit@5/MRR for dense alone, BM25 alone and the hybrid; the index is kept for re-runs."""
-    data = SquadData.load(path)
+def squad_index(data: SquadData, embedder: Embedder, work_dir: Path, progress: bool = True) -> Path:
+    """The index of `data`'s paragraphs, built in `work_dir` and kept for re-runs (they embed nothing again)."""
     base = Path(work_dir) / data.fingerprint()
     data.write_corpus(base / "corpus")
-    index_dir = base / "index"
-    build_index(base / "corpus", index_dir, embedder, progress=progress)
-    items = data.qa_items()
+    build_index(base / "corpus", base / "index", embedder, progress=progress)
+    return base / "index"
+
+
+def evaluate_squad(
+    path: Path, embedder: Embedder, work_dir: Path, k: int = 5, config: SearchConfig = SearchConfig(), progress: bool = True,
+    part: str = "all",
+) -> dict[str, QAReport]:
+    """Paragraph hit@1/hit@5/MRR for dense alone, BM25 alone and the hybrid, on the questions of `part`."""
+    data = SquadData.load(path)
+    items = in_part(data.qa_items(), part)
+    if not items:
+        raise RetrievalError(f"{path}: no questions in the {part} part")
+    index_dir = squad_index(data, embedder, work_dir, progress)
     reports = {}
     for mode in ("dense", "lexical", "hybrid"):
         retriever = Retriever.load(index_dir, embedder, replace(config, mode=mode))
