@@ -46,4 +46,4 @@ class SearchConfig:
     query_chars: int = 300
     # A question asking the latest (or earliest) news ranks by date the passages this close to its best
     # score, so a new article off the topic does not beat an older one on it.
-    time_topic_margin: float = 0.15
+    time_topic_margin: float = 0.3
