@@ -35,7 +35,12 @@ def read_feed(url: str, timeout: float = TIMEOUT_S, max_bytes: int = MAX_BYTES) 
         link = urljoin(page.url, link.strip())
         if link not in seen:
             seen.add(link)
-            items.append(FeedItem(link, entry.get("title"), entry.get("updated") or entry.get("published")))
+            items.append(FeedItem(link, entry.get("title"), _updated(entry)))
     if not items and parsed.bozo:
         raise FetchError(f"malformed feed ({str(parsed.bozo_exception).splitlines()[0]})")
     return items
+
+
+def _updated(entry) -> str | None:
+    # keys(), not `in` or get(): feedparser maps a missing "updated" to "published" with a deprecation warning
+    return entry.get("updated") if "updated" in entry.keys() else entry.get("published")
