@@ -27,13 +27,13 @@ import common
 
 sys.path.insert(0, str(common.ROOT / "tests"))
 
-from pageserver import PAGES, PageServer  # noqa: E402
+from pageserver import PAGES, PageServer
 
-from retrieval.arabic.normalize import normalize, words  # noqa: E402
-from retrieval.corpus.duplicates import THRESHOLD, Duplicates, resemblance, shingles  # noqa: E402
-from retrieval.corpus.extract import extract_article  # noqa: E402
-from retrieval.corpus.ingest import parse_article, read_corpus  # noqa: E402
-from retrieval.corpus.intake import poll_feeds  # noqa: E402
+from retrieval.arabic.normalize import normalize, words
+from retrieval.corpus.duplicates import THRESHOLD, Duplicates, resemblance, shingles
+from retrieval.corpus.extract import extract_article
+from retrieval.corpus.ingest import parse_article, read_corpus
+from retrieval.corpus.intake import poll_feeds
 
 SEEDS = common.ROOT / "seeds"
 COPIES = ["wakala_flood.html", "rasif_flood.html", "madina_flood.html", "sada_flood.html"]  # one story, four outlets

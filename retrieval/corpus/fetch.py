@@ -6,7 +6,6 @@ in the corpus, so the next poll tries it again anyway.
 
 from __future__ import annotations
 
-import socket
 import time
 import urllib.error
 import urllib.request
@@ -75,10 +74,10 @@ def fetch(url: str, timeout: float = TIMEOUT_S, max_bytes: int = MAX_BYTES, acce
                 continue
             raise FetchError(f"HTTP {e.code} {e.reason}".strip()) from None
         except urllib.error.URLError as e:
-            if isinstance(e.reason, (TimeoutError, socket.timeout)):
+            if isinstance(e.reason, TimeoutError):
                 raise FetchError(f"timed out after {timeout:g} s") from None
             raise FetchError(f"cannot connect: {e.reason}") from None
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             raise FetchError(f"timed out after {timeout:g} s") from None
         except (OSError, ValueError) as e:  # a bad port, a reset connection, an odd status line
             raise FetchError(f"cannot fetch: {e}") from None
@@ -109,7 +108,7 @@ def _read(response, url: str, deadline: float, timeout: float, max_bytes: int) -
                 raise FetchError(f"page too large (over {max_bytes:,} bytes)")
             chunks.append(chunk)
             _left(deadline, timeout)
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise FetchError(f"timed out after {timeout:g} s") from None
     except OSError as e:
         raise FetchError(f"cannot read the page: {e}") from None
