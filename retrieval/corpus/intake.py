@@ -22,14 +22,7 @@ from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from .duplicates import Duplicates
-from .extract import (
-    Extracted,
-    NotAnArticle,
-    check_html,
-    decode_html,
-    extract_article,
-    is_arabic,
-)
+from .extract import Extracted, NotAnArticle, check_html, decode_html, extract_article, is_arabic
 from .feeds import read_feed
 from .fetch import MAX_BYTES, TIMEOUT_S, FetchError, check_url, fetch
 from .ingest import MAX_FILE_BYTES, parse_article, read_corpus
