@@ -1,4 +1,4 @@
-"""Management CLI: `python -m retrieval build | search | info | eval | model`."""
+"""Management CLI: `python -m retrieval build | add | feeds | search | info | eval | model`."""
 
 from __future__ import annotations
 
@@ -28,6 +28,15 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--device", default=settings.device, help="cpu or cuda (sentence-transformers only)")
     build.add_argument("--index-type", default=settings.index_type, choices=["auto", "flat", "ivf", "hnsw"])
     build.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    add = sub.add_parser("add", help="add web pages or files (.html, .txt, .md, .jsonl) to the corpus, then rebuild")
+    add.add_argument("sources", nargs="+", metavar="URL|FILE")
+    feeds = sub.add_parser("feeds", help="add the new items of RSS/Atom feeds (default: FEEDS) to the corpus, then rebuild")
+    feeds.add_argument("feeds", nargs="*", metavar="FEED_URL")
+    for command in (add, feeds):
+        command.add_argument("--corpus", type=Path, default=settings.corpus_dir)
+        command.add_argument("--index", type=Path, default=settings.index_dir)
+        command.add_argument("--timeout", type=float, default=15.0, help="seconds for each fetch, whole (default 15)")
 
     search = sub.add_parser("search", help="ask questions; with no QUESTION, one per line from stdin")
     search.add_argument("question", nargs="?")
@@ -105,6 +114,27 @@ def _build(args, settings: RetrievalSettings) -> int:
     print(build(settings, embedder, progress=not args.quiet).summary())
     print(f"embedder: {embedder.id}")
     return 0
+
+
+def _intake(args, settings: RetrievalSettings) -> int:
+    """Add what `add` or `feeds` names to the corpus, print what became of each, and rebuild once if anything changed."""
+    from . import build
+    from .corpus.intake import add_sources, poll_feeds
+
+    if args.command == "add":
+        report = add_sources(args.corpus, args.sources, timeout=args.timeout)
+    else:
+        if not (feeds := args.feeds or settings.feeds):
+            raise ValueError("no feeds: give FEED_URL arguments or set FEEDS=url1,url2")
+        report = poll_feeds(args.corpus, feeds, timeout=args.timeout)
+    for line in report.lines():
+        print(line, flush=True)
+    print(report.summary())
+    if report.changed:
+        logging.getLogger("retrieval.corpus.ingest").setLevel(logging.ERROR)  # the summary lists skipped files
+        settings = settings.model_copy(update={"corpus_dir": args.corpus, "index_dir": args.index})
+        print(build(settings, settings.make_embedder()).summary())
+    return 1 if report.failed else 0
 
 
 def _search(args, settings: RetrievalSettings) -> int:
@@ -277,7 +307,7 @@ def _model(args, settings: RetrievalSettings) -> int:
     return run_command(args)
 
 
-_COMMANDS = {"build": _build, "search": _search, "info": _info, "eval": _eval, "model": _model}
+_COMMANDS = {"build": _build, "add": _intake, "feeds": _intake, "search": _search, "info": _info, "eval": _eval, "model": _model}
 
 if __name__ == "__main__":
     sys.exit(main())

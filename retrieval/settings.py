@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .index.dense import APPROXIMATE_FROM
 
@@ -28,6 +29,13 @@ class RetrievalSettings(BaseSettings):
     index_type: Literal["auto", "flat", "ivf", "hnsw"] = "auto"
     approximate_from: int = APPROXIMATE_FROM
     chunk_chars: int = 500
+    # RSS/Atom feeds that `python -m retrieval feeds` polls: FEEDS=url1,url2
+    feeds: Annotated[list[str], NoDecode] = []
+
+    @field_validator("feeds", mode="before")
+    @classmethod
+    def _comma_separated(cls, value):
+        return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
 
     def make_embedder(self) -> Embedder:
         """The embedder named by `embedder`, on `device`, embedding `batch_size` texts at a time (loads its model)."""

@@ -214,7 +214,6 @@ _GENERIC = (r"(?:ال)?(?:اخبار|خبر|مستجدات|مستجد|تطورا
             r"مقال|مقالات|مقاله|تقرير|تقارير|منشور|منشورات)"
             r"|ما\s+(?:نشر|قيل|حصل|صار|جري|حدث|استجد|ورد|كتب)"
             r"|news|updates?|articles?|stor(?:y|ies)|reports?|things?")
-_TIME_UNITS = r"(?:الشهر|السنه|العام|الاسبوع)"
 
 _Handler = Callable[[re.Match, date], "tuple[Window, str] | None"]
 
@@ -492,8 +491,7 @@ def read_time(question: str, today: date) -> TimeAsk:
         before, after = _neighbours(norm, *m.span())
         if after in {"الشهر", "السنه", "العام", "الاسبوع"}:
             continue  # آخر الشهر: the end of the month, not the newest article
-        if (after and (after.startswith("ال") or before is None or before in _QUESTION_WORDS)) or (
-                before in _QUESTION_WORDS and before is not None):
+        if before in _QUESTION_WORDS or (after and (after.startswith("ال") or before is None)):
             order = "latest"
             take(*m.span())
     for m in _WHEN.finditer(norm):
