@@ -3,7 +3,7 @@
 Each question names its corpus ("seeds" or "time"), the day it is asked ("today"), its kind (latest,
 earliest, date, relative, empty, when, timeline, followup) and what a right answer is: `file` (or any of
 `files`) first; for a timeline, the quoted articles in the order of `files`; for an empty window, any
-verdict but answered.
+verdict but answered; for a question off the corpus's topic with time words, none.
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ class TimeItem:
         sources = [p.source for p in result.passages]
         if self.kind == "empty":
             return result.verdict != "answered"
+        if self.kind == "offtopic":
+            return result.verdict == "none"
         if self.kind == "timeline":
             return sources[: len(self.files)] == list(self.files)
         accepted = set(self.files) | {self.file}

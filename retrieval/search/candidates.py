@@ -81,6 +81,19 @@ def gather(index: StoredIndex, vector: np.ndarray | None, lexical: LexicalQuery,
     return candidates
 
 
+def term_coverage(index: StoredIndex, terms: list[str], chunk_ids: Sequence[int]) -> np.ndarray:
+    """For each passage, the share of the terms' idf weight it holds (terms the index never uses left out)."""
+    known = [t for t in dict.fromkeys(terms) if t in index.lexical]
+    covered = np.zeros(len(chunk_ids))
+    if not known:
+        return covered
+    idf = index.lexical.idf(known)
+    ids = np.asarray(chunk_ids, dtype=np.int64)
+    for term, weight in zip(known, idf):
+        covered += weight * (index.lexical.scores([term])[ids] > 0)
+    return covered / float(idf.sum())
+
+
 def chunks_holding(index: StoredIndex, sentence_ids: np.ndarray) -> set[int]:
     """Every passage that holds one of the sentences (a shared sentence is in two)."""
     chunks, sentences = index.chunks, index.sentences

@@ -47,3 +47,8 @@ class SearchConfig:
     # A question asking the latest (or earliest) news ranks by date the passages this close to its best
     # score, so a new article off the topic does not beat an older one on it.
     time_topic_margin: float = 0.3
+    time_topic_share: float = 0.5
+    # "What happened last week?" is answered by a passage on the topic from that week: it needs this much
+    # less confidence than a fact, and this share of the topic's term weight (not only a similar sentence).
+    time_news_band: float = 0.06
+    time_news_coverage: float = 0.5

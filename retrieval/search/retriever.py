@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -22,14 +22,14 @@ from ..index.manifest import ArticleEntry, Manifest
 from ..index.stored import StoredIndex
 from ..models.embedding import Embedder
 from . import followup, fusion, passages, time
-from .candidates import Candidate, LexicalQuery, gather
+from .candidates import Candidate, LexicalQuery, gather, term_coverage
 from .config import SearchConfig
 from .evidence import holds, matching_form
 from .passages import Passage
 from .query import AnswerType, Query, understand
 from .spelling import Spelling
 from .time import Calendar, TimeNote, TimePlan
-from .verdict import Verdict, confidence, decide
+from .verdict import Verdict, confidence, decide, threshold
 
 __all__ = ["MAX_QUESTION_CHARS", "Passage", "Retriever", "SearchConfig", "SearchResult", "Verdict", "decide"]
 
@@ -120,7 +120,7 @@ class Retriever:
         if query.chatter:
             return nothing
         follows = bool(context) and self.is_followup(question)
-        when = time.plan(question, context if follows else (), today or date.today())
+        when = time.plan(question, context if follows else (), today or date.today(), query.asks == "when")
         if when is not None:
             return self._search_in_time(question, query, when, k)
         earlier = followup.earlier_questions(context) if follows else ""
@@ -146,14 +146,16 @@ class Retriever:
         ones, never as an answer), ordered by date for latest, earliest, "when next" and timelines."""
         cfg, ask, calendar = self.config, when.ask, self.calendar
         topic_text = ask.topic(question) if when.topic is None else when.topic
-        topic = understand(topic_text) if topic_text.strip() else query
+        # The topic without the time words, still asking what the question asks ("إمتى رح …" asks a date).
+        topic = replace(understand(topic_text), asks=query.asks, focus=query.focus) if topic_text.strip() else query
         allowed = calendar.within(ask.window) if ask.window else None
         empty = allowed is not None and not allowed
         nearest = calendar.nearest(ask.window) if empty else []
         if empty:
             allowed = nearest
         lexical = LexicalQuery.of(self._terms(topic), "", self.analyzer)
-        untopical = not lexical.terms  # "شو آخر الأخبار؟": every article is on the topic
+        topic_terms = [term for term in lexical.terms if term not in self._news_terms]
+        untopical = not topic_terms  # "شو آخر الأخبار؟": every article is on the topic
         vector = self._embed(topic, "")
         candidates = gather(self.index, vector, lexical, cfg.candidates, use_lexical=cfg.mode != "dense",
                             articles=allowed if allowed is not None else (calendar.dated() if untopical else None))
@@ -163,32 +165,41 @@ class Retriever:
                                 time=note)
         candidates = self._rank(candidates, topic, vector)
         sure = confidence(cfg, candidates[0], vector, self._background)
-        ordered = ask.order or ask.timeline or ask.future
-        if ordered:
-            newest_first = ask.order != "earliest" and not ask.timeline
-            pool = [c for c in candidates if c.evidence] if ask.future and any(c.evidence for c in candidates) else candidates
-            margin = 9.0 if untopical else cfg.time_topic_margin
-            candidates = time.by_date(pool, self._article_of, calendar.published, newest_first, when.skip, margin) + [
-                c for c in candidates if c not in pool]
+        coverage = dict(zip((c.id for c in candidates),
+                            term_coverage(self.index, topic_terms, [c.id for c in candidates])))
+        margin, share = (9.0, 0.0) if untopical else (cfg.time_topic_margin, cfg.time_topic_share)
+        topical = time.on_topic(candidates, self._article_of, coverage, margin, share)
         if ask.timeline:
-            firsts = {}
-            for c in candidates:
-                if calendar.published[self._article_of(c)] is not None:
-                    firsts.setdefault(self._article_of(c), c)
-            chosen = sorted(firsts.values(), key=lambda c: calendar.published[self._article_of(c)])[:time.TIMELINE_QUOTES]
-        elif ordered:
+            dated = [c for c in topical if calendar.published[self._article_of(c)] is not None]
+            chosen = sorted(dated, key=lambda c: calendar.published[self._article_of(c)])[:time.TIMELINE_QUOTES]
+        elif ask.order or ask.future:
+            if ask.future and any(c.evidence for c in topical):  # "when next": the newest article that states one
+                topical = [c for c in topical if c.evidence]
+            candidates = time.by_date(candidates, topical, self._article_of, calendar.published,
+                                      ask.order != "earliest", when.skip)
             chosen = passages.diverse(self.index, candidates, k, margin=9.0)
         else:
             chosen = passages.diverse(self.index, candidates, k, cfg.same_article_margin)
         weighed = vector is not None and fusion.weighs_evidence(topic)
         holds_asked = not weighed or any(c.evidence for c in chosen[: cfg.evidence_quotes])
-        verdict = "answered" if untopical and chosen else decide(cfg, sure, topic, holds_asked,
-                                                                  self.knows_asked_noun(topic))
+        verdict = decide(cfg, sure, topic, holds_asked, self.knows_asked_noun(topic))
+        news = coverage.get(chosen[0].id, 0.0) >= cfg.time_news_coverage if chosen else False
+        if verdict != "answered" and chosen and (untopical or self._news_of_the_time(topic, sure, news)):
+            verdict = "answered"
         if empty and verdict == "answered":
             verdict = "related"  # the window holds nothing: the nearest articles are context, not the answer
         quoted = [passages.quote(self.index, c, self._bold_sentence(c, lexical.terms)) for c in chosen]
         return SearchResult(question, verdict == "answered", quoted, round(sure, 4), verdict, topic.asks,
                             topic.search_text, holds_asked, note)
+
+    def _news_of_the_time(self, topic: Query, sure: float, covered: bool) -> bool:
+        """Whether a question asking what happened (in a window, lately) is answered by its first passage, which
+        holds the question's topic words (`covered`): any passage on the topic of that time tells what happened,
+        so it needs less confidence than a fact does."""
+        if topic.asks != "what" or topic.focus is not None or not covered:
+            return False
+        answer_from, _ = threshold(self.config, topic)
+        return sure >= answer_from - self.config.time_news_band
 
     def _article_of(self, c: Candidate) -> int:
         return int(self.index.chunks[c.id]["article"])
@@ -276,6 +287,10 @@ class Retriever:
         scores = [sum(weights.get(t, 0.0) for t in set(self.analyzer(self._sentence_text(s))))
                   for s in range(first, last + 1)]
         return first + int(np.argmax(scores))
+
+    @cached_property
+    def _news_terms(self) -> frozenset[str]:
+        return frozenset(self.analyzer(time.NEWS_WORDS))
 
     @cached_property
     def _known_terms(self) -> frozenset[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal
 
 from ..arabic.dates import TimeAsk, Window, format_date, read_time
@@ -18,10 +18,15 @@ from ..arabic.normalize import normalize
 from ..index.manifest import ArticleEntry
 from .candidates import Candidate
 
-# A follow-up that only steps along the dates: "وقبلها؟" (the one before), "وبعدها؟" (the one after).
-_STEP = re.compile(r"^\s*(?:و|ف|طيب\s+|and\s+|so\s+)?(?P<step>قبلها|قبله|قبل\s*(?:كده|كدا|هيك|هيدا|ذلك|هذا|هاد|هذي|هيدي)"
-                   r"|before(?:\s+that|\s+it)?|earlier|بعدها|بعده|بعد\s*(?:كده|كدا|هيك|ذلك|هذا|هاد)|after(?:\s+that)?"
-                   r"|then)\s*[؟?!.]*\s*$", re.I)
+# A short follow-up that steps along the dates: "وقبلها؟" (the one before), "وما الخبر الذي تلاه؟" (the one after).
+_STEP = re.compile(r"(?<!\w)(?:و|ف)?(?:(?P<back>قبلها|قبله|قبل\s*(?:منها|منه|كده|كدا|هيك|هيدا|ذلك|هذا|هاد|هذي|هيدي)|سبقه|سبقها"
+                   r"|اللي\s+قبل|الذي\s+قبل|السابق|before(?:\s+that|\s+it)?|earlier\s+one|previous(?:\s+one)?)"
+                   r"|(?P<forward>بعدها|بعده|بعد\s*(?:منها|منه|كده|كدا|هيك|ذلك|هذا|هاد)|تلاه|تلاها|تلته|اللي\s+بعد|الذي\s+بعد"
+                   r"|التالي|after\s+that|next\s+one|the\s+one\s+after))(?!\w)", re.I)
+# Only a message this short steps: a longer one asks something of its own.
+STEP_WORDS = 6
+# Words that ask for news without naming a topic: left out when judging whether a passage is on the topic.
+NEWS_WORDS = "خبر أخبار اخبار الأخبار مستجدات المستجدات جديد الجديد تطورات التطورات أنباء news update updates"
 # The most passages a timeline quotes (one per article, oldest first).
 TIMELINE_QUOTES = 10
 
@@ -63,29 +68,57 @@ def asks_time(ask: TimeAsk) -> bool:
     return bool(ask.order or ask.window or ask.timeline or ask.future)
 
 
-def plan(question: str, earlier: Sequence[str], today: date) -> TimePlan | None:
-    """The time plan of `question`; a follow-up with no time of its own keeps the one of the question it
-    follows (`earlier`, oldest first), and "وقبلها؟" after a latest question steps to the one before."""
+def plan(question: str, earlier: Sequence[str], today: date, asks_when: bool = False) -> TimePlan | None:
+    """The time plan of `question`; a follow-up with time words of its own keeps the window of the question
+    it follows (`earlier`, oldest first), and one that steps along the dates keeps its order too: "وقبلها؟"
+    after a latest question means the one before. A question asking when, whose window words are part of the fact it asks about ("في أي
+    يوم أعلن … اجتماع هذا الأسبوع"), and one naming the day of an event, have no time plan."""
     ask = read_time(question, today)
+    anchor = _anchor(earlier, today)
+    only_window = not (ask.order or ask.timeline or ask.future)
+    if only_window and ask.window and (asks_when or _names_an_event_day(ask, today)):
+        return None
     if asks_time(ask):
-        return TimePlan(ask)
-    step = _STEP.match(normalize(question))
-    steps, own = (1 if _backwards(step["step"]) else -1, "") if step else (0, question)
+        if anchor is None:
+            return TimePlan(ask)
+        if anchor[0].window and not ask.window:  # "وأول خبر فيها؟" after "what happened in 2025?"
+            ask = replace(ask, window=anchor[0].window, label=anchor[0].label)
+        return TimePlan(ask, topic=f"{anchor[1]} {ask.topic(question)}".strip())
+    step = _step(question)
+    if anchor is None or not step:
+        return None  # "وليش؟" after a latest question: the follow-up's own search finds the same article
+    earlier_ask, topic, steps = anchor
+    steps += step
+    forward = earlier_ask.order == "earliest"
+    skip = max(0, -steps if forward else steps) if earlier_ask.order else 0
+    return TimePlan(replace(earlier_ask, matched=()), skip, topic)
+
+
+def _names_an_event_day(ask: TimeAsk, today: date) -> bool:
+    """A window of one day named by its date (not today or yesterday): the day something
+    happened, which the articles state, rather than the day they were published."""
+    window = ask.window
+    return window is not None and window[0] == window[1] and window[0] < today - timedelta(days=1)
+
+
+def _anchor(earlier: Sequence[str], today: date) -> tuple[TimeAsk, str, int] | None:
+    """The time ask of the newest earlier question that has one (past the steps), its topic, the steps since."""
+    steps = 0
     for turn in reversed(earlier):
-        if step := _STEP.match(normalize(turn)):
-            steps += 1 if _backwards(step["step"]) else -1
+        if step := _step(turn):
+            steps += step
             continue
         earlier_ask = read_time(turn, today)
-        if not asks_time(earlier_ask):
-            return None
-        forward = earlier_ask.order == "earliest"
-        skip = max(0, -steps if forward else steps) if earlier_ask.order else 0
-        return TimePlan(replace(earlier_ask, matched=()), skip, f"{earlier_ask.topic(turn)} {own}".strip())
+        return (earlier_ask, earlier_ask.topic(turn), steps) if asks_time(earlier_ask) else None
     return None
 
 
-def _backwards(word: str) -> bool:
-    return word.startswith("قبل") or word.lower().startswith(("before", "earlier"))
+def _step(message: str) -> int:
+    """+1 for a short message asking the one before ("وقبلها؟"), -1 for the one after, else 0."""
+    plain = normalize(message)
+    if len(plain.split()) > STEP_WORDS or not (m := _STEP.search(plain)):
+        return 0
+    return 1 if m["back"] else -1
 
 
 class Calendar:
@@ -98,6 +131,11 @@ class Calendar:
         """The articles published in the window, inclusive."""
         first, last = window
         return [i for i, d in enumerate(self.published) if d is not None and first <= d <= last]
+
+    def current(self) -> date | None:
+        """The day after the newest article: "today" for questions written while the corpus was current."""
+        dated = [d for d in self.published if d is not None]
+        return max(dated) + timedelta(days=1) if dated else None
 
     def dated(self) -> list[int]:
         return [i for i, d in enumerate(self.published) if d is not None]
@@ -121,16 +159,24 @@ class Calendar:
                         tuple(self.published[i].isoformat() for i in nearest))
 
 
-def by_date(candidates: list[Candidate], article_of, published: list[date | None], newest_first: bool,
-            skip: int, margin: float) -> list[Candidate]:
-    """Candidates on the question's topic (within `margin` of the best score) by their article's date, one
-    per article, newest (or oldest) first, `skip` of them moved behind; undated and off-topic ones after."""
+def on_topic(candidates: list[Candidate], article_of, coverage: dict[int, float], margin: float,
+             share: float) -> list[Candidate]:
+    """The best candidate of each article on the question's topic, in rank order: within `margin` of the best
+    score and holding at least `share` of the best candidate's term coverage (a newer article that shares
+    only the word "negotiations" with the question is another story)."""
     best = candidates[0].score
+    most = max(coverage.values(), default=0.0)
     firsts: dict[int, Candidate] = {}
     for c in candidates:
-        if c.score >= best - margin:
+        if c.score >= best - margin and coverage.get(c.id, 0.0) >= share * most:
             firsts.setdefault(article_of(c), c)
-    dated = [c for a, c in firsts.items() if published[a] is not None]
+    return list(firsts.values())
+
+
+def by_date(candidates: list[Candidate], topical: list[Candidate], article_of, published: list[date | None],
+            newest_first: bool, skip: int) -> list[Candidate]:
+    """The dated `topical` candidates newest (or oldest) first, `skip` of them moved behind; the rest after."""
+    dated = [c for c in topical if published[article_of(c)] is not None]
     if newest_first:
         dated.sort(key=lambda c: (published[article_of(c)], c.score), reverse=True)
     else:

@@ -20,15 +20,18 @@ def confidence(cfg: SearchConfig, best: Candidate, vector: np.ndarray | None, ba
     return best.dense + cfg.confidence_lexical_weight * best.lexical + cfg.confidence_gap_weight * gap
 
 
+def threshold(cfg: SearchConfig, query: Query) -> tuple[float, float]:
+    """The confidence that answers the question, and the band under it where the topic is still there."""
+    if query.cross_lingual:
+        return cfg.answer_from_cross_lingual, cfg.related_band_cross_lingual
+    return cfg.answer_from_arabizi if query.script == "arabizi" else cfg.answer_from, cfg.related_band
+
+
 def decide(cfg: SearchConfig, confidence: float, query: Query, holds_asked: bool, noun_known: bool = True) -> Verdict:
     """Answered when confident and, for a question asking a date, number, name or place, one of the first
     quotes holds one; related when the topic is there but not that; none below the related band, and in
     the band too when the noun asked about (a price, an age …) is a word the corpus never uses."""
-    if query.cross_lingual:
-        answer_from, band = cfg.answer_from_cross_lingual, cfg.related_band_cross_lingual
-    else:
-        answer_from = cfg.answer_from_arabizi if query.script == "arabizi" else cfg.answer_from
-        band = cfg.related_band
+    answer_from, band = threshold(cfg, query)
     if confidence < answer_from - band or (confidence < answer_from and not noun_known):
         return "none"
     if confidence < answer_from or ((query.asks in SPECIFIC or query.focus) and not holds_asked):
