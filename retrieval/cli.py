@@ -83,7 +83,7 @@ def _at_least_one(text: str) -> int:
 def _retriever(index: Path, settings: RetrievalSettings):
     from .errors import IndexMismatch
     from .index.manifest import Manifest
-    from .models.embedding import can_query, embedder_id
+    from .models import can_query, embedder_id
     from .search.retriever import Retriever
 
     # a missing or foreign index fails before the model loads

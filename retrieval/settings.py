@@ -10,7 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from .index.dense import APPROXIMATE_FROM
 
 if TYPE_CHECKING:
-    from .models.embedding import Embedder
+    from .models import Embedder
 
 
 class RetrievalSettings(BaseSettings):
@@ -31,6 +31,6 @@ class RetrievalSettings(BaseSettings):
 
     def make_embedder(self) -> Embedder:
         """The embedder named by `embedder`, on `device`, embedding `batch_size` texts at a time (loads its model)."""
-        from .models.embedding import make_embedder
+        from .models import make_embedder
 
         return make_embedder(self.embedder, device=self.device, batch_size=self.batch_size)

@@ -15,7 +15,7 @@ from ..arabic.analyzer import Analyzer
 from ..corpus.chunking import ChunkingParams, chunk_article
 from ..corpus.ingest import Article, Corpus, Skipped, read_corpus
 from ..errors import BuildError
-from ..models.embedding import Embedder
+from ..models import Embedder
 from . import dense, integrity
 from .cache import EmbeddingCache, embed_pending
 from .layout import (

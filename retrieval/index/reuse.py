@@ -12,7 +12,7 @@ import numpy as np
 from ..corpus.chunking import ChunkingParams
 from ..corpus.ingest import Article
 from ..errors import CorruptIndex
-from ..models.embedding import Embedder
+from ..models import Embedder
 from .layout import CHUNKS, INPUTS, KEY_DTYPE, KEYS, LEXICAL, REUSE_INFO, SENTENCES, TEXT_RANGES, TEXTS, VECTORS
 from .lexical import LexicalIndex
 from .manifest import Manifest

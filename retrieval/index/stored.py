@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import REBUILD, CorruptIndex, IndexMismatch
-from ..models.embedding import Embedder, can_query
+from ..models import Embedder, can_query
 from . import dense
 from .integrity import problems
 from .layout import CHUNKS, DENSE, LEXICAL, SENTENCES, TEXT_RANGES, TEXTS, VECTORS

@@ -11,6 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .spec import embedder_id
+from .st import prefixes_by_name
+
 log = logging.getLogger(__name__)
 
 ONNX_INT8 = Path("onnx") / "model_qint8.onnx"
@@ -83,8 +86,6 @@ class OnnxEmbedder:
     def __init__(self, model_dir: str, batch_size: int = 32, threads: int | None = None) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
-
-        from .embedding import embedder_id, prefixes_by_name
 
         folder = Path(model_dir)
         modules = json.loads((folder / "modules.json").read_text(encoding="utf-8"))

@@ -17,7 +17,7 @@ from ..index import dense
 from ..index.lexical import K1, bm25_among
 from ..index.manifest import ArticleEntry, Manifest
 from ..index.stored import StoredIndex
-from ..models.embedding import Embedder
+from ..models import Embedder
 from . import followup
 from .evidence import SPECIFIC, holds, matching_form
 from .query import AnswerType, Query, understand

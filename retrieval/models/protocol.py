@@ -1,0 +1,19 @@
+"""The `Embedder` protocol: what every embedding backend offers the index and the retriever."""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Maps text to L2-normalized float32 vectors; `id` names the model so indexes can refuse others."""
+
+    id: str
+    dim: int
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
