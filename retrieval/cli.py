@@ -83,10 +83,12 @@ def _at_least_one(text: str) -> int:
 def _retriever(index: Path, settings: RetrievalSettings):
     from .errors import IndexMismatch
     from .index.manifest import Manifest
+    from .index.swap import recover_interrupted_swap
     from .models import can_query, embedder_id
     from .search.retriever import Retriever
 
     # a missing or foreign index fails before the model loads
+    recover_interrupted_swap(index)
     built_by, configured = Manifest.load(index).embedder_id, embedder_id(settings.embedder, settings.device)
     if not can_query(built_by, configured):
         raise IndexMismatch(f"index at {index} was built by {built_by}, but EMBEDDER is {configured}; rebuild it or set EMBEDDER")
@@ -207,9 +209,17 @@ def _result_text(result) -> str:
 
 
 def _info(args, settings: RetrievalSettings) -> int:
+    from .index.layout import MANIFEST
     from .index.manifest import Manifest
+    from .index.swap import parked_index
 
-    m = Manifest.load(args.index)
+    index = args.index
+    if not (index / MANIFEST).is_file() and (parked := parked_index(index)):
+        # shown where it lies, not moved: info only reads (the next build or search puts it back)
+        print(f"note: {index} is missing: a build was interrupted while swapping it in; showing {parked.name}, "
+              "which the next build or search puts back", file=sys.stderr)
+        index = parked
+    m = Manifest.load(index)
     print(f"index:        {args.index}")
     print(f"format:       {m.format_version}")
     print(f"embedder:     {m.embedder_id} ({m.dimension}-d)")
@@ -226,7 +236,7 @@ def _info(args, settings: RetrievalSettings) -> int:
         print(f"  {a.source}  {a.chunks} passages  {a.title}" + (f"  ({meta})" if meta else ""))
     for source, reason in m.skipped.items():
         print(f"  skipped {source}: {reason}")
-    return _verify(args.index, m) if args.verify else 0
+    return _verify(index, m) if args.verify else 0
 
 
 def _verify(index: Path, m) -> int:

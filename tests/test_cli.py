@@ -181,3 +181,15 @@ def test_k_below_one_is_a_usage_error(seed_index):
     for k in ("0", "-1"):
         run = cli("search", "--k", k, "--index", seed_index, "سؤال")
         assert run.returncode == 2 and f"argument --k: must be at least 1, not {k}" in run.stderr
+
+
+def test_info_on_an_index_left_between_the_two_renames_of_a_swap_shows_it_and_moves_nothing(index_copy, dead_pid):
+    parked = index_copy.parent / f".index.old-{dead_pid}"
+    index_copy.rename(parked)
+    run = cli("info", "--index", index_copy)
+    assert run.returncode == 0, run.stderr
+    assert "articles:     5" in run.stdout
+    assert run.stderr.strip().splitlines() == [
+        f"note: {index_copy} is missing: a build was interrupted while swapping it in; showing {parked.name}, "
+        "which the next build or search puts back"]
+    assert not index_copy.exists() and (parked / "manifest.json").is_file()
