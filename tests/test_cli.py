@@ -2,7 +2,7 @@
 
 import json
 
-from helpers import cli
+from helpers import SEEDS, cli
 
 
 def test_build_prints_a_summary_and_reuses_the_cache(index_copy, corpus_copy):
@@ -193,3 +193,20 @@ def test_info_on_an_index_left_between_the_two_renames_of_a_swap_shows_it_and_mo
         f"note: {index_copy} is missing: a build was interrupted while swapping it in; showing {parked.name}, "
         "which the next build or search puts back"]
     assert not index_copy.exists() and (parked / "manifest.json").is_file()
+
+
+def test_a_batch_size_flag_below_one_is_one_line_and_the_old_index_stays(index_copy, corpus_copy):
+    before = (index_copy / "manifest.json").read_bytes()
+    run = cli("build", "--quiet", "--corpus", corpus_copy, "--index", index_copy, "--batch-size", "0")
+    assert run.returncode == 1 and run.stdout == ""
+    assert run.stderr.strip().splitlines() == ["error: invalid --batch-size 0: Input should be greater than or equal to 1"]
+    assert (index_copy / "manifest.json").read_bytes() == before
+
+
+def test_a_setting_from_the_environment_that_does_not_validate_is_one_line(tmp_path):
+    run = cli("build", "--quiet", "--corpus", SEEDS, "--index", tmp_path / "index", BATCH_SIZE="0")
+    assert run.returncode == 1 and run.stdout == ""
+    assert run.stderr.strip().splitlines() == ["error: invalid setting BATCH_SIZE=0: Input should be greater than or equal to 1"]
+    run = cli("build", "--quiet", "--corpus", SEEDS, "--index", tmp_path / "index", CHUNK_CHARS="-5")
+    assert run.stderr.strip().splitlines() == ["error: invalid setting CHUNK_CHARS=-5: Input should be greater than or equal to 1"]
+    assert not (tmp_path / "index").exists()

