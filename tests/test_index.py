@@ -207,6 +207,14 @@ def test_an_index_left_between_the_two_renames_of_a_swap_is_put_back_at_load(ind
     assert (index_copy / "manifest.json").is_file() and not parked.exists()
 
 
+def test_reading_the_manifest_of_a_half_swapped_index_moves_nothing(index_copy, dead_pid):
+    parked = index_copy.parent / f".index.old-{dead_pid}"
+    index_copy.rename(parked)
+    with pytest.raises(IndexNotFound):
+        Manifest.load(index_copy)
+    assert not index_copy.exists() and (parked / "manifest.json").is_file()
+
+
 def test_the_manifest_records_the_size_and_checksum_of_every_other_file(seed_index):
     files = Manifest.load(seed_index).files
     on_disk = {p.relative_to(seed_index).as_posix(): p for p in seed_index.rglob("*") if p.is_file()}

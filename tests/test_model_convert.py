@@ -19,7 +19,7 @@ from retrieval.models.convert import (
     quantize_q4_0,
     read_packed,
 )
-from retrieval.models.embedding import can_query, embedder_id, make_embedder
+from retrieval.models import can_query, embedder_id, make_embedder
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 

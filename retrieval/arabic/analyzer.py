@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
 from typing import Literal
 
 import Stemmer
 
+from . import normalize as _normalize_module
 from .normalize import normalize, words
 
 # Written in normalized form (see normalize.normalize). Our own list: the PyPI Arabic lists are GPL.
@@ -61,7 +68,7 @@ class Analyzer:
     @property
     def id(self) -> str:
         """Names the term recipe; an index built with another recipe cannot be searched with this one."""
-        return f"ar-{self.stemmer}-v1"
+        return f"ar-{self.stemmer}-{terms_version()}"
 
     def __call__(self, text: str) -> list[str]:
         """Terms of `text`, in order, stopwords removed."""
@@ -90,6 +97,22 @@ class Analyzer:
 
 
 _MISSING = object()
+
+
+def content_version(word_lists: Iterable[Iterable[str]] = (), modules: Iterable[ModuleType] = ()) -> str:
+    """A hash of word lists and of the source of modules: changes whenever what they produce can change."""
+    digest = hashlib.sha1()
+    for words_ in word_lists:
+        digest.update("\n".join(words_).encode() + b"\0")
+    for module in modules:
+        digest.update(Path(module.__file__).read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+@functools.cache
+def terms_version() -> str:
+    """The version of the terms `Analyzer` makes: its word lists and the source of normalize and this module."""
+    return content_version([sorted(ARABIC_STOPWORDS), _ARTICLES, _SUFFIXES], [_normalize_module, sys.modules[__name__]])
 
 
 @dataclass

@@ -15,7 +15,7 @@ from ..arabic.analyzer import Analyzer
 from ..corpus.chunking import ChunkingParams, chunk_article
 from ..corpus.ingest import Article, Corpus, Skipped, read_corpus
 from ..errors import BuildError
-from ..models.embedding import Embedder
+from ..models import BATCH_SIZE, Embedder
 from . import dense, integrity
 from .cache import EmbeddingCache, embed_pending
 from .layout import (
@@ -83,7 +83,7 @@ def build_index(
     chunking: ChunkingParams = ChunkingParams(),
     index_type: str = "auto",
     approximate_from: int = dense.APPROXIMATE_FROM,
-    batch_size: int = 16,
+    batch_size: int = BATCH_SIZE,
     progress: bool = True,
 ) -> BuildReport:
     """Build the index of `corpus_dir` and swap it into `index_dir`; on any failure the old index stays.

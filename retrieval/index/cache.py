@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import BuildError
-from ..models.embedding import Embedder
+from ..models import Embedder
 from . import dense
 from .layout import DENSE, KEYS, VECTORS, partial_dir
 from .manifest import Manifest

@@ -1,26 +1,25 @@
-"""BM25 over passage terms (bm25s's Lucene variant and file format), plus document frequencies.
+"""BM25 over passage terms (Lucene's variant), stored as our own files, plus document frequencies.
 
-The index is built here with NumPy rather than by bm25s's per-document Python loops (same scores,
-~20x faster), from a forward index: each passage's distinct term ids and their counts. The forward
-index is saved beside the BM25 matrix (`forward.*.npy`) so a rebuild can take an unchanged
+On disk (directory LEXICAL of an index; the layout bm25s 0.2-0.3 wrote, so older indexes load): the
+BM25 matrix by term as CSC arrays (`indptr`; `indices`, passage ids; `data`, each passage's score part
+for the term), the vocabulary as JSON {term: id}, the parameters as JSON, and the forward index: each
+passage's distinct term ids and their counts (`forward.*.npy`), so a rebuild can take an unchanged
 passage's terms from it instead of analyzing the passage again.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-import bm25s
 import numpy as np
 
-# bm25s logs and draws progress bars by default; a build reports its own progress.
-logging.getLogger("bm25s").setLevel(logging.WARNING)
-
-K1, B = 1.5, 0.75  # bm25s's defaults
+K1, B = 1.5, 0.75  # Lucene's (and bm25s's) defaults
+INDPTR, INDICES, DATA = "indptr.csc.index.npy", "indices.csc.index.npy", "data.csc.index.npy"
+POSTINGS = (INDICES, DATA)  # the files every query reads
+VOCAB, PARAMS = "vocab.index.json", "params.index.json"
 FORWARD = ("forward.ptr.npy", "forward.terms.npy", "forward.counts.npy")
 
 
@@ -32,7 +31,6 @@ def lucene_idf(n_docs: int, df: np.ndarray) -> np.ndarray:
 def length_norm(lengths: np.ndarray, average: float) -> np.ndarray:
     """K1 * (1 - B + B * length / average length) of each document: where its term counts saturate."""
     return K1 * ((1 - B) + B * lengths / average) if average else np.full(len(lengths), K1 * (1 - B))
-POSTINGS = ("indices.csc.index.npy", "data.csc.index.npy")  # bm25s's files that every query reads
 
 
 @dataclass
@@ -102,12 +100,14 @@ class ForwardBuilder:
 class LexicalIndex:
     """BM25 (Lucene variant) whose documents are term lists made by `Analyzer`."""
 
-    def __init__(self, bm25: bm25s.BM25, forward: Forward | None = None) -> None:
-        self._bm25 = bm25
-        self._data = bm25.scores["data"]
-        self._indices = bm25.scores["indices"]
-        self._indptr = np.asarray(bm25.scores["indptr"])
-        self.num_docs = int(bm25.scores["num_docs"])
+    def __init__(self, vocab: list[str], indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, num_docs: int,
+                 forward: Forward | None = None) -> None:
+        self._vocab = vocab
+        self._ids = {t: i for i, t in enumerate(vocab)}
+        self._indptr = np.asarray(indptr)
+        self._indices = indices
+        self._data = data
+        self.num_docs = num_docs
         self._df = np.diff(self._indptr)
         self.forward = forward
 
@@ -120,7 +120,7 @@ class LexicalIndex:
 
     @classmethod
     def from_forward(cls, forward: Forward) -> LexicalIndex:
-        """The BM25 matrix of a forward index, computed as bm25s computes it (Lucene idf and tf parts)."""
+        """The BM25 matrix of a forward index: Lucene idf times each passage's saturated term frequency."""
         # terms no passage uses any more are dropped from the vocabulary
         used = np.bincount(forward.terms, minlength=len(forward.vocab)) > 0
         remap = np.cumsum(used) - 1
@@ -141,25 +141,34 @@ class LexicalIndex:
         order = np.argsort(terms, kind="stable")  # rows are in document order: columns stay sorted
         indptr = np.zeros(n_vocab + 1, dtype=np.int64)
         np.cumsum(df, out=indptr[1:])
-
-        bm25 = bm25s.BM25(method="lucene", k1=K1, b=B)
-        bm25.scores = {"data": data[order], "indices": docs[order], "indptr": indptr, "num_docs": n_docs}
-        # bm25s's empty token (an id with no postings), which its loader and tokenizer expect
-        bm25.vocab_dict = {t: i for i, t in enumerate(vocab)}
-        bm25.vocab_dict.setdefault("", n_vocab)
-        bm25.unique_token_ids_set = set(bm25.vocab_dict.values())
-        bm25.nonoccurrence_array = None  # Lucene scoring has none
-        return cls(bm25, forward)
+        return cls(vocab, indptr, docs[order], data[order], n_docs, forward)
 
     def save(self, directory: Path) -> None:
-        self._bm25.save(str(directory), show_progress=False)
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, array in ((INDPTR, self._indptr), (INDICES, self._indices), (DATA, self._data)):
+            np.save(directory / name, array)
+        vocab = {t: i for i, t in enumerate(self._vocab)}
+        (directory / VOCAB).write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+        params = {"method": "lucene", "k1": K1, "b": B, "num_docs": self.num_docs}
+        (directory / PARAMS).write_text(json.dumps(params), encoding="utf-8")
         if self.forward is not None:
             for name, array in zip(FORWARD, (self.forward.ptr, self.forward.terms, self.forward.counts)):
-                np.save(Path(directory) / name, array)
+                np.save(directory / name, array)
 
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex:
-        return cls(bm25s.BM25.load(str(directory), mmap=True, show_progress=False))
+        """The BM25 matrix saved in `directory`, its postings memory-mapped (the forward index is not read)."""
+        directory = Path(directory)
+        params = json.loads((directory / PARAMS).read_text(encoding="utf-8"))
+        if (params.get("method"), params.get("k1"), params.get("b")) != ("lucene", K1, B):
+            raise ValueError(f"{directory / PARAMS}: BM25 parameters {params}, this program scores with {K1}, {B}")
+        indptr = np.load(directory / INDPTR)
+        vocab = _vocabulary(directory, len(indptr) - 1)
+        indices, data = (np.load(directory / name, mmap_mode="r") for name in (INDICES, DATA))
+        if not len(indices) == len(data) == int(indptr[-1]):
+            raise ValueError(f"{directory}: postings do not match their pointers")
+        return cls(vocab, indptr, indices, data, int(params["num_docs"]))
 
     @staticmethod
     def load_forward(directory: Path) -> Forward | None:
@@ -167,24 +176,20 @@ class LexicalIndex:
         directory = Path(directory)
         if not all((directory / name).is_file() for name in FORWARD):
             return None
-        vocab_map = json.loads((directory / "vocab.index.json").read_text(encoding="utf-8"))
-        vocab = [""] * len(vocab_map)
-        for term, i in vocab_map.items():
-            vocab[i] = term
         ptr, terms, counts = (np.load(directory / name, mmap_mode="r") for name in FORWARD)
-        if vocab and vocab[-1] == "" and (len(terms) == 0 or int(np.max(terms)) < len(vocab) - 1):
-            vocab.pop()  # the empty token
-        return Forward(vocab, ptr, terms, counts)
+        return Forward(_vocabulary(directory, len(np.load(directory / INDPTR, mmap_mode="r")) - 1), ptr, terms, counts)
 
     def __contains__(self, term: str) -> bool:
-        i = self._bm25.vocab_dict.get(term)
-        return i is not None and i < len(self._df) and self._df[i] > 0
+        i = self._ids.get(term)
+        return i is not None and self._df[i] > 0
 
     def vocabulary(self) -> list[str]:
-        return list(self._bm25.vocab_dict)
+        return list(self._vocab)
 
     def term_ids(self, terms: list[str]) -> list[int]:
-        return self._bm25.get_tokens_ids(terms)
+        """The id of each of `terms` the index knows, in order (repeats kept)."""
+        ids = self._ids
+        return [ids[t] for t in terms if t in ids]
 
     def scores(self, terms: list[str]) -> np.ndarray:
         """BM25 score of every document for the query `terms` (unknown terms contribute nothing)."""
@@ -193,7 +198,7 @@ class LexicalIndex:
         for t in self.term_ids(terms):
             start, end = indptr[t], indptr[t + 1]
             # a term's postings name each document once, so plain fancy-index addition is exact
-            # (and ~10x faster than bm25s's np.add.at)
+            # (and ~10x faster than np.add.at)
             scores[indices[start:end]] += data[start:end]
         return scores
 
@@ -224,10 +229,21 @@ class LexicalIndex:
 
     def idf(self, terms: list[str]) -> np.ndarray:
         """Inverse document frequency of each term; a term the corpus never uses gets the highest."""
-        vocab = self._bm25.vocab_dict
-        df = np.array([self._df[vocab[t]] if t in vocab and vocab[t] < len(self._df) else 0 for t in terms],
-                      dtype=np.float64)
+        ids = self._ids
+        df = np.array([self._df[ids[t]] if t in ids else 0 for t in terms], dtype=np.float64)
         return lucene_idf(self.num_docs, df)
+
+
+def _vocabulary(directory: Path, n_terms: int) -> list[str]:
+    """The terms of the `n_terms` postings columns, by id (bm25s added an empty term after them: dropped)."""
+    ids = json.loads((Path(directory) / VOCAB).read_text(encoding="utf-8"))
+    vocab = [""] * n_terms
+    for term, i in ids.items():
+        if i < n_terms:
+            vocab[i] = term
+        elif term:
+            raise ValueError(f"{Path(directory) / VOCAB}: term id {i} beyond the {n_terms} postings columns")
+    return vocab
 
 
 def bm25_among(docs: list[list[str]], query: list[str]) -> np.ndarray:

@@ -11,7 +11,6 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import REBUILD, CorruptIndex, IndexMismatch, IndexNotFound
 from .layout import MANIFEST
-from .swap import recover_interrupted_swap
 
 FORMAT_VERSION = 2
 FORMAT = "iqtibas-index"  # marks a manifest as ours: only a directory with one is ever replaced by a build
@@ -72,8 +71,9 @@ class Manifest(BaseModel):
 
     @classmethod
     def load(cls, directory: Path) -> Manifest:
+        """The manifest of the index at `directory`, checked; reads only (an interrupted swap is not put back)."""
         path = Path(directory) / MANIFEST
-        if not path.is_file() and not (recover_interrupted_swap(Path(directory)) and path.is_file()):
+        if not path.is_file():
             raise IndexNotFound(f"no index at {directory} (missing {MANIFEST}); build one with: python -m retrieval build")
         try:
             data = json.loads(path.read_text(encoding="utf-8"))

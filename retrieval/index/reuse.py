@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from pathlib import Path
 
 import numpy as np
 
+from ..arabic.analyzer import content_version, terms_version
+from ..corpus import chunking as _chunking
+from ..corpus import ingest as _ingest
+from ..corpus import scraped as _scraped
 from ..corpus.chunking import ChunkingParams
 from ..corpus.ingest import Article
 from ..errors import CorruptIndex
-from ..models.embedding import Embedder
+from ..models import Embedder
 from .layout import CHUNKS, INPUTS, KEY_DTYPE, KEYS, LEXICAL, REUSE_INFO, SENTENCES, TEXT_RANGES, TEXTS, VECTORS
 from .lexical import LexicalIndex
 from .manifest import Manifest
@@ -20,16 +23,11 @@ from .manifest import Manifest
 log = logging.getLogger(__name__)
 
 
-# Rebuilds reuse an article's passages only if the code that made them is the same: a change to any of
-# these modules makes the next build parse, chunk and analyze everything again (vectors stay cached).
 def pipeline_version() -> str:
-    from ..arabic import analyzer, normalize
-    from ..corpus import chunking, ingest, scraped
-
-    digest = hashlib.sha1()
-    for module in (ingest, scraped, normalize, chunking, analyzer):
-        digest.update(Path(module.__file__).read_bytes())
-    return digest.hexdigest()[:16]
+    """The version of passages and their terms: the analyzer's (its word lists, normalize and analyzer source)
+    and the source of the modules that read and chunk articles. Rebuilds reuse an article's passages only if
+    it is unchanged; else the next build parses, chunks and analyzes everything again (vectors stay cached)."""
+    return content_version([[terms_version()]], [_ingest, _scraped, _chunking])
 
 
 def _limits(chunking: ChunkingParams) -> list[int]:

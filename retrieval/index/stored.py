@@ -10,12 +10,13 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import REBUILD, CorruptIndex, IndexMismatch
-from ..models.embedding import Embedder, can_query
+from ..models import Embedder, can_query
 from . import dense
 from .integrity import problems
 from .layout import CHUNKS, DENSE, LEXICAL, SENTENCES, TEXT_RANGES, TEXTS, VECTORS
 from .lexical import POSTINGS, LexicalIndex
 from .manifest import Manifest
+from .swap import recover_interrupted_swap
 
 
 class StoredIndex:
@@ -27,6 +28,7 @@ class StoredIndex:
 
     def __init__(self, directory: Path, prefetch: bool = True) -> None:
         self.directory = Path(directory)
+        recover_interrupted_swap(self.directory)
         self.manifest = Manifest.load(self.directory)
         if damage := problems(self.directory, self.manifest):
             more = f" (and {len(damage) - 1} more)" if len(damage) > 1 else ""

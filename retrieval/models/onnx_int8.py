@@ -11,6 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .protocol import BATCH_SIZE
+from .spec import embedder_id
+from .st import prefixes_by_name
+
 log = logging.getLogger(__name__)
 
 ONNX_INT8 = Path("onnx") / "model_qint8.onnx"
@@ -80,11 +84,9 @@ def export_fp32(model_dir: Path, target: Path) -> None:
 class OnnxEmbedder:
     """Mean-pooled, L2-normalized vectors from the int8 ONNX export of a sentence-transformers folder."""
 
-    def __init__(self, model_dir: str, batch_size: int = 32, threads: int | None = None) -> None:
+    def __init__(self, model_dir: str, batch_size: int = BATCH_SIZE, threads: int | None = None) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
-
-        from .embedding import embedder_id, prefixes_by_name
 
         folder = Path(model_dir)
         modules = json.loads((folder / "modules.json").read_text(encoding="utf-8"))

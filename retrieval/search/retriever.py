@@ -20,7 +20,7 @@ from ..errors import IndexMismatch
 from ..index.lexical import bm25_among
 from ..index.manifest import ArticleEntry, Manifest
 from ..index.stored import StoredIndex
-from ..models.embedding import Embedder
+from ..models import Embedder
 from . import followup, fusion, passages, time
 from .candidates import Candidate, LexicalQuery, gather, term_coverage
 from .config import SearchConfig
