@@ -18,6 +18,7 @@ from retrieval import ArticleEntry, Passage, SearchResult
 
 from . import texts
 from .answers import ButtonAction
+from .questions import Answered
 
 TELEGRAM_LIMIT = 4096
 SOURCES_LISTED = 100
@@ -71,9 +72,18 @@ def answer_html(result: SearchResult, page: int, per_page: int) -> Reply:
     return Reply(pack(blocks), buttons)
 
 
-def with_followup_line(reply: Reply, earlier: str) -> Reply:
-    """`reply` under a first line saying which earlier question it was read with."""
-    return Reply(pack([followup_line(earlier), *reply.parts]), reply.buttons)
+def first_page_html(answered: Answered, per_page: int) -> Reply:
+    """The first page of an answer; a follow-up's opens with a line saying which earlier question it was read with."""
+    reply = answer_html(answered.result, 0, per_page)
+    earlier = answered.question.earlier
+    return Reply(pack([followup_line(earlier[-1]), *reply.parts]), reply.buttons) if earlier else reply
+
+
+def first_page_text(answered: Answered, per_page: int) -> str:
+    """The plain-text twin of `first_page_html` (for the console)."""
+    text = answer_text(answered.result, 0, per_page)
+    earlier = answered.question.earlier
+    return f"{html_to_text(followup_line(earlier[-1]))}\n\n{text}" if earlier else text
 
 
 def followup_line(earlier: str) -> str:
@@ -145,6 +155,11 @@ def example_questions(articles: Sequence[ArticleEntry], count: int = 3) -> list[
         if title and title not in titles:
             titles.append(title)
     return [texts.EXAMPLE_QUESTION.format(title=t) for t in titles[:count]]
+
+
+def example_question(articles: Sequence[ArticleEntry]) -> str:
+    """One question to suggest: about an indexed article, or a general one without articles."""
+    return next(iter(example_questions(articles, count=1)), texts.DEFAULT_EXAMPLE)
 
 
 def _headline(title: str) -> bool:
