@@ -12,13 +12,13 @@ from retrieval import Retriever
 
 from . import texts
 from .botapi import RetryTransientErrors, TelegramBot
-from .handlers import access, admin, buttons, commands, errors, messages
+from .handlers import access, admin, buttons, commands, errors, inline, messages
 from .live_index import LiveIndex
 from .services import BotContext, Services
 from .settings import BotSettings
 
-# Edited messages, inline queries and the rest are never handled, so Telegram need not send them.
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+# Edited messages, chosen inline results and the rest are never handled, so Telegram need not send them.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
 
 # Searches at once; more only share the same cores (the embedder's calls release the GIL).
 SEARCH_WORKERS = min(4, os.cpu_count() or 1)
@@ -44,7 +44,8 @@ def build_application(settings: BotSettings, retriever: Retriever | None = None)
     application.bot_data[BotContext.SERVICES] = services
     application.add_handlers({
         ACCESS: [access.ALLOW_LIST],
-        ANSWERS: [*admin.HANDLERS, *commands.HANDLERS, *messages.HANDLERS, commands.UNKNOWN, *buttons.HANDLERS],
+        ANSWERS: [*admin.HANDLERS, *commands.HANDLERS, *messages.HANDLERS, commands.UNKNOWN, *buttons.HANDLERS,
+                  *inline.HANDLERS],
     })
     application.add_error_handler(errors.on_error)
     return application

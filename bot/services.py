@@ -7,12 +7,15 @@ from dataclasses import dataclass, field
 
 from telegram.ext import CallbackContext
 
+from retrieval import SearchResult
+
 from . import render
 from .answers import AnswerStore
 from .botapi import TelegramBot
 from .conversations import Conversations
 from .fairqueue import FairQueue
 from .feedback import FeedbackLog
+from .inline import InlineState
 from .live_index import LiveIndex
 from .questions import QuestionPipeline
 from .ratelimit import RateLimiter
@@ -29,6 +32,12 @@ class Stats:
     up: int = 0
     down: int = 0
 
+    def searched(self, result: SearchResult) -> None:
+        if result.answerable:
+            self.answered += 1
+        else:
+            self.abstained += 1
+
 
 @dataclass
 class Services:
@@ -42,6 +51,7 @@ class Services:
     button_limiter: RateLimiter
     searches: FairQueue
     feedback: FeedbackLog
+    inline: InlineState = field(default_factory=InlineState)
     stats: Stats = field(default_factory=Stats)
 
     @classmethod

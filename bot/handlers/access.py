@@ -5,19 +5,25 @@ from __future__ import annotations
 import logging
 import math
 
-from telegram import CallbackQuery, Message, Update
+from telegram import CallbackQuery, InlineQueryResultsButton, Message, Update
 from telegram.constants import ChatType, MessageEntityType
 from telegram.ext import ApplicationHandlerStop, TypeHandler, filters
 
-from .. import texts
+from .. import deeplinks, texts
 from ..services import BotContext, Services
 
 log = logging.getLogger(__name__)
 
 
 async def only_allowed_chats(update: Update, context: BotContext) -> None:
-    """With ALLOWED_CHAT_IDS set, other chats get one refusal line and nothing else."""
+    """With ALLOWED_CHAT_IDS set, other chats get one refusal line and nothing else; so do inline queries of users
+    whose private chat is not listed (an inline query does not say from which chat it comes)."""
     allowed = context.services.settings.allowed_chat_ids
+    if allowed and update.inline_query is not None and update.inline_query.from_user.id not in allowed:
+        log.info("refused inline query of user %d: not in ALLOWED_CHAT_IDS", update.inline_query.from_user.id)
+        button = InlineQueryResultsButton(text=texts.INLINE_NOT_ALLOWED, start_parameter=deeplinks.HELP)
+        await update.inline_query.answer([], cache_time=0, is_personal=True, button=button)
+        raise ApplicationHandlerStop
     chat = update.effective_chat
     if not allowed or chat is None or chat.id in allowed:
         return

@@ -6,13 +6,23 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import CommandHandler, MessageHandler, filters
 
-from .. import render, texts
+from .. import deeplinks, render, texts
 from ..services import BotContext
 from . import replies
 from .access import command_addressee, sender_of
+from .messages import answer_question
 
 
 async def start_command(update: Update, context: BotContext) -> None:
+    """A greeting and the help; a deep link's question (t.me/<bot>?start=<payload>) is answered instead."""
+    if context.args and context.args[0] != deeplinks.HELP:
+        try:
+            question = deeplinks.question_of(context.args[0])
+        except deeplinks.BadPayload:
+            await update.effective_message.reply_text(texts.BAD_START_LINK)
+            return
+        await answer_question(update, context, question)
+        return
     help_text = render.help_html(context.services.index.retriever.articles, context.bot.username)
     await update.effective_message.reply_text(f"{texts.GREETING}\n\n{help_text}")
 

@@ -70,12 +70,12 @@ async def reply_with_answer(message: Message, services: Services, question: Ques
         with contextlib.suppress(TelegramError):  # the indicator is a nicety; it must just end before the answer
             await typing
     answered = services.questions.answered(question, result)
-    services.stats.answered += result.answerable
-    services.stats.abstained += not result.answerable
+    services.stats.searched(result)
     quoted = result.verdict != "none"  # answered or related: quotes, with their buttons
     answer = Answer(message.chat_id, question.text, result, weakref.ref(question.retriever), context=question.earlier)
     token = services.answers.add(answer) if quoted else None
-    await replies.send(message, render.first_page_html(answered, services.settings.results_per_answer), token)
+    per_page, shareable = services.settings.results_per_answer, bool(message.get_bot().supports_inline_queries)
+    await replies.send(message, render.first_page_html(answered, per_page, shareable), token)
 
 
 def _thread_replied_to(message: Message, services: Services) -> tuple[str, ...] | None:

@@ -16,9 +16,13 @@ def keyboard(reply: render.Reply, token: str | None) -> InlineKeyboardMarkup | N
     """The buttons of `reply` for the answer kept under `token` (none without one)."""
     if token is None or not reply.buttons:
         return None
-    rows = [row for row in reply.buttons if row]
-    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.action.data(token)) for b in row]
-                                 for row in rows])
+    return InlineKeyboardMarkup([[_inline_button(b, token) for b in row] for row in reply.buttons if row])
+
+
+def _inline_button(button: render.Button, token: str) -> InlineKeyboardButton:
+    if button.share is not None:
+        return InlineKeyboardButton(button.label, switch_inline_query=button.share)
+    return InlineKeyboardButton(button.label, callback_data=button.action.data(token))
 
 
 async def send(target: Message, reply: render.Reply, token: str | None, quote: bool | None = None) -> None:
