@@ -11,6 +11,7 @@ from retrieval import Retriever, SearchResult, open_retriever
 
 from . import questions, render, texts
 from .conversations import Conversations
+from .questions import QuestionPipeline
 from .settings import BotSettings
 
 
@@ -47,7 +48,7 @@ class ConsoleChat:
         self.per_page = per_page
         self._last: SearchResult | None = None
         self._page = 0
-        self._conversation = Conversations(followup_minutes, capacity=1)
+        self._questions = QuestionPipeline(Conversations(followup_minutes, capacity=1), per_page)
 
     def help(self) -> str:
         examples = render.example_questions(self.retriever.articles)
@@ -65,19 +66,16 @@ class ConsoleChat:
         if command == "/more":
             return self._more()
         if command == "/new":
-            self._conversation.forget(*self.USER)
+            self._questions.forget(*self.USER)
             return texts.NEW_TOPIC
         if command.startswith("/"):
             return texts.CONSOLE_UNKNOWN_COMMAND
-        examples = render.example_questions(self.retriever.articles, count=1)
-        refusal = questions.refusal(text, *examples)
-        if refusal:
-            return render.html_to_text(refusal)
-        earlier = self._conversation.recent(*self.USER) if self.retriever.is_followup(text) else ()
-        self._last, self._page = questions.search(self.retriever, text, self.per_page, earlier), 0
-        self._conversation.asked(*self.USER, text, earlier)
-        answer = render.answer_text(self._last, 0, self.per_page)
-        return f"{render.html_to_text(render.followup_line(earlier[-1]))}\n\n{answer}" if earlier else answer
+        example = render.example_question(self.retriever.articles)
+        taken = self._questions.take(text, self.retriever, *self.USER, example=example)
+        if isinstance(taken, str):
+            return render.html_to_text(taken)
+        self._last, self._page = self._questions.search(taken), 0
+        return render.first_page_text(self._questions.answered(taken, self._last), self.per_page)
 
     def _more(self) -> str:
         if self._last is None or self._page + 1 >= render.page_count(self._last, self.per_page):

@@ -5,10 +5,12 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from retrieval import MAX_QUESTION_CHARS, Retriever, SearchResult, understand
 
 from . import texts
+from .conversations import Conversations
 
 # One search fetches this many pages of passages, so "more results" pages through a fixed ranking.
 PAGES = 3
@@ -40,3 +42,64 @@ def search(retriever: Retriever, question: str, per_page: int, context: Sequence
     """Every page of passages for `question` (read with the earlier questions `context`) at once (blocking:
     run it in a thread)."""
     return retriever.search(question, k=per_page * PAGES, context=context)
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question that may be searched: who asked it where, the earlier questions it follows up on (none: a new
+    topic), and the index it is read with (kept even if the bot's index is swapped meanwhile)."""
+
+    text: str
+    chat_id: int
+    user_id: int
+    earlier: tuple[str, ...]
+    retriever: Retriever
+
+
+@dataclass(frozen=True)
+class Answered:
+    """What an answer is rendered from."""
+
+    question: Question
+    result: SearchResult
+
+
+class QuestionPipeline:
+    """From a message to quotes, for Telegram and the console alike: check the question, read a follow-up with
+    the earlier questions of its conversation, search, and remember it for the next follow-up."""
+
+    def __init__(self, conversations: Conversations, per_page: int) -> None:
+        self.conversations = conversations
+        self.per_page = per_page
+
+    def take(self, text: str, retriever: Retriever, chat_id: int, user_id: int, *, example: str,
+             replied_thread: tuple[str, ...] | None = None, private: bool = True) -> Question | str:
+        """The question in `text`, or why it cannot be asked (a polite HTML line).
+
+        A question that looks like a follow-up follows up on `replied_thread` (the questions of the answer it
+        replies to); else, in a private chat, on the sender's last questions if they came within FOLLOWUP_MINUTES.
+        """
+        question = clean(text)
+        why_not = refusal(question, example)
+        if why_not:
+            return why_not
+        earlier: tuple[str, ...] = ()
+        if retriever.is_followup(question):  # else it names its own subject: a new topic, even in a reply
+            if replied_thread is not None:
+                earlier = replied_thread
+            elif private:
+                earlier = self.conversations.recent(chat_id, user_id)
+        return Question(question, chat_id, user_id, earlier, retriever)
+
+    def search(self, question: Question) -> SearchResult:
+        """Every page of passages for `question` (blocking: run it in a thread)."""
+        return search(question.retriever, question.text, self.per_page, question.earlier)
+
+    def answered(self, question: Question, result: SearchResult) -> Answered:
+        """Remember `question` in its conversation: the next follow-up is read with it."""
+        self.conversations.asked(question.chat_id, question.user_id, question.text, question.earlier)
+        return Answered(question, result)
+
+    def forget(self, chat_id: int, user_id: int) -> None:
+        """/new: the next message starts a new topic."""
+        self.conversations.forget(chat_id, user_id)

@@ -18,17 +18,33 @@ from retrieval import ArticleEntry, Passage, SearchResult
 
 from . import texts
 from .answers import ButtonAction
+from .questions import Answered
 
 TELEGRAM_LIMIT = 4096
 SOURCES_LISTED = 100
+INLINE_QUERY_LIMIT = 256  # characters of an inline query, so of a question a share button can fill in
+INLINE_RESULTS_LIMIT = 50
+INLINE_TITLE_CHARS = 256  # a longer bold sentence is cut at a word; clients show less anyway
 
 
 @dataclass(frozen=True)
 class Button:
-    """An inline button; the callback data adds the answer's token to `action`."""
+    """An inline button: its callback data adds the answer's token to `action`; or, with `share`, it opens
+    inline mode in a chat the user picks with `share` filled in."""
 
     label: str
-    action: ButtonAction
+    action: ButtonAction | None = None
+    share: str | None = None
+
+
+@dataclass(frozen=True)
+class InlineItem:
+    """One inline result: what the list shows (title, description), and the message choosing it sends (HTML)."""
+
+    id: str
+    title: str
+    description: str
+    html: str
 
 
 @dataclass(frozen=True)
@@ -71,9 +87,25 @@ def answer_html(result: SearchResult, page: int, per_page: int) -> Reply:
     return Reply(pack(blocks), buttons)
 
 
-def with_followup_line(reply: Reply, earlier: str) -> Reply:
-    """`reply` under a first line saying which earlier question it was read with."""
-    return Reply(pack([followup_line(earlier), *reply.parts]), reply.buttons)
+def first_page_html(answered: Answered, per_page: int, shareable: bool = False) -> Reply:
+    """The first page of an answer; a follow-up's opens with a line saying which earlier question it was read with.
+
+    `shareable` (the bot has inline mode): quotes of a question that stands on its own get a share button.
+    """
+    reply = answer_html(answered.result, 0, per_page)
+    question = answered.question
+    if question.earlier:
+        return Reply(pack([followup_line(question.earlier[-1]), *reply.parts]), reply.buttons)
+    if shareable and reply.buttons and len(question.text) <= INLINE_QUERY_LIMIT:
+        return Reply(reply.parts, [*reply.buttons, [Button(texts.BUTTON_SHARE, share=question.text)]])
+    return reply
+
+
+def first_page_text(answered: Answered, per_page: int) -> str:
+    """The plain-text twin of `first_page_html` (for the console)."""
+    text = answer_text(answered.result, 0, per_page)
+    earlier = answered.question.earlier
+    return f"{html_to_text(followup_line(earlier[-1]))}\n\n{text}" if earlier else text
 
 
 def followup_line(earlier: str) -> str:
@@ -106,6 +138,41 @@ def answer_text(result: SearchResult, page: int, per_page: int) -> str:
     if page + 1 < pages:
         lines.append("(/more: نتائج أخرى)")
     return "\n\n".join(lines)
+
+
+def inline_items(result: SearchResult) -> list[InlineItem]:
+    """Inline results for `result`: one per quote, titled with its best sentence; one saying nothing was found."""
+    if not _quotable(result):
+        return [InlineItem("none", texts.NOT_COVERED, _closest_titles(result), _not_covered_html(result))]
+    items = []
+    for i, p in enumerate(result.passages[:INLINE_RESULTS_LIMIT]):
+        before, best, after = _segments(p.text, p.start, p.highlight_start, p.highlight_end)
+        title = shorten(best or before + after, INLINE_TITLE_CHARS)
+        description = _describe(p.title, p.outlet, p.date)
+        quote = f"{_quote_html(p.text, p.start, p.highlight_start, p.highlight_end)}\n📰 {_source_html(p)}"
+        if result.verdict == "related":
+            what = texts.ASKED_FACT.get(result.asks, texts.ASKED_FACT["what"])
+            description = f"📌 {texts.INLINE_RELATED.format(what=what)} — {description}"
+            quote = f"{_related_html(result)}\n\n{quote}"
+        items.append(InlineItem(str(i), title, description, _one_message(quote)))
+    return items
+
+
+def inline_refusal(refusal: str, example: str) -> list[InlineItem]:
+    """The one inline result for a question that is not searched (chatter, …): the bot's reply to it (HTML),
+    described by the example question it suggests."""
+    text = html_to_text(refusal)
+    title = shorten(text.splitlines()[0], INLINE_TITLE_CHARS)
+    return [InlineItem("refusal", title, example if example in text else "", refusal)]
+
+
+def _one_message(markup: str) -> str:
+    """`markup` cut to fit one message (an inline result sends exactly one)."""
+    return markup if utf16_len(markup) <= TELEGRAM_LIMIT else split_html(markup, TELEGRAM_LIMIT - 1)[0] + "…"
+
+
+def _closest_titles(result: SearchResult) -> str:
+    return " · ".join(list(dict.fromkeys(p.title for p in result.passages))[:3])
 
 
 def context_html(context: Sequence[Passage], focus: Passage, number: int) -> list[str]:
@@ -145,6 +212,11 @@ def example_questions(articles: Sequence[ArticleEntry], count: int = 3) -> list[
         if title and title not in titles:
             titles.append(title)
     return [texts.EXAMPLE_QUESTION.format(title=t) for t in titles[:count]]
+
+
+def example_question(articles: Sequence[ArticleEntry]) -> str:
+    """One question to suggest: about an indexed article, or a general one without articles."""
+    return next(iter(example_questions(articles, count=1)), texts.DEFAULT_EXAMPLE)
 
 
 def _headline(title: str) -> bool:

@@ -57,6 +57,15 @@ BUTTON_MORE = "نتائج أخرى ⬅️"
 BUTTON_CONTEXT = "📄 سياق {number}"
 BUTTON_UP = "👍"
 BUTTON_DOWN = "👎"
+BUTTON_SHARE = "↗️ شارك السؤال"
+BUTTON_ASK_BOT = f"🔎 اسأل {BOT_NAME}"
+
+# Inline mode (@bot question in any chat). Button texts above the results: short.
+INLINE_HINT = "اكتب سؤالك عن خبر وأنهِه بعلامة ؟"
+INLINE_NOT_ALLOWED = "عذراً، هذا البوت غير متاح لك."
+INLINE_RATE_LIMITED = "تمهّل قليلاً، ثم أعد المحاولة بعد {wait}."
+INLINE_RELATED = "لا تذكر المقالات {what}"
+BAD_START_LINK = "عذراً، هذا الرابط لا يحمل سؤالاً صالحاً. اكتب سؤالك مباشرةً، أو أرسل /help لمعرفة طريقة الاستخدام."
 
 EMPTY_QUESTION = "اكتب سؤالك نصّاً من فضلك، مثلاً: <code>{example}</code>"
 ASK_USAGE = "اكتب سؤالك بعد الأمر، مثلاً:\n<code>/ask {example}</code>"

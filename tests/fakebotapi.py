@@ -3,7 +3,7 @@
 It queues the updates a test pushes (served by long-polling `getUpdates`, or POSTed to the webhook once
 `setWebhook` is called), records every call with its parameters, answers with realistic Bot API JSON, and
 rejects what Telegram would reject: HTML that does not parse, texts over 4096 characters, callback data
-over 64 bytes. Point the bot at `server.base_url` (PTB's `base_url`).
+over 64 bytes, inline answers outside the Bot API's limits. Point the bot at `server.base_url` (PTB's `base_url`).
 """
 
 from __future__ import annotations
@@ -26,11 +26,16 @@ BOT_ID = 123456789
 BOT_USERNAME = "iqtibas_test_bot"
 MESSAGE_LIMIT = 4096
 CALLBACK_DATA_LIMIT = 64
+INLINE_RESULTS_LIMIT = 50
+INLINE_RESULT_ID_LIMIT = 64  # bytes
+INLINE_QUERY_LIMIT = 256  # characters, so of a switch_inline_query button's text too
+START_PARAMETER = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 # Parameters that are plain strings; any other form value is JSON (python-telegram-bot sends them so).
 _STRING_PARAMS = {
     "text", "caption", "parse_mode", "action", "callback_query_id", "url", "secret_token", "description",
-    "short_description", "language_code", "inline_message_id", "business_connection_id", "name",
+    "short_description", "language_code", "inline_message_id", "business_connection_id", "name", "inline_query_id",
+    "next_offset",
 }
 
 
@@ -153,16 +158,20 @@ class _TelegramHTML(HTMLParser):
 class FakeBotAPI:
     """The fake server; use as `async with FakeBotAPI() as server:`."""
 
-    def __init__(self, token: str = TOKEN, bot_username: str = BOT_USERNAME, bot_id: int = BOT_ID) -> None:
+    def __init__(self, token: str = TOKEN, bot_username: str = BOT_USERNAME, bot_id: int = BOT_ID, *,
+                 inline_mode: bool = False) -> None:
         self.token = token
         self.bot = {"id": bot_id, "is_bot": True, "first_name": "Iqtibas", "username": bot_username,
-                    "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
+                    "can_join_groups": True, "can_read_all_group_messages": False,
+                    "supports_inline_queries": inline_mode}  # as @BotFather's /setinline left it
         self.calls: list[Call] = []
         self.webhook: dict[str, Any] | None = None
         self._updates: list[dict] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
         self._callback_ids = itertools.count(1)
+        self._inline_ids = itertools.count(1)
+        self._unanswered_inline: set[str] = set()
         self._messages: dict[tuple[int, int], dict] = {}
         self._chats: dict[int, dict] = {}
         self._last_update_id = 0
@@ -248,6 +257,13 @@ class FakeBotAPI:
             "id": str(next(self._callback_ids)), "from": user, "message": message,
             "chat_instance": str(chat["id"]), "data": data,
         }})
+
+    async def send_inline(self, query: str, *, user_id: int = 1001, chat_type: str = "sender") -> dict:
+        """An inline query, as Telegram sends one for each keystroke after `@bot ` in any chat."""
+        query_id = str(next(self._inline_ids))
+        self._unanswered_inline.add(query_id)
+        return await self.push({"inline_query": {"id": query_id, "from": _user(user_id), "query": query, "offset": "",
+                                                 "chat_type": chat_type}})
 
     def fail_next(self, method: str, code: int = 400, description: str = "Bad Request: chat not found", *,
                   times: int = 1, retry_after: int | None = None) -> None:
@@ -379,6 +395,39 @@ class FakeBotAPI:
             raise BotAPIError(400, "Bad Request: MESSAGE_TOO_LONG")
         return True
 
+    async def _api_answerInlineQuery(self, params: dict) -> bool:
+        query_id = str(params.get("inline_query_id", ""))
+        if query_id not in self._unanswered_inline:
+            raise BotAPIError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
+        results = params.get("results") or []
+        if len(results) > INLINE_RESULTS_LIMIT:
+            raise BotAPIError(400, "Bad Request: RESULTS_TOO_MUCH")
+        ids = [str(r.get("id", "")) for r in results]
+        if any(not 1 <= len(i.encode()) <= INLINE_RESULT_ID_LIMIT for i in ids):
+            raise BotAPIError(400, "Bad Request: RESULT_ID_INVALID")
+        if len(set(ids)) != len(ids):
+            raise BotAPIError(400, "Bad Request: RESULT_ID_DUPLICATE")
+        for result in results:
+            if result.get("type") != "article" or not str(result.get("title", "")).strip():
+                raise BotAPIError(400, "Bad Request: RESULT_TITLE_EMPTY")
+            content = result.get("input_message_content") or {}
+            text = str(content.get("message_text", ""))
+            if str(content.get("parse_mode", "")).upper() == "HTML":
+                text = telegram_html_text(text)
+            if not text.strip():
+                raise BotAPIError(400, "Bad Request: MESSAGE_EMPTY")
+            if utf16_len(text) > MESSAGE_LIMIT:
+                raise BotAPIError(400, "Bad Request: MESSAGE_TOO_LONG")
+            _check_keyboard(result.get("reply_markup"))
+        button = params.get("button")
+        if button is not None and (not str(button.get("text", "")).strip()
+                                   or not START_PARAMETER.fullmatch(str(button.get("start_parameter", "")))):
+            raise BotAPIError(400, "Bad Request: START_PARAM_INVALID")
+        if int(params.get("cache_time") or 0) < 0:
+            raise BotAPIError(400, "Bad Request: CACHE_TIME_INVALID")
+        self._unanswered_inline.discard(query_id)
+        return True
+
     async def _api_sendMessage(self, params: dict) -> dict:
         chat_id = int(params["chat_id"])
         message = self._message_from_bot(chat_id, params)
@@ -408,10 +457,7 @@ class FakeBotAPI:
                    "date": int(time.time()), "text": text}
         keyboard = params.get("reply_markup")
         if keyboard:
-            for button in (b for row in keyboard.get("inline_keyboard", []) for b in row):
-                data = button.get("callback_data")
-                if data is not None and not 1 <= len(data.encode()) <= CALLBACK_DATA_LIMIT:
-                    raise BotAPIError(400, "Bad Request: BUTTON_DATA_INVALID")
+            _check_keyboard(keyboard)
             message["reply_markup"] = keyboard
         reply = params.get("reply_parameters")
         if reply and (chat_id, int(reply["message_id"])) in self._messages:
@@ -433,6 +479,23 @@ class FakeBotAPI:
 
     def _chat(self, chat_id: int) -> dict:
         return self._chats.get(chat_id) or {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"}
+
+
+def _check_keyboard(keyboard: dict | None) -> None:
+    """Inline buttons as Telegram checks them: one action each, callback data and inline queries within limits."""
+    for button in (b for row in (keyboard or {}).get("inline_keyboard", []) for b in row):
+        actions = {"callback_data", "url", "switch_inline_query", "switch_inline_query_current_chat"} & button.keys()
+        if not str(button.get("text", "")).strip() or len(actions) != 1:
+            raise BotAPIError(400, "Bad Request: BUTTON_TYPE_INVALID")
+        data = button.get("callback_data")
+        if data is not None and not 1 <= len(data.encode()) <= CALLBACK_DATA_LIMIT:
+            raise BotAPIError(400, "Bad Request: BUTTON_DATA_INVALID")
+        url = button.get("url")
+        if url is not None and not re.match(r"(https?|tg)://", url):
+            raise BotAPIError(400, "Bad Request: BUTTON_URL_INVALID")
+        query = button.get("switch_inline_query")
+        if query is not None and len(query) > INLINE_QUERY_LIMIT:
+            raise BotAPIError(400, "Bad Request: BUTTON_SWITCH_INLINE_INVALID")
 
 
 def _user(user_id: int) -> dict:

@@ -10,7 +10,8 @@ import time
 from fakebotapi import TOKEN, FakeBotAPI, running
 from helpers import ROOT
 
-from bot.app import INDEX_POLL_SECONDS, build_application
+from bot.app import build_application
+from bot.live_index import INDEX_POLL_SECONDS
 from bot.settings import BotSettings
 from retrieval import Retriever
 
@@ -33,7 +34,7 @@ async def test_an_index_rebuilt_by_the_management_command_is_answered_from_withi
             await api.send_text(QUESTION, chat_id=501)
             before = await api.wait_for("sendMessage", lambda c: c.chat_id == 501)
             (corpus_copy / "luxor_poetry.txt").write_text(ARTICLE, encoding="utf-8")
-            with caplog.at_level(logging.INFO, logger="bot.app"):
+            with caplog.at_level(logging.INFO, logger="bot.live_index"):
                 build = await asyncio.create_subprocess_exec(
                     sys.executable, "-m", "retrieval", "build", "--corpus", str(corpus_copy), "--index",
                     str(index_copy), cwd=ROOT, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)

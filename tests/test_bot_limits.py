@@ -8,8 +8,8 @@ import threading
 from helpers import SEEDS
 
 from bot import texts
-from bot.app import BUTTON_MESSAGES
 from bot.fairqueue import FairQueue
+from bot.services import BUTTON_MESSAGES
 
 QUESTION = "بأي أوصاف وصف ريابكوف جولة المباحثات الأخيرة مع الأمريكيين التي لم تحقق تقدماً؟"
 ANSWER = "جدّية، مهمة، ومعمقة"

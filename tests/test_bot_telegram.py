@@ -425,7 +425,7 @@ async def test_an_admin_reindex_swaps_in_the_new_index_while_questions_keep_bein
 async def test_an_error_is_logged_with_the_update_id_and_the_user_gets_a_short_apology(api, bot, caplog):
     api.fail_next("sendMessage", 400, "Bad Request: chat not found")
     after = api.mark()
-    with caplog.at_level(logging.ERROR, logger="bot.app"):
+    with caplog.at_level(logging.ERROR, logger="bot.handlers.errors"):
         update = await api.send_text(QUESTION, chat_id=91)
         apology = await api.wait_for("sendMessage", lambda c: c.chat_id == 91, after=after)
     assert apology.text == texts.SOMETHING_WENT_WRONG

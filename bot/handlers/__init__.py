@@ -1,0 +1,1 @@
+"""The Telegram handlers, by concern; `bot.app` registers them."""

@@ -1,0 +1,94 @@
+"""Inline mode: `@bot question` in any chat lists the best quotes; choosing one sends it with its source line.
+
+Queries arrive on every keystroke: one ending with ? or ؟ is answered at once, any other once its user paused for
+PAUSE_SECONDS (a newer query makes it moot); results are reused for CACHE_SECONDS per normalized question.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQuery,
+    InlineQueryResultArticle,
+    InlineQueryResultsButton,
+    InputTextMessageContent,
+    LinkPreviewOptions,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.ext import InlineQueryHandler
+
+from .. import deeplinks, inline, questions, render, texts
+from ..services import BotContext, Services
+
+SHORTEST_QUESTION = 3  # characters; a shorter query gets a hint, not a search
+
+
+async def inline_query(update: Update, context: BotContext) -> None:
+    query = update.inline_query
+    services = context.services
+    text = questions.clean(query.query)
+    if len(text) < SHORTEST_QUESTION:
+        await _button_only(query, services, texts.INLINE_HINT, cache_time=inline.CACHE_SECONDS)
+        return
+    if not inline.looks_finished(text):
+        services.inline.typing(query.from_user.id, query.id)
+        await asyncio.sleep(inline.PAUSE_SECONDS)
+        if services.inline.superseded(query.from_user.id, query.id):
+            return  # Telegram shows the answer to the newest query only
+    retriever = services.index.retriever
+    manifest = retriever.manifest
+    key = (manifest.built_at, manifest.corpus_fingerprint, inline.normalized(text))
+    items = services.inline.cached(key)
+    if items is None:
+        example = services.example_question()
+        taken = services.questions.take(text, retriever, query.from_user.id, query.from_user.id, example=example,
+                                        private=False)  # no conversation: no follow-ups
+        if isinstance(taken, str):
+            items = render.inline_refusal(taken, example)
+        else:
+            verdict = services.limiter.check(query.from_user.id)
+            if not verdict.allowed:
+                wait = texts.seconds(math.ceil(verdict.wait))
+                await _button_only(query, services, texts.INLINE_RATE_LIMITED.format(wait=wait), cache_time=0)
+                return
+            result = await services.searches.run(taken.user_id, len(taken.text), services.questions.search, taken)
+            services.stats.searched(result)
+            items = render.inline_items(result)
+        services.inline.keep(key, items)
+    ask = _ask_bot_button(context.bot.username, text)
+    await query.answer([_article(item, ask) for item in items], cache_time=inline.CACHE_SECONDS,
+                       is_personal=_personal(services))
+
+
+def _article(item: render.InlineItem, ask: InlineKeyboardMarkup) -> InlineQueryResultArticle:
+    content = InputTextMessageContent(item.html, parse_mode=ParseMode.HTML,
+                                      link_preview_options=LinkPreviewOptions(is_disabled=True))
+    return InlineQueryResultArticle(item.id, item.title, content, reply_markup=ask,
+                                    description=item.description or None)
+
+
+def _ask_bot_button(bot_username: str, question: str) -> InlineKeyboardMarkup:
+    """Under a chosen result: a link that opens a private chat with the bot asking `question` (where it fits in a
+    deep link; else the chat alone)."""
+    payload = deeplinks.payload_of(question) or deeplinks.HELP
+    return InlineKeyboardMarkup([[InlineKeyboardButton(texts.BUTTON_ASK_BOT,
+                                                       url=deeplinks.start_link(bot_username, payload))]])
+
+
+async def _button_only(query: InlineQuery, services: Services, line: str, cache_time: int) -> None:
+    """No results, only `line` on the button above them (it opens the private chat with the bot)."""
+    button = InlineQueryResultsButton(text=line, start_parameter=deeplinks.HELP)
+    await query.answer([], cache_time=cache_time, is_personal=_personal(services), button=button)
+
+
+def _personal(services: Services) -> bool:
+    """With an allow-list Telegram must not hand one user's results to another (it caches them per query)."""
+    return bool(services.settings.allowed_chat_ids)
+
+
+HANDLERS = [InlineQueryHandler(inline_query)]

@@ -1,0 +1,55 @@
+"""What inline mode keeps between keystrokes: each user's latest query, and the results of recent questions."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+from .render import InlineItem
+
+# A query that does not end with ? or ؟ is answered once its user typed nothing more for this long.
+PAUSE_SECONDS = 0.7
+# How long the results of one question are reused, here and (answerInlineQuery's cache_time) by Telegram.
+CACHE_SECONDS = 60
+CAPACITY = 2000  # questions cached, and users followed
+
+
+def looks_finished(question: str) -> bool:
+    return question.rstrip().endswith(("?", "؟"))
+
+
+def normalized(question: str) -> str:
+    """One key for the spellings of a question that get the same search: case, spaces and end marks aside."""
+    return " ".join(question.casefold().split()).rstrip("؟?!.، ")
+
+
+class InlineState:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._latest: OrderedDict[int, str] = OrderedDict()
+        self._cache: OrderedDict[Hashable, tuple[float, list[InlineItem]]] = OrderedDict()
+
+    def typing(self, user_id: int, query_id: str) -> None:
+        """`query_id` is the user's newest query: the ones before it need no answer."""
+        self._latest[user_id] = query_id
+        self._latest.move_to_end(user_id)
+        while len(self._latest) > CAPACITY:
+            self._latest.popitem(last=False)
+
+    def superseded(self, user_id: int, query_id: str) -> bool:
+        return self._latest.get(user_id, query_id) != query_id
+
+    def cached(self, key: Hashable) -> list[InlineItem] | None:
+        entry = self._cache.get(key)
+        if entry is None or entry[0] < self._clock():
+            return None
+        return entry[1]
+
+    def keep(self, key: Hashable, items: list[InlineItem]) -> None:
+        self._cache[key] = (self._clock() + CACHE_SECONDS, items)
+        self._cache.move_to_end(key)
+        while len(self._cache) > CAPACITY:
+            self._cache.popitem(last=False)
+
+

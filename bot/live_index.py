@@ -1,0 +1,116 @@
+"""The index a running bot answers from: opened at start-up, followed on disk, rebuilt on request, swapped whole."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+
+from retrieval import MANIFEST, BuildReport, Retriever, build, open_retriever
+
+from .settings import BotSettings
+
+log = logging.getLogger(__name__)
+
+# How often a running bot looks for an index rebuilt by `python -m retrieval build` (one stat call).
+INDEX_POLL_SECONDS = 3.0
+
+
+def index_stamp(index_dir: Path) -> tuple[int, ...] | None:
+    """What changes when a build replaces the index (its manifest's inode, time, size); None without one."""
+    try:
+        stat = (Path(index_dir) / MANIFEST).stat()
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_size
+
+
+class LiveIndex:
+    """Owns `retriever`: a question reads it once and keeps that index even if a rebuild swaps it meanwhile."""
+
+    def __init__(self, settings: BotSettings, retriever: Retriever | None = None) -> None:
+        self.settings = settings
+        self._retriever = retriever
+        self._stamp: tuple[int, ...] | None = None  # of the index `_retriever` was loaded from
+        self._rebuilding = False
+        self._follower: asyncio.Task | None = None
+
+    @property
+    def retriever(self) -> Retriever:
+        if self._retriever is None:
+            raise RuntimeError("the index is not open yet (LiveIndex.open)")
+        return self._retriever
+
+    @property
+    def rebuilding(self) -> bool:
+        return self._rebuilding
+
+    async def open(self) -> None:
+        """Open the index (building it first if there is none) unless given one; then follow its rebuilds."""
+        self._stamp = index_stamp(self.settings.index_dir)
+        if self._retriever is None:
+            self._retriever = await asyncio.to_thread(open_retriever, self.settings)
+            self._stamp = self._stamp or index_stamp(self.settings.index_dir)  # just built
+        manifest = self._retriever.manifest
+        log.info("answering from %d articles (%d passages), index built %s", len(manifest.articles), manifest.chunks,
+                 manifest.built_at)
+        self._follower = asyncio.create_task(self._follow(), name="follow the index")
+
+    async def close(self) -> None:
+        """Stop following the index."""
+        if self._follower is not None:
+            self._follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._follower
+
+    def claim_rebuild(self) -> bool:
+        """Reserve the one rebuild at a time; False while one runs. Synchronous, so a second /reindex sees it."""
+        if self._rebuilding:
+            return False
+        self._rebuilding = True
+        return True
+
+    def release_rebuild(self) -> None:
+        self._rebuilding = False
+
+    async def rebuild(self) -> BuildReport:
+        """Build into the index directory (replaced on disk atomically), load it and swap it in (after
+        `claim_rebuild`); questions keep using the current index meanwhile. Raises what the build raises."""
+        current = self.retriever
+        report = await asyncio.to_thread(build, self.settings, current.embedder)
+        stamp = index_stamp(self.settings.index_dir)
+        self._swap(await asyncio.to_thread(Retriever.load, self.settings.index_dir, current.embedder, current.config),
+                   stamp)
+        return report
+
+    async def _follow(self) -> None:
+        """Every INDEX_POLL_SECONDS: when `python -m retrieval build` replaced the index, load it and swap it in."""
+        index_dir = self.settings.index_dir
+        while True:
+            await asyncio.sleep(INDEX_POLL_SECONDS)
+            stamp = index_stamp(index_dir)
+            if stamp is None or stamp == self._stamp or self._rebuilding:
+                continue
+            current = self.retriever
+            try:
+                fresh = await asyncio.to_thread(Retriever.load, index_dir, current.embedder, current.config)
+            except Exception as e:  # keep answering from the loaded index, and keep following
+                log.warning("the index at %s changed but cannot be loaded (%s); still answering from the one built %s",
+                            index_dir, e, current.manifest.built_at)
+                self._stamp = stamp
+                continue
+            if _same_build(fresh, current):
+                self._stamp = stamp
+            else:
+                self._swap(fresh, stamp)
+
+    def _swap(self, fresh: Retriever, stamp: tuple[int, ...] | None) -> None:
+        self._retriever, self._stamp = fresh, stamp
+        manifest = fresh.manifest
+        log.info("the index at %s was rebuilt (built %s): now answering from %d articles (%d passages)",
+                 self.settings.index_dir, manifest.built_at, len(manifest.articles), manifest.chunks)
+
+
+def _same_build(a: Retriever, b: Retriever) -> bool:
+    return (a.manifest.built_at, a.manifest.corpus_fingerprint) == (b.manifest.built_at, b.manifest.corpus_fingerprint)
