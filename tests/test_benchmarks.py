@@ -1,4 +1,5 @@
-"""Benchmark scripts: the synthetic corpus and vectors, and a smoke run of each script (they are run by hand)."""
+"""Benchmark scripts (`python -m benchmarks.NAME`): the synthetic corpus and vectors, the dev sets they split, and a
+smoke run of each script (they are run by hand)."""
 
 import json
 import os
@@ -9,12 +10,10 @@ import numpy as np
 import pytest
 from helpers import ROOT
 
+from benchmarks import synthetic
+from benchmarks.common import BLIND, dev_sets
 from retrieval import build_index
 from retrieval.corpus.ingest import read_corpus
-
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-import synthetic  # noqa: E402
 
 
 def test_synthetic_corpus_is_reproducible_arabic_and_readable(tmp_path):
@@ -56,8 +55,15 @@ def test_incremental_rebuild_of_a_synthetic_corpus_embeds_only_the_new_article(t
     assert report.embedded == report.sentences - first.sentences and report.cached == first.sentences
 
 
-def run(script, *args, timeout=300):
-    return subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), *map(str, args)], capture_output=True,
+def test_dev_sets_are_every_qa_file_but_the_blind_one():
+    sets = dev_sets()
+    assert {"seed", "chat"} <= set(sets) and BLIND.is_file() and BLIND not in sets.values()
+    assert set(sets.values()) == set((ROOT / "eval").glob("*_qa.jsonl")) - {BLIND}
+
+
+def run(module, *args, timeout=300):
+    """`python -m benchmarks.MODULE ARGS` from the repository root, as the scripts are run."""
+    return subprocess.run([sys.executable, "-m", f"benchmarks.{module}", *map(str, args)], capture_output=True,
                           text=True, cwd=ROOT, timeout=timeout, env={**os.environ, "OMP_WAIT_POLICY": "PASSIVE"})
 
 
@@ -65,14 +71,14 @@ def run(script, *args, timeout=300):
 def test_scale_and_plots_smoke_run(tmp_path):
     pytest.importorskip("psutil")
     pytest.importorskip("matplotlib")
-    done = run("scale.py", "--smoke", "--work", tmp_path / "bench")
+    done = run("scale", "--smoke", "--work", tmp_path / "bench")
     assert done.returncode == 0, done.stderr[-2000:]
     assert "[2k ivf] recall@10 vs flat" in done.stdout and "one article added" in done.stdout
     result = json.loads((tmp_path / "bench" / "results" / "2k-ivf.json").read_text())
     assert result["measure"]["queries"] == 20 and 0 < result["recall_vs_flat"]["passages@10"] <= 1
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "benchmarks.md").write_text("intro\n<!-- generated:start -->\nold\n<!-- generated:end -->\nend\n")
-    plots = run("plots.py", "--work", tmp_path / "bench", "--docs", tmp_path / "docs")
+    plots = run("plots", "--work", tmp_path / "bench", "--docs", tmp_path / "docs")
     assert plots.returncode == 0, plots.stderr[-2000:]
     doc = (tmp_path / "docs" / "benchmarks.md").read_text()
     assert doc.startswith("intro\n") and doc.endswith("end\n") and "old" not in doc
@@ -85,15 +91,16 @@ def test_scale_and_plots_smoke_run(tmp_path):
 def test_embed_throughput_smoke_run(tmp_path):
     if not any((d / "shared" / "data" / "arcd" / "arcd.json").is_file() for d in ROOT.parents):
         pytest.skip("ARCD not available (the benchmark embeds its texts)")
-    done = run("embed_throughput.py", "--seconds", "0.2", "--batch", "4", "--no-build", "--out", tmp_path / "e.json")
+    done = run("embed_throughput", "--seconds", "0.2", "--batch", "4", "--no-build", "--out", tmp_path / "e.json")
     assert done.returncode == 0, done.stderr[-2000:]
     rows = json.loads((tmp_path / "e.json").read_text())["by_length"]
     assert [r["chars"] for r in rows] == [100, 250, 500, 1000] and all(r["passages_per_s"] > 0 for r in rows)
     assert rows[0]["tokens"] < rows[-1]["tokens"]
 
 
-@pytest.mark.parametrize("script", sorted(p.name for p in (ROOT / "benchmarks").glob("*.py") if p.name != "common.py"))
-def test_every_benchmark_script_starts(script):
-    done = run(script, "--help", timeout=120)
+@pytest.mark.parametrize("module", sorted(p.stem for p in (ROOT / "benchmarks").glob("*.py")
+                                           if p.stem not in ("__init__", "common")))
+def test_every_benchmark_script_starts(module):
+    done = run(module, "--help", timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "usage:" in done.stdout

