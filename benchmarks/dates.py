@@ -1,7 +1,7 @@
 """Date parsing: retrieval.arabic.dates against dateparser on real question and header-date phrases, and the
 Hijri conversion of hijridate against the tabular (arithmetic) Islamic calendar.
 
-    python benchmarks/dates.py
+    python -m benchmarks.dates
 
 Questions are asked on TODAY (a Thursday). A question counts as right for our parser when its window is exactly
 the expected one and its order/timeline/future are too. dateparser knows no windows nor order words, so it is scored

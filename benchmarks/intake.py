@@ -1,6 +1,6 @@
 """Adding articles from links and feeds, measured on the saved pages of tests/pages (served on 127.0.0.1).
 
-    python benchmarks/intake.py [--skip-build]
+    python -m benchmarks.intake [--skip-build]
 
 - extraction: of each page's text lines, the chrome lines that end up in the indexed body ("chrome kept") and
   the body paragraphs that do not ("body lost"), for trafilatura (what `add` uses) and for a naive extraction
@@ -23,17 +23,13 @@ import tempfile
 import time
 from pathlib import Path
 
-import common
-
-sys.path.insert(0, str(common.ROOT / "tests"))
-
-from pageserver import PAGES, PageServer
-
+from benchmarks import common
 from retrieval.arabic.normalize import normalize, words
 from retrieval.corpus.duplicates import THRESHOLD, Duplicates, resemblance, shingles
 from retrieval.corpus.extract import extract_article
 from retrieval.corpus.ingest import parse_article, read_corpus
 from retrieval.corpus.intake import poll_feeds
+from tests.pageserver import PAGES, PageServer
 
 SEEDS = common.ROOT / "seeds"
 COPIES = ["wakala_flood.html", "rasif_flood.html", "madina_flood.html", "sada_flood.html"]  # one story, four outlets

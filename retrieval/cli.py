@@ -60,12 +60,14 @@ def main(argv: list[str] | None = None) -> int:
     what = ev.add_mutually_exclusive_group(required=True)
     what.add_argument("--qa", type=Path, help="JSONL of {q, file, key} (file null: unanswerable)")
     what.add_argument("--squad", type=Path, help="SQuAD-format JSON: paragraph retrieval, dense vs BM25 vs hybrid")
+    what.add_argument("--time", type=Path, help="time questions (eval/time_qa.jsonl) over the index and the dated "
+                                                 "test corpus beside them: the right article first, by kind")
     ev.add_argument("--index", type=Path, default=settings.index_dir)
     ev.add_argument("--k", type=_at_least_one, default=5)
     ev.add_argument("--part", choices=("tune", "test", "all"), default="all",
                     help="score one part of the fixed split by a hash of each question: tune (60%%) or test (40%%)")
     ev.add_argument("--json", action="store_true")
-    ev.add_argument("--work", type=Path, default=Path("var/eval"), help="where --squad keeps its index and cache")
+    ev.add_argument("--work", type=Path, default=Path("var/eval"), help="where --squad and --time keep their indexes")
 
     from .models.convert import add_commands
 
@@ -322,6 +324,14 @@ def _eval(args, settings: RetrievalSettings) -> int:
         if not items:
             raise RetrievalError(f"{args.qa}: no questions in the {args.part} part")
         report = evaluate_qa(_retriever(args.index, settings), items, args.k)
+        print(json.dumps(report.as_dict(), ensure_ascii=False) if args.json else report.format())
+        return 0
+    if args.time:
+        from .evaluate_time import evaluate_time, time_items, time_retrievers
+
+        retriever = _retriever(args.index, settings)
+        items = time_items(args.time, args.part)
+        report = evaluate_time(time_retrievers(args.time, retriever, retriever.embedder, args.work), items, args.k)
         print(json.dumps(report.as_dict(), ensure_ascii=False) if args.json else report.format())
         return 0
     reports = evaluate_squad(args.squad, settings.make_embedder(), args.work, args.k, progress=not args.json,

@@ -16,7 +16,12 @@ from pathlib import Path
 
 from .errors import RetrievalError
 from .evaluate import in_part
+from .index.build import build_index
+from .models import Embedder
 from .search.retriever import Retriever, SearchResult
+
+# The dated test corpus beside the questions: the same story told at more dates, two articles undated.
+TIME_CORPUS = "time_corpus"
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,12 @@ class TimeReport:
         total = sum(n for _, n in self.by_kind.values())
         return right / total if total else 0.0
 
+    def as_dict(self) -> dict:
+        return {"right": round(self.right_share, 4), "empty_answered": self.empty_answered,
+                "by_kind": {k: {"n": n, "right": round(r / n, 4)} for k, (r, n) in self.by_kind.items()},
+                "by_style": {k: {"n": n, "right": round(r / n, 4)} for k, (r, n) in self.by_style.items()},
+                "wrong": self.wrong}
+
     def format(self) -> str:
         total = sum(n for _, n in self.by_kind.values())
         lines = [f"time questions: {self.right_share:.3f} right ({total}); empty windows answered: {self.empty_answered}",
@@ -80,7 +91,7 @@ class TimeReport:
         lines += [f"{kind:10} {n:4d} {r / n:6.3f}" for kind, (r, n) in sorted(self.by_kind.items())]
         lines.append(f"{'style':10} {'n':>4} {'right':>6}")
         lines += [f"{style:10} {n:4d} {r / n:6.3f}" for style, (r, n) in sorted(self.by_style.items())]
-        return "\n".join(lines)
+        return "\n".join(lines + ["wrong:", *self.wrong])
 
 
 def evaluate_time(retrievers: dict[str, Retriever], items: list[TimeItem], k: int = 5) -> TimeReport:
@@ -108,3 +119,11 @@ def evaluate_time(retrievers: dict[str, Retriever], items: list[TimeItem], k: in
 def time_items(path: Path, part: str = "all") -> list[TimeItem]:
     """The time questions of one part of the hash split ("tune", "test" or "all")."""
     return in_part(load_time_qa(path), part)
+
+
+def time_retrievers(qa_path: Path, seed_retriever: Retriever, embedder: Embedder, work_dir: Path) -> dict[str, Retriever]:
+    """The retriever of each corpus the questions name: the seeds' (given) and the dated test corpus's, whose
+    index is built under `work_dir` once and rebuilt only when the corpus changes."""
+    index_dir = Path(work_dir) / "time-corpus-index"
+    build_index(Path(qa_path).parent / TIME_CORPUS, index_dir, embedder)
+    return {"seeds": seed_retriever, "time": Retriever.load(index_dir, embedder)}

@@ -8,6 +8,7 @@ from helpers import SEEDS
 from benchmarks import model_equivalence
 from retrieval import IndexMismatch, Retriever, build_index
 from retrieval.cli import main
+from retrieval.models import can_query, embedder_id, make_embedder
 from retrieval.models.convert import (
     Q4_BLOCK,
     build_tokenizer,
@@ -18,7 +19,6 @@ from retrieval.models.convert import (
     quantize_q4_0,
     read_packed,
 )
-from retrieval.models import can_query, embedder_id, make_embedder
 
 
 @pytest.fixture(scope="session")
