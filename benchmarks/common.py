@@ -20,12 +20,15 @@ ARCD = next((d / _ARCD for d in ROOT.parents if (d / _ARCD).is_file()), ROOT.par
 
 # Written blind, by someone who read only the articles: never tuned on, so never split.
 BLIND = ROOT / "eval" / "blind_qa.jsonl"
+# Time questions name their corpus and the day they are asked: scored apart (`python -m retrieval eval --time`).
+TIME_QA = ROOT / "eval" / "time_qa.jsonl"
 
 
 def dev_sets() -> dict[str, Path]:
-    """The dev sets by name (eval/NAME_qa.jsonl, the blind one aside); each is split into tuning and test parts."""
+    """The dev sets by name (eval/NAME_qa.jsonl, the blind and time ones aside); each is split into tuning and test
+    parts."""
     return {path.name.removesuffix("_qa.jsonl"): path for path in sorted((ROOT / "eval").glob("*_qa.jsonl"))
-            if path != BLIND}
+            if path not in (BLIND, TIME_QA)}
 
 
 def dataset_arguments() -> argparse.ArgumentParser:

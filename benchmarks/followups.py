@@ -51,12 +51,14 @@ def main() -> None:
     started = time.perf_counter()
     detected = [retriever.is_followup(row["q"]) for row in rows]  # what the bot asks of each private message
     detector_ms = (time.perf_counter() - started) * 1000 / len(rows)
+    fresh = retriever.calendar.current()  # asked while the news was fresh, as the conversations were written
     paths = {
-        "alone": lambda row, is_followup: retriever.search(row["q"], SHOWN * 3),
-        "reply": lambda row, is_followup: retriever.search(row["q"], SHOWN * 3, context=row["context"]),
+        "alone": lambda row, is_followup: retriever.search(row["q"], SHOWN * 3, today=fresh),
+        "reply": lambda row, is_followup: retriever.search(row["q"], SHOWN * 3, context=row["context"], today=fresh),
         "next message": lambda row, is_followup: retriever.search(
-            row["q"], SHOWN * 3, context=row["context"] if is_followup else ()),
-        "glued (reference)": lambda row, is_followup: retriever.search(f"{row['context'][-1]} {row['q']}", SHOWN * 3),
+            row["q"], SHOWN * 3, context=row["context"] if is_followup else (), today=fresh),
+        "glued (reference)": lambda row, is_followup: retriever.search(f"{row['context'][-1]} {row['q']}", SHOWN * 3,
+                                                                        today=fresh),
     }
     for row in rows[:3]:  # warm up
         retriever.search(row["q"], SHOWN * 3, context=row["context"])

@@ -8,6 +8,7 @@
    never tuned on), by question style. Answerable: hit@1/3/5, MRR, wrongly declined; unanswerable: declined,
    related and none (shown without quotes). The seed set's questions have no style: they are "seed" and
    "seed mixed" (its unanswerable ones, near-topic and off-topic together).
+   Then the time questions (eval/time_qa.jsonl) by kind and style, tune and test.
 2. ARCD paragraph retrieval: dense alone, BM25 alone and hybrid, all questions and the same split of them.
 3. Every ARCD question asked against the seed index (all off-topic there): the share that abstains.
 4. Warm query latency on the seed index.
@@ -19,9 +20,10 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
-from benchmarks.common import ARCD, BLIND, MemoQueries, dev_sets
+from benchmarks.common import ARCD, BLIND, TIME_QA, MemoQueries, dev_sets
 from retrieval import Retriever, SearchConfig, make_embedder
 from retrieval.evaluate import QAItem, QAReport, SquadData, evaluate_qa, in_part, load_qa, squad_index
+from retrieval.evaluate_time import evaluate_time, time_items, time_retrievers
 
 ANSWERABLE = {"hit@1": "hit@1", "hit@3": "hit@3", "hit@5": "hit@5", "mrr": "MRR", "declined": "wdecl"}
 UNANSWERABLE = {"declined": "declined", "related": "related", "none": "none"}
@@ -76,10 +78,16 @@ def main() -> None:
         print(f"{part}:  " + ", ".join(f"{name} {len(in_part(items, part))}" for name, items in dev.items())
               + " questions")
     print(f"blind: {len(parts['blind'])} questions ({args.blind.name})")
-    reports = {part: evaluate_qa(retriever, items) for part, items in parts.items()}
+    fresh = retriever.calendar.current()  # asked while the news was fresh, as the sets were written
+    reports = {part: evaluate_qa(retriever, items, today=fresh) for part, items in parts.items()}
     print(style_table(reports, answerable=True))
     print(style_table(reports, answerable=False))
     print("wdecl: answerable questions wrongly declined; none: declined and shown without quotes")
+
+    by_corpus = time_retrievers(TIME_QA, retriever, embedder, args.work)
+    print(f"\n== time questions ({TIME_QA.name}: the seeds and the dated test corpus), by the same split")
+    for part in ("tune", "test"):
+        print(f"-- {part}\n" + evaluate_time(by_corpus, time_items(TIME_QA, part)).format().split("\nwrong:")[0])
 
     # ARCD questions are embedded once for all modes and the off-topic run.
     queries = MemoQueries(embedder)
@@ -104,7 +112,7 @@ def main() -> None:
           f"(tune {off['tune'].abstain_recall:.3f}, test {off['test'].abstain_recall:.3f})")
 
     # Warm latency: the seed questions again, each embedded and searched from scratch.
-    again = evaluate_qa(retriever, load_qa(args.latency_qa))
+    again = evaluate_qa(retriever, load_qa(args.latency_qa), today=fresh)
     print(f"\n== warm query latency on the seed index ({args.latency_qa}): "
           f"p50 {again.latency_p50_ms:.1f} ms, p95 {again.latency_p95_ms:.1f} ms")
 

@@ -28,7 +28,8 @@ def config_grid(title, configs, seed_index, arcd_index, embedder, seed_items, ar
     """Seed hit@1/3/5 and ARCD hit@1/5 and MRR for each named `SearchConfig`."""
     print(f"{title} -> seed hit@1 hit@3 hit@5 | ARCD hit@1 hit@5 MRR")
     for name, cfg in configs:
-        seed = evaluate_qa(Retriever.load(seed_index, embedder, cfg), seed_items)
+        seeded = Retriever.load(seed_index, embedder, cfg)
+        seed = evaluate_qa(seeded, seed_items, today=seeded.calendar.current())
         ar = evaluate_qa(Retriever.load(arcd_index, embedder, cfg), arcd_items, hit_ks=(1, 5))
         hits = " ".join(f"{v:.3f}" for v in seed.hit_at.values())
         print(f"  {name:<13} {hits} | {ar.hit_at[1]:.3f} {ar.hit_at[5]:.3f} {ar.mrr:.3f}")

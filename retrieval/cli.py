@@ -323,7 +323,8 @@ def _eval(args, settings: RetrievalSettings) -> int:
         items = in_part(load_qa(args.qa), args.part)
         if not items:
             raise RetrievalError(f"{args.qa}: no questions in the {args.part} part")
-        report = evaluate_qa(_retriever(args.index, settings), items, args.k)
+        retriever = _retriever(args.index, settings)
+        report = evaluate_qa(retriever, items, args.k, today=retriever.calendar.current())
         print(json.dumps(report.as_dict(), ensure_ascii=False) if args.json else report.format())
         return 0
     if args.time:

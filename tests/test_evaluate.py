@@ -22,7 +22,7 @@ class FakeRetriever:
         self.table = table
         self.asked_k = []
 
-    def search(self, q, k=5):
+    def search(self, q, k=5, today=None):
         self.asked_k.append(k)
         answerable, found = self.table[q]
         return SearchResult(q, answerable, [passage(s, t, i) for i, (s, t) in enumerate(found)][:k])
