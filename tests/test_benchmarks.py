@@ -11,7 +11,7 @@ import pytest
 from helpers import ROOT
 
 from benchmarks import synthetic
-from benchmarks.common import BLIND, dev_sets
+from benchmarks.common import BLIND, TIME_QA, dev_sets
 from retrieval import build_index
 from retrieval.corpus.ingest import read_corpus
 
@@ -55,10 +55,11 @@ def test_incremental_rebuild_of_a_synthetic_corpus_embeds_only_the_new_article(t
     assert report.embedded == report.sentences - first.sentences and report.cached == first.sentences
 
 
-def test_dev_sets_are_every_qa_file_but_the_blind_one():
+def test_dev_sets_are_every_qa_file_but_the_blind_and_time_ones():
     sets = dev_sets()
     assert {"seed", "chat"} <= set(sets) and BLIND.is_file() and BLIND not in sets.values()
-    assert set(sets.values()) == set((ROOT / "eval").glob("*_qa.jsonl")) - {BLIND}
+    assert TIME_QA.is_file() and TIME_QA not in sets.values()
+    assert set(sets.values()) == set((ROOT / "eval").glob("*_qa.jsonl")) - {BLIND, TIME_QA}
 
 
 def run(module, *args, timeout=300):
