@@ -16,13 +16,16 @@ from .index.swap import recover_interrupted_swap
 from .models import Embedder, make_embedder
 from .search.followup import EARLIER_TURNS
 from .search.query import Query, understand
+from .search.passages import ResolvedDay
 from .search.retriever import MAX_QUESTION_CHARS, Passage, Retriever, SearchConfig, SearchResult, Verdict
+from .search.time import TimeNote, date_label
 from .settings import RetrievalSettings
 
 __all__ = [
     "EARLIER_TURNS", "MAX_QUESTION_CHARS", "ArticleEntry", "BuildError", "BuildReport", "ChunkingParams", "CorruptIndex", "Embedder",
-    "IndexMismatch", "IndexNotFound", "Manifest", "Passage", "Query", "RetrievalError", "RetrievalSettings", "Retriever",
-    "SearchConfig", "SearchResult", "Verdict", "build", "build_index", "make_embedder", "open_retriever", "understand",
+    "IndexMismatch", "IndexNotFound", "Manifest", "Passage", "Query", "ResolvedDay", "RetrievalError", "RetrievalSettings",
+    "Retriever", "SearchConfig", "SearchResult", "TimeNote", "Verdict", "build", "build_index", "date_label",
+    "make_embedder", "open_retriever", "understand",
 ]
 
 log = logging.getLogger(__name__)
