@@ -59,7 +59,8 @@ class Services:
         return cls(
             settings=settings,
             index=index,
-            questions=QuestionPipeline(Conversations(settings.followup_minutes), settings.results_per_answer),
+            questions=QuestionPipeline(Conversations(settings.followup_minutes), settings.results_per_answer,
+                                       settings.today),
             answers=AnswerStore(),
             limiter=RateLimiter(settings.questions_per_minute),
             button_limiter=RateLimiter(BUTTON_MESSAGES, window=BUTTON_WINDOW),
