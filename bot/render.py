@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from retrieval import ArticleEntry, Passage, SearchResult, TimeNote, date_label
+from retrieval import ArticleEntry, IntakeReport, Passage, SearchResult, TimeNote, date_label
 
 from . import texts
 from .answers import ButtonAction
@@ -23,6 +23,7 @@ from .questions import Answered
 TELEGRAM_LIMIT = 4096
 SOURCES_LISTED = 100
 LATEST_LISTED = 5
+INTAKE_LINES_CHARS = 3500  # of one reply to an admin's links or files: the rest are counted, not listed
 INLINE_QUERY_LIMIT = 256  # characters of an inline query, so of a question a share button can fill in
 INLINE_RESULTS_LIMIT = 50
 INLINE_TITLE_CHARS = 256  # a longer bold sentence is cut at a word; clients show less anyway
@@ -208,6 +209,50 @@ def latest_html(articles: Sequence[ArticleEntry]) -> list[str]:
         rest = html.escape("".join(f" — {x}" for x in (a.outlet, date_label(a.published)) if x))
         lines.append(f"• {_linked(a.title, a.url)}{rest}")
     return pack(lines, separator="\n")
+
+
+def intake_html(report: IntakeReport, articles: Sequence[ArticleEntry], names: dict[str, str],
+                indexed: int | None, index_error: str | None) -> str:
+    """What became of each thing an admin sent: added (its title, outlet and date, from the index when it was
+    rebuilt), a duplicate, already there, or why not; then whether the index was rebuilt. `names` shows a source
+    (a downloaded file's path) by the name it was sent with; `indexed` is the rebuilt index's article count."""
+    by_source = {a.source: a for a in articles}
+    lines = [_outcome_html(o, by_source.get(o.article or ""), names) for o in report.outcomes] or [texts.INTAKE_NOTHING]
+    shown = _fitting(lines, INTAKE_LINES_CHARS)
+    if indexed is not None:
+        shown.append(texts.INTAKE_INDEXED.format(articles=indexed))
+    elif index_error is not None:
+        shown.append(texts.INTAKE_INDEX_FAILED.format(error=html.escape(index_error)))
+    return "\n".join(shown)
+
+
+def _outcome_html(outcome, article: ArticleEntry | None, names: dict[str, str]) -> str:
+    source = outcome.source
+    for path, name in names.items():
+        source = source.replace(path, name)
+    source = html.escape(source)
+    if outcome.kind == "failed":
+        return texts.INTAKE_FAILED.format(source=source, reason=html.escape(outcome.detail))
+    title = html.escape(article.title if article else outcome.article or outcome.detail)
+    if outcome.kind in ("added", "updated"):
+        rest = "" if article is None else html.escape(
+            "".join(f" — {x}" for x in (article.outlet, shown_date(article.published, article.date)) if x))
+        template = texts.INTAKE_ADDED if outcome.kind == "added" else texts.INTAKE_UPDATED
+        return template.format(title=title, rest=rest, note="" if outcome.arabic else texts.INTAKE_NOT_ARABIC)
+    template = texts.INTAKE_DUPLICATE if outcome.kind == "duplicate" else texts.INTAKE_KNOWN
+    return template.format(source=source, title=title)
+
+
+def _fitting(lines: list[str], limit: int) -> list[str]:
+    """As many of `lines` as fit in `limit` characters, then how many more there are."""
+    shown: list[str] = []
+    size = 0
+    for i, line in enumerate(lines):
+        size += utf16_len(line) + 1
+        if size > limit:
+            return [*shown, texts.SOURCES_MORE.format(count=len(lines) - i)]
+        shown.append(line)
+    return shown
 
 
 def shown_date(published: str | None, written: str | None) -> str:

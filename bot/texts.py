@@ -109,6 +109,24 @@ REINDEX_DONE = "✅ تم تحديث الفهرس (المقالات: {articles}،
 REINDEX_FAILED = "❌ تعذّرت إعادة بناء الفهرس، وما زال الفهرس السابق في الخدمة:\n<pre>{error}</pre>"
 REINDEX_CRASHED = "❌ تعذّرت إعادة بناء الفهرس بسبب خطأ غير متوقع (التفاصيل في سجل البوت). ما زال الفهرس السابق في الخدمة."
 
+# Admins add articles by sending a link or a file in a private chat.
+INTAKE_ADMINS_ONLY = ("عذراً، إضافة المقالات متاحة للمشرفين فقط. إن كان لديك سؤال فاكتبه نصّاً، "
+                      "وسأبحث عن إجابته في المقالات.")
+INTAKE_FILE_TYPES = "أضيف ملفات النصوص فقط (txt وmd وhtml وjsonl)؛ لم أُضف هذا الملف."
+INTAKE_TOO_BIG = "حجم هذا الملف {size} ميغابايت، وتيليغرام لا يسمح للبوت بتنزيل أكثر من {limit} ميغابايت؛ لم أُضفه."
+INTAKE_STARTED = "⏳ أضيف ما أرسلته إلى المقالات، ثم أحدّث الفهرس…"
+INTAKE_ADDED = "✅ أُضيف: «{title}»{rest}{note}"
+INTAKE_UPDATED = "🔄 حُدّث: «{title}»{rest}{note}"
+INTAKE_DUPLICATE = "↔️ {source}: نسخة من مقال موجود («{title}»)؛ حُفظ مصدراً ثانياً له."
+INTAKE_KNOWN = "ℹ️ {source}: موجود من قبل («{title}»)."
+INTAKE_FAILED = "❌ لم أُضف {source}: <code>{reason}</code>"
+INTAKE_NOT_ARABIC = " (ليس بالعربية، لكنه حُفظ)"
+INTAKE_NOTHING = "لم أجد فيه ما أضيفه."
+INTAKE_INDEXED = "الفهرس محدّث (المقالات: {articles})، ويمكن السؤال عنه الآن."
+INTAKE_INDEX_FAILED = "❌ حُفظ في المقالات، لكن تعذّر تحديث الفهرس، وما زال الفهرس السابق في الخدمة:\n<pre>{error}</pre>"
+INTAKE_DOWNLOAD_FAILED = "❌ تعذّر تنزيل الملف من تيليغرام: <code>{error}</code>"
+INTAKE_CRASHED = "❌ تعذّرت الإضافة بسبب خطأ غير متوقع (التفاصيل في سجل البوت). ما زال الفهرس السابق في الخدمة."
+
 STATS = (
     "<b>إحصاءات {name}</b>\n"
     "المقالات: {articles}\n"

@@ -9,6 +9,7 @@ import logging
 from pathlib import Path
 
 from .corpus.chunking import ChunkingParams
+from .corpus.intake import IntakeReport, add_sources
 from .errors import BuildError, CorruptIndex, IndexMismatch, IndexNotFound, RetrievalError
 from .index.build import BuildReport, build_index
 from .index.manifest import MANIFEST, ArticleEntry, Manifest
@@ -23,8 +24,8 @@ from .settings import RetrievalSettings
 
 __all__ = [
     "EARLIER_TURNS", "MAX_QUESTION_CHARS", "ArticleEntry", "BuildError", "BuildReport", "ChunkingParams", "CorruptIndex", "Embedder",
-    "IndexMismatch", "IndexNotFound", "Manifest", "Passage", "Query", "ResolvedDay", "RetrievalError", "RetrievalSettings",
-    "Retriever", "SearchConfig", "SearchResult", "TimeNote", "Verdict", "build", "build_index", "date_label",
+    "IndexMismatch", "IntakeReport", "IndexNotFound", "Manifest", "Passage", "Query", "ResolvedDay", "RetrievalError", "RetrievalSettings",
+    "Retriever", "SearchConfig", "SearchResult", "TimeNote", "Verdict", "add_sources", "build", "build_index", "date_label",
     "make_embedder", "open_retriever", "understand",
 ]
 
