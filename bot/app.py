@@ -12,7 +12,7 @@ from retrieval import Retriever
 
 from . import texts
 from .botapi import RetryTransientErrors, TelegramBot
-from .handlers import access, admin, buttons, commands, errors, inline, messages
+from .handlers import access, admin, buttons, commands, errors, inline, intake, messages
 from .live_index import LiveIndex
 from .services import BotContext, Services
 from .settings import BotSettings
@@ -32,6 +32,7 @@ def build_application(settings: BotSettings, retriever: Retriever | None = None)
     bot = TelegramBot(
         settings.token(),
         base_url=settings.telegram_base_url,
+        base_file_url=file_url_of(settings.telegram_base_url),
         defaults=Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)),
         rate_limiter=RetryTransientErrors(),
     )
@@ -44,11 +45,18 @@ def build_application(settings: BotSettings, retriever: Retriever | None = None)
     application.bot_data[BotContext.SERVICES] = services
     application.add_handlers({
         ACCESS: [access.ALLOW_LIST],
-        ANSWERS: [*admin.HANDLERS, *commands.HANDLERS, *messages.HANDLERS, commands.UNKNOWN, *buttons.HANDLERS,
-                  *inline.HANDLERS],
+        # intake before messages: an admin's link or document is an article to add, not a question
+        ANSWERS: [*admin.HANDLERS, *commands.HANDLERS, *intake.HANDLERS, *messages.HANDLERS, commands.UNKNOWN,
+                  *buttons.HANDLERS, *inline.HANDLERS],
     })
     application.add_error_handler(errors.on_error)
     return application
+
+
+def file_url_of(base_url: str) -> str:
+    """Where the Bot API at `base_url` serves files for download: …/bot becomes …/file/bot, as at api.telegram.org
+    and on a local Bot API server."""
+    return base_url.removesuffix("/bot") + "/file/bot" if base_url.endswith("/bot") else base_url
 
 
 def _services(application: Application) -> Services:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterator
+from datetime import date
 from typing import TextIO
 
 from retrieval import Retriever, SearchResult, open_retriever
@@ -19,7 +20,7 @@ def run_console(settings: BotSettings, stdin: TextIO | None = None, stdout: Text
     """Answer questions from `stdin` line by line until EOF or /quit; returns the exit code."""
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
     retriever = open_retriever(settings)  # builds the index first if there is none
-    chat = ConsoleChat(retriever, settings.results_per_answer, settings.followup_minutes)
+    chat = ConsoleChat(retriever, settings.results_per_answer, settings.followup_minutes, settings.today)
     interactive = stdin.isatty()
     if interactive:
         with contextlib.suppress(ImportError):  # not on every platform
@@ -43,12 +44,13 @@ class ConsoleChat:
 
     USER = (0, 0)  # the console's one chat and user
 
-    def __init__(self, retriever: Retriever, per_page: int, followup_minutes: float = 10) -> None:
+    def __init__(self, retriever: Retriever, per_page: int, followup_minutes: float = 10,
+                 today: date | None = None) -> None:
         self.retriever = retriever
         self.per_page = per_page
         self._last: SearchResult | None = None
         self._page = 0
-        self._questions = QuestionPipeline(Conversations(followup_minutes, capacity=1), per_page)
+        self._questions = QuestionPipeline(Conversations(followup_minutes, capacity=1), per_page, today)
 
     def help(self) -> str:
         examples = render.example_questions(self.retriever.articles)
@@ -63,6 +65,8 @@ class ConsoleChat:
             return self.help()
         if command == "/sources":
             return "\n".join(render.html_to_text(part) for part in render.sources_html(self.retriever.articles))
+        if command == "/latest":
+            return "\n".join(render.html_to_text(part) for part in render.latest_html(self.retriever.articles))
         if command == "/more":
             return self._more()
         if command == "/new":

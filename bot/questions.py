@@ -6,6 +6,7 @@ import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from retrieval import MAX_QUESTION_CHARS, Retriever, SearchResult, understand
 
@@ -38,10 +39,11 @@ def refusal(question: str, example: str = texts.DEFAULT_EXAMPLE) -> str | None:
     return None
 
 
-def search(retriever: Retriever, question: str, per_page: int, context: Sequence[str] = ()) -> SearchResult:
-    """Every page of passages for `question` (read with the earlier questions `context`) at once (blocking:
-    run it in a thread)."""
-    return retriever.search(question, k=per_page * PAGES, context=context)
+def search(retriever: Retriever, question: str, per_page: int, context: Sequence[str] = (),
+           today: date | None = None) -> SearchResult:
+    """Every page of passages for `question` (read with the earlier questions `context`, its time words on the day
+    `today`, default the real date) at once (blocking: run it in a thread)."""
+    return retriever.search(question, k=per_page * PAGES, context=context, today=today)
 
 
 @dataclass(frozen=True)
@@ -66,11 +68,13 @@ class Answered:
 
 class QuestionPipeline:
     """From a message to quotes, for Telegram and the console alike: check the question, read a follow-up with
-    the earlier questions of its conversation, search, and remember it for the next follow-up."""
+    the earlier questions of its conversation, search, and remember it for the next follow-up. `today` is the day
+    questions are asked on (the TODAY setting; None: the real date)."""
 
-    def __init__(self, conversations: Conversations, per_page: int) -> None:
+    def __init__(self, conversations: Conversations, per_page: int, today: date | None = None) -> None:
         self.conversations = conversations
         self.per_page = per_page
+        self.today = today
 
     def take(self, text: str, retriever: Retriever, chat_id: int, user_id: int, *, example: str,
              replied_thread: tuple[str, ...] | None = None, private: bool = True) -> Question | str:
@@ -93,7 +97,7 @@ class QuestionPipeline:
 
     def search(self, question: Question) -> SearchResult:
         """Every page of passages for `question` (blocking: run it in a thread)."""
-        return search(question.retriever, question.text, self.per_page, question.earlier)
+        return search(question.retriever, question.text, self.per_page, question.earlier, self.today)
 
     def answered(self, question: Question, result: SearchResult) -> Answered:
         """Remember `question` in its conversation: the next follow-up is read with it."""

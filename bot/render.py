@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from retrieval import ArticleEntry, Passage, SearchResult
+from retrieval import ArticleEntry, IntakeReport, Passage, SearchResult, TimeNote, date_label
 
 from . import texts
 from .answers import ButtonAction
@@ -22,6 +22,8 @@ from .questions import Answered
 
 TELEGRAM_LIMIT = 4096
 SOURCES_LISTED = 100
+LATEST_LISTED = 5
+INTAKE_LINES_CHARS = 3500  # of one reply to an admin's links or files: the rest are counted, not listed
 INLINE_QUERY_LIMIT = 256  # characters of an inline query, so of a question a share button can fill in
 INLINE_RESULTS_LIMIT = 50
 INLINE_TITLE_CHARS = 256  # a longer bold sentence is cut at a word; clients show less anyway
@@ -72,10 +74,9 @@ def answer_html(result: SearchResult, page: int, per_page: int) -> Reply:
     pages = page_count(result, per_page)
     first = page * per_page
     shown = result.passages[first: first + per_page]
-    blocks = [texts.MORE_PAGE_HEADER.format(page=page + 1, pages=pages)] if page else []
-    if result.verdict == "related" and not page:
-        blocks.append(_related_html(result))
-    blocks += [_passage_html(p, first + i + 1) for i, p in enumerate(shown)]
+    blocks = [texts.MORE_PAGE_HEADER.format(page=page + 1, pages=pages)] if page else _opening_html(result)
+    timeline = result.time is not None and result.time.kind == "timeline"
+    blocks += [_passage_html(p, first + i + 1, timeline) for i, p in enumerate(shown)]
     buttons = [
         [Button(texts.BUTTON_CONTEXT.format(number=first + i + 1), ButtonAction(ButtonAction.CONTEXT, first + i))
          for i in range(len(shown))],
@@ -128,13 +129,15 @@ def answer_text(result: SearchResult, page: int, per_page: int) -> str:
         return html_to_text(_not_covered_html(result))
     pages = page_count(result, per_page)
     first = page * per_page
-    lines = [html_to_text(texts.MORE_PAGE_HEADER.format(page=page + 1, pages=pages))] if page else []
-    if result.verdict == "related" and not page:
-        lines.append(html_to_text(_related_html(result)))
+    opening = [texts.MORE_PAGE_HEADER.format(page=page + 1, pages=pages)] if page else _opening_html(result)
+    lines = [html_to_text(block) for block in opening]
+    timeline = result.time is not None and result.time.kind == "timeline"
     for number, p in enumerate(result.passages[first: first + per_page], first + 1):
         before, best, after = _segments(p.text, p.start, p.highlight_start, p.highlight_end)
         quote = f"{before}**{best}**{after}" if best else before + after
-        lines.append(f"[{number}] {quote}\n    — {_source_text(p)}")
+        dated = f"{html_to_text(_timeline_date_html(p))}\n" if timeline else ""
+        days = f"\n    {html_to_text(days_html)}" if (days_html := _resolved_html(p)) else ""
+        lines.append(f"{dated}[{number}] {quote}{days}\n    — {_source_text(p)}")
     if page + 1 < pages:
         lines.append("(/more: نتائج أخرى)")
     return "\n\n".join(lines)
@@ -148,8 +151,9 @@ def inline_items(result: SearchResult) -> list[InlineItem]:
     for i, p in enumerate(result.passages[:INLINE_RESULTS_LIMIT]):
         before, best, after = _segments(p.text, p.start, p.highlight_start, p.highlight_end)
         title = shorten(best or before + after, INLINE_TITLE_CHARS)
-        description = _describe(p.title, p.outlet, p.date)
-        quote = f"{_quote_html(p.text, p.start, p.highlight_start, p.highlight_end)}\n📰 {_source_html(p)}"
+        description = _describe(p.title, p.outlet, shown_date(p.published, p.date))
+        days = f"\n{days_html}" if (days_html := _resolved_html(p)) else ""
+        quote = f"{_quote_html(p.text, p.start, p.highlight_start, p.highlight_end)}{days}\n📰 {_source_html(p)}"
         if result.verdict == "related":
             what = texts.ASKED_FACT.get(result.asks, texts.ASKED_FACT["what"])
             description = f"📌 {texts.INLINE_RELATED.format(what=what)} — {description}"
@@ -188,11 +192,72 @@ def sources_html(articles: Sequence[ArticleEntry]) -> list[str]:
     if not articles:
         return [texts.NO_ARTICLES]
     lines = [texts.SOURCES_HEADER.format(count=len(articles))]
-    lines += [f"• {html.escape(_describe(a.title, a.outlet, a.date))}" for a in articles[:SOURCES_LISTED]]
+    lines += [f"• {html.escape(_describe(a.title, a.outlet, shown_date(a.published, a.date)))}"
+              for a in articles[:SOURCES_LISTED]]
     if len(articles) > SOURCES_LISTED:
         lines.append(texts.SOURCES_MORE.format(count=len(articles) - SOURCES_LISTED))
     return pack(lines, separator="\n")
 
+
+def latest_html(articles: Sequence[ArticleEntry]) -> list[str]:
+    """The newest dated articles, newest first: title (linked to its page) — outlet — date. Undated ones never."""
+    dated = sorted((a for a in articles if a.published), key=lambda a: a.published, reverse=True)[:LATEST_LISTED]
+    if not dated:
+        return [texts.NO_DATED_ARTICLES]
+    lines = [texts.LATEST_HEADER]
+    for a in dated:
+        rest = html.escape("".join(f" — {x}" for x in (a.outlet, date_label(a.published)) if x))
+        lines.append(f"• {_linked(a.title, a.url)}{rest}")
+    return pack(lines, separator="\n")
+
+
+def intake_html(report: IntakeReport, articles: Sequence[ArticleEntry], names: dict[str, str],
+                indexed: int | None, index_error: str | None) -> str:
+    """What became of each thing an admin sent: added (its title, outlet and date, from the index when it was
+    rebuilt), a duplicate, already there, or why not; then whether the index was rebuilt. `names` shows a source
+    (a downloaded file's path) by the name it was sent with; `indexed` is the rebuilt index's article count."""
+    by_source = {a.source: a for a in articles}
+    lines = [_outcome_html(o, by_source.get(o.article or ""), names) for o in report.outcomes] or [texts.INTAKE_NOTHING]
+    shown = _fitting(lines, INTAKE_LINES_CHARS)
+    if indexed is not None:
+        shown.append(texts.INTAKE_INDEXED.format(articles=indexed))
+    elif index_error is not None:
+        shown.append(texts.INTAKE_INDEX_FAILED.format(error=html.escape(index_error)))
+    return "\n".join(shown)
+
+
+def _outcome_html(outcome, article: ArticleEntry | None, names: dict[str, str]) -> str:
+    source = outcome.source
+    for path, name in names.items():
+        source = source.replace(path, name)
+    source = html.escape(source)
+    if outcome.kind == "failed":
+        return texts.INTAKE_FAILED.format(source=source, reason=html.escape(outcome.detail))
+    title = html.escape(article.title if article else outcome.article or outcome.detail)
+    if outcome.kind in ("added", "updated"):
+        rest = "" if article is None else html.escape(
+            "".join(f" — {x}" for x in (article.outlet, shown_date(article.published, article.date)) if x))
+        template = texts.INTAKE_ADDED if outcome.kind == "added" else texts.INTAKE_UPDATED
+        return template.format(title=title, rest=rest, note="" if outcome.arabic else texts.INTAKE_NOT_ARABIC)
+    template = texts.INTAKE_DUPLICATE if outcome.kind == "duplicate" else texts.INTAKE_KNOWN
+    return template.format(source=source, title=title)
+
+
+def _fitting(lines: list[str], limit: int) -> list[str]:
+    """As many of `lines` as fit in `limit` characters, then how many more there are."""
+    shown: list[str] = []
+    size = 0
+    for i, line in enumerate(lines):
+        size += utf16_len(line) + 1
+        if size > limit:
+            return [*shown, texts.SOURCES_MORE.format(count=len(lines) - i)]
+        shown.append(line)
+    return shown
+
+
+def shown_date(published: str | None, written: str | None) -> str:
+    """The publication date in Arabic ("24 ديسمبر 2025"), else the date as the article writes it, else «بدون تاريخ»."""
+    return date_label(published) if published else written or texts.UNDATED
 
 def help_html(articles: Sequence[ArticleEntry], bot_username: str) -> str:
     """What the bot does, how to ask, and example questions built from the indexed articles' titles."""
@@ -326,9 +391,23 @@ def _prefix_fitting(word: str, units: int) -> int:
     return end or len(re.match(r"&#?\w+;|.", word, re.S).group())
 
 
-def _passage_html(p: Passage, number: int) -> str:
+def _passage_html(p: Passage, number: int, timeline: bool = False) -> str:
+    """The quote, the dates its relative days mean (beside it: the quoted words stay as written), its source;
+    in a timeline, its date above it."""
     quote = _quote_html(p.text, p.start, p.highlight_start, p.highlight_end)
-    return f"{quote}\n📰 <b>{number}.</b> {_source_html(p)}"
+    days = f"\n{days_html}" if (days_html := _resolved_html(p)) else ""
+    dated = f"{_timeline_date_html(p)}\n" if timeline else ""
+    return f"{dated}{quote}{days}\n📰 <b>{number}.</b> {_source_html(p)}"
+
+
+def _resolved_html(p: Passage) -> str:
+    """«📅 الخميس = 27 فبراير 2025 · …»: each relative day of the passage once; "" when it has none."""
+    days = list(dict.fromkeys(day.rendering for day in p.resolved))
+    return texts.RESOLVED_DAY.format(days=html.escape(" · ".join(days))) if days else ""
+
+
+def _timeline_date_html(p: Passage) -> str:
+    return texts.TIMELINE_DATE.format(date=html.escape(shown_date(p.published, p.date)))
 
 
 def _quote_html(text: str, start: int, bold_start: int, bold_end: int) -> str:
@@ -353,15 +432,21 @@ def _tidy(text: str) -> str:
 
 
 def _source_html(p: Passage) -> str:
-    title = html.escape(p.title)
-    if p.url and re.match(r"https?://", p.url):
-        title = f'<a href="{html.escape(p.url, quote=True)}">{title}</a>'
-    rest = html.escape("".join(f" — {x}" for x in (p.outlet, p.date) if x))
-    return f"{title}{rest} (<code>{html.escape(p.source)}</code>)"
+    """Title (linked to its page) — outlet — date or «بدون تاريخ» (source file)."""
+    rest = html.escape("".join(f" — {x}" for x in (p.outlet, shown_date(p.published, p.date)) if x))
+    return f"{_linked(p.title, p.url)}{rest} (<code>{html.escape(p.source)}</code>)"
+
+
+def _linked(title: str, url: str | None) -> str:
+    """The title, a link to `url` when that is a web address."""
+    if url and re.match(r"https?://", url):
+        return f'<a href="{html.escape(url, quote=True)}">{html.escape(title)}</a>'
+    return html.escape(title)
 
 
 def _source_text(p: Passage) -> str:
-    return f"{_describe(p.title, p.outlet, p.date)} ({p.source})" + (f" {p.url}" if p.url else "")
+    return (f"{_describe(p.title, p.outlet, shown_date(p.published, p.date))} ({p.source})"
+            + (f" {p.url}" if p.url else ""))
 
 
 def _describe(title: str, outlet: str | None, date: str | None) -> str:
@@ -373,8 +458,42 @@ def _related_html(result: SearchResult) -> str:
     return f"📌 {texts.RELATED.format(what=what)}"
 
 
+def _opening_html(result: SearchResult) -> list[str]:
+    """What the first page says before its quotes: the window with no article in it and the nearest dates, or
+    the order asked ("الأحدث", "تسلسل الأحداث"); then, for a related answer, that the quotes are related."""
+    note = result.time
+    blocks = []
+    if note is not None and note.empty:
+        blocks.append(_empty_window_html(note))
+    elif note is not None and note.kind in texts.TIME_ORDER:
+        what = texts.TIME_ORDER[note.kind]
+        blocks.append(texts.TIME_HEADER_IN.format(what=what, window=html.escape(note.label))
+                      if note.window and note.label else texts.TIME_HEADER.format(what=what))
+    if result.verdict == "related":
+        blocks.append(texts.RELATED_NEAREST if note is not None and note.empty else _related_html(result))
+    return blocks
+
+
+def _empty_window_html(note: TimeNote) -> str:
+    """«لا توجد عندي أخبار من هذا الأسبوع؛ أحدث ما لدي بتاريخ 24 ديسمبر 2025»."""
+    window = html.escape(note.label or texts.THIS_PERIOD)
+    first, last = note.window or ("", "")
+    before = [d for d in note.nearest if d < first]
+    after = [d for d in note.nearest if d > last]
+    if before and after:
+        nearest = texts.NEAREST_BOTH.format(before=date_label(before[-1]), after=date_label(after[0]))
+    elif before:
+        nearest = texts.NEAREST_BEFORE.format(date=date_label(before[-1]))
+    elif after:
+        nearest = texts.NEAREST_AFTER.format(date=date_label(after[0]))
+    else:
+        return texts.EMPTY_WINDOW_NOTHING.format(window=window)
+    return texts.EMPTY_WINDOW.format(window=window, nearest=nearest)
+
+
 def _not_covered_html(result: SearchResult) -> str:
-    lines = [f"🔎 {texts.NOT_COVERED}"]
+    lines = [_empty_window_html(result.time)] if result.time is not None and result.time.empty else []
+    lines.append(f"🔎 {texts.NOT_COVERED}")
     titles = list(dict.fromkeys(p.title for p in result.passages))[:3]
     if titles:
         lines.append(texts.CLOSEST_ARTICLES)

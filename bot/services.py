@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from dataclasses import dataclass, field
 
@@ -53,13 +54,15 @@ class Services:
     feedback: FeedbackLog
     inline: InlineState = field(default_factory=InlineState)
     stats: Stats = field(default_factory=Stats)
+    intake: asyncio.Lock = field(default_factory=asyncio.Lock)  # one addition to the corpus at a time
 
     @classmethod
     def for_settings(cls, settings: BotSettings, index: LiveIndex, search_workers: int) -> Services:
         return cls(
             settings=settings,
             index=index,
-            questions=QuestionPipeline(Conversations(settings.followup_minutes), settings.results_per_answer),
+            questions=QuestionPipeline(Conversations(settings.followup_minutes), settings.results_per_answer,
+                                       settings.today),
             answers=AnswerStore(),
             limiter=RateLimiter(settings.questions_per_minute),
             button_limiter=RateLimiter(BUTTON_MESSAGES, window=BUTTON_WINDOW),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -35,6 +36,8 @@ class BotSettings(RetrievalSettings):
     feedback_log: Path = Path("var/feedback.jsonl")
     # A message that looks like a follow-up is read with the same user's questions of the last N minutes.
     followup_minutes: float = Field(10, ge=0)
+    # The day questions are asked on ("latest", "this week" …), as YYYY-MM-DD; empty: the real date, day by day.
+    today: date | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("allowed_chat_ids", "admin_user_ids", mode="before")
@@ -43,6 +46,11 @@ class BotSettings(RetrievalSettings):
         if isinstance(value, str):
             return frozenset(int(part) for part in value.replace(" ", "").split(",") if part)
         return value
+
+    @field_validator("today", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("log_level", mode="before")
     @classmethod

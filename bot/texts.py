@@ -16,11 +16,12 @@ HOW_TO_ASK = (
 )
 EXAMPLES = "<b>أمثلة من المقالات المتاحة</b> (المس السؤال لنسخه):"
 EXAMPLE_QUESTION = "ما تفاصيل خبر «{title}»؟"
-COMMANDS_HELP = "/sources — المقالات المفهرسة\n/new — موضوع جديد: أنسى أسئلتك السابقة\n/help — هذه الرسالة"
+COMMANDS_HELP = "/latest — أحدث المقالات\n/sources — المقالات المفهرسة\n/new — موضوع جديد: أنسى أسئلتك السابقة\n/help — هذه الرسالة"
 
 # Shown in Telegram's command menu (set_my_commands).
 COMMAND_MENU = {
     "ask": "اطرح سؤالاً (في المجموعات)",
+    "latest": "أحدث المقالات وتواريخها",
     "sources": "المقالات التي أجيب منها",
     "help": "طريقة الاستخدام وأمثلة",
     "new": "موضوع جديد (انسَ الأسئلة السابقة)",
@@ -52,6 +53,24 @@ CONTEXT_HEADER = "<b>سياق الاقتباس {number}</b>"
 SOURCES_HEADER = "<b>المقالات المفهرسة</b> (عددها {count}):"
 SOURCES_MORE = "… و{count} غيرها."
 NO_ARTICLES = "لا توجد مقالات مفهرسة بعد."
+LATEST_HEADER = "<b>أحدث المقالات</b>:"
+NO_DATED_ARTICLES = "لا توجد بين المقالات المفهرسة مقالات مؤرخة بعد."
+
+# Time in answers. UNDATED stands where an article states no publication date.
+UNDATED = "بدون تاريخ"
+RESOLVED_DAY = "📅 {days}"  # beside a quote: what its relative days mean, e.g. «الخميس = 27 فبراير 2025»
+TIME_ORDER = {"latest": "الأحدث", "earliest": "الأقدم", "timeline": "تسلسل الأحداث"}
+# Not in bold: in an answer, bold marks the quoted sentence that answers.
+TIME_HEADER = "🕒 {what}:"
+TIME_HEADER_IN = "🕒 {what} ({window}):"
+TIMELINE_DATE = "🗓 {date}"
+EMPTY_WINDOW = "🗓 لا توجد عندي أخبار من {window}؛ {nearest}."
+EMPTY_WINDOW_NOTHING = "🗓 لا توجد عندي أخبار من {window}، ولا مقالات مؤرخة أخرى."
+NEAREST_BEFORE = "أحدث ما لدي بتاريخ {date}"
+NEAREST_AFTER = "أقدم ما لدي بتاريخ {date}"
+NEAREST_BOTH = "أقرب ما لدي قبلها بتاريخ {before} وبعدها بتاريخ {after}"
+THIS_PERIOD = "هذه الفترة"
+RELATED_NEAREST = "📌 هذا أقرب ما لدي إلى سؤالك:"
 
 BUTTON_MORE = "نتائج أخرى ⬅️"
 BUTTON_CONTEXT = "📄 سياق {number}"
@@ -90,6 +109,24 @@ REINDEX_DONE = "✅ تم تحديث الفهرس (المقالات: {articles}،
 REINDEX_FAILED = "❌ تعذّرت إعادة بناء الفهرس، وما زال الفهرس السابق في الخدمة:\n<pre>{error}</pre>"
 REINDEX_CRASHED = "❌ تعذّرت إعادة بناء الفهرس بسبب خطأ غير متوقع (التفاصيل في سجل البوت). ما زال الفهرس السابق في الخدمة."
 
+# Admins add articles by sending a link or a file in a private chat.
+INTAKE_ADMINS_ONLY = ("عذراً، إضافة المقالات متاحة للمشرفين فقط. إن كان لديك سؤال فاكتبه نصّاً، "
+                      "وسأبحث عن إجابته في المقالات.")
+INTAKE_FILE_TYPES = "أضيف ملفات النصوص فقط (txt وmd وhtml وjsonl)؛ لم أُضف هذا الملف."
+INTAKE_TOO_BIG = "حجم هذا الملف {size} ميغابايت، وتيليغرام لا يسمح للبوت بتنزيل أكثر من {limit} ميغابايت؛ لم أُضفه."
+INTAKE_STARTED = "⏳ أضيف ما أرسلته إلى المقالات، ثم أحدّث الفهرس…"
+INTAKE_ADDED = "✅ أُضيف: «{title}»{rest}{note}"
+INTAKE_UPDATED = "🔄 حُدّث: «{title}»{rest}{note}"
+INTAKE_DUPLICATE = "↔️ {source}: نسخة من مقال موجود («{title}»)؛ حُفظ مصدراً ثانياً له."
+INTAKE_KNOWN = "ℹ️ {source}: موجود من قبل («{title}»)."
+INTAKE_FAILED = "❌ لم أُضف {source}: <code>{reason}</code>"
+INTAKE_NOT_ARABIC = " (ليس بالعربية، لكنه حُفظ)"
+INTAKE_NOTHING = "لم أجد فيه ما أضيفه."
+INTAKE_INDEXED = "الفهرس محدّث (المقالات: {articles})، ويمكن السؤال عنه الآن."
+INTAKE_INDEX_FAILED = "❌ حُفظ في المقالات، لكن تعذّر تحديث الفهرس، وما زال الفهرس السابق في الخدمة:\n<pre>{error}</pre>"
+INTAKE_DOWNLOAD_FAILED = "❌ تعذّر تنزيل الملف من تيليغرام: <code>{error}</code>"
+INTAKE_CRASHED = "❌ تعذّرت الإضافة بسبب خطأ غير متوقع (التفاصيل في سجل البوت). ما زال الفهرس السابق في الخدمة."
+
 STATS = (
     "<b>إحصاءات {name}</b>\n"
     "المقالات: {articles}\n"
@@ -114,8 +151,9 @@ def seconds(n: int) -> str:
 
 CONSOLE_HELP = (
     f"{BOT_NAME}: اكتب سؤالك ثم اضغط Enter، وسأقتبس لك من المقالات ما يجيب عنه مع مصادره.\n"
-    "الأوامر: /more نتائج أخرى · /new موضوع جديد · /sources المقالات المفهرسة · /help هذه الرسالة · /quit الخروج"
+    "الأوامر: /more نتائج أخرى · /new موضوع جديد · /latest أحدث المقالات · /sources المقالات المفهرسة · /help هذه الرسالة"
+    " · /quit الخروج"
 )
 CONSOLE_PROMPT = "سؤالك: "
 CONSOLE_NOTHING_MORE = "لا توجد نتائج أخرى؛ اطرح سؤالاً جديداً."
-CONSOLE_UNKNOWN_COMMAND = "لا أعرف هذا الأمر. الأوامر المتاحة: /more و/new و/sources و/help و/quit"
+CONSOLE_UNKNOWN_COMMAND = "لا أعرف هذا الأمر. الأوامر المتاحة: /more و/new و/latest و/sources و/help و/quit"

@@ -9,6 +9,7 @@ import logging
 from pathlib import Path
 
 from .corpus.chunking import ChunkingParams
+from .corpus.intake import IntakeReport, add_sources
 from .errors import BuildError, CorruptIndex, IndexMismatch, IndexNotFound, RetrievalError
 from .index.build import BuildReport, build_index
 from .index.manifest import MANIFEST, ArticleEntry, Manifest
@@ -16,13 +17,16 @@ from .index.swap import recover_interrupted_swap
 from .models import Embedder, make_embedder
 from .search.followup import EARLIER_TURNS
 from .search.query import Query, understand
+from .search.passages import ResolvedDay
 from .search.retriever import MAX_QUESTION_CHARS, Passage, Retriever, SearchConfig, SearchResult, Verdict
+from .search.time import TimeNote, date_label
 from .settings import RetrievalSettings
 
 __all__ = [
     "EARLIER_TURNS", "MAX_QUESTION_CHARS", "ArticleEntry", "BuildError", "BuildReport", "ChunkingParams", "CorruptIndex", "Embedder",
-    "IndexMismatch", "IndexNotFound", "Manifest", "Passage", "Query", "RetrievalError", "RetrievalSettings", "Retriever",
-    "SearchConfig", "SearchResult", "Verdict", "build", "build_index", "make_embedder", "open_retriever", "understand",
+    "IndexMismatch", "IntakeReport", "IndexNotFound", "Manifest", "Passage", "Query", "ResolvedDay", "RetrievalError", "RetrievalSettings",
+    "Retriever", "SearchConfig", "SearchResult", "TimeNote", "Verdict", "add_sources", "build", "build_index", "date_label",
+    "make_embedder", "open_retriever", "understand",
 ]
 
 log = logging.getLogger(__name__)

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import sys
+from datetime import date
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -51,9 +52,11 @@ def main(argv: list[str] | None = None) -> int:
     search.add_argument("--index", type=Path, default=settings.index_dir)
     search.add_argument("--k", type=_at_least_one, default=5)
     search.add_argument("--json", action="store_true", help="one JSON object per question")
+    search.add_argument("--today", metavar="YYYY-MM-DD", help="the day the questions are asked (default: the real date)")
 
     info = sub.add_parser("info", help="show the index manifest")
     info.add_argument("--index", type=Path, default=settings.index_dir)
+    info.add_argument("--corpus", type=Path, default=settings.corpus_dir, help="where to look for metadata.json")
     info.add_argument("--verify", action="store_true", help="also check every file against its checksum")
 
     ev = sub.add_parser("eval", help="measure retrieval quality")
@@ -168,13 +171,14 @@ def _intake(args, settings: RetrievalSettings) -> int:
 
 def _search(args, settings: RetrievalSettings) -> int:
     """Answer the question argument, or each line of stdin; a line that cannot be asked is reported and skipped."""
+    today = _day(args.today) if args.today else None
     if args.question is not None:
         if not args.question.strip():
             raise ValueError("empty question")
         _check_length(args.question)
     retriever = _retriever(args.index, settings)
     if args.question is not None:
-        _print_result(retriever.search(args.question, args.k), [], args.json)
+        _print_result(retriever.search(args.question, args.k, today=today), [], args.json)
         return 0
     status = 0
     for number, raw in enumerate(sys.stdin.buffer, 1):
@@ -185,8 +189,15 @@ def _search(args, settings: RetrievalSettings) -> int:
             status = 1
             continue
         if question:
-            _print_result(retriever.search(question, args.k, context=context), context, args.json)
+            _print_result(retriever.search(question, args.k, context=context, today=today), context, args.json)
     return status
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"invalid --today {text!r}: expected a date as YYYY-MM-DD") from None
 
 
 def _print_result(result, context: list[str], as_json: bool) -> None:
@@ -239,12 +250,28 @@ def _result_json(result) -> dict:
         "verdict": result.verdict,
         "answerable": result.answerable,
         "asks": result.asks,
+        "time": _time_json(result.time),
         "passages": [
             {"text": p.text, "score": p.score, "source": p.source, "title": p.title, "outlet": p.outlet,
-             "date": p.date, "start": p.start, "end": p.end, "highlight": list(p.highlight)}
+             "date": p.date, "published": p.published, "url": p.url, "start": p.start, "end": p.end,
+             "highlight": list(p.highlight), "resolved": [_resolved_json(r) for r in p.resolved]}
             for p in _quoted(result)
         ],
     }
+
+
+def _time_json(note) -> dict | None:
+    """What the answer says of the question's time (None: the question asks none)."""
+    if note is None:
+        return None
+    return {"kind": note.kind, "label": note.label, "window": list(note.window) if note.window else None,
+            "empty": note.empty, "nearest": list(note.nearest)}
+
+
+def _resolved_json(day) -> dict:
+    """A relative day of a passage: its span in the passage text, and the day (or first and last day) it means."""
+    when = {"date": day.date} if day.date else {"first": day.first, "last": day.last}
+    return {"start": day.start, "end": day.end, "text": day.text, **when, "rendering": day.rendering}
 
 
 def _quoted(result) -> list:
@@ -261,13 +288,40 @@ _VERDICT_NOTES = {
 
 def _result_text(result) -> str:
     lines = [f"? {result.query}{_VERDICT_NOTES[result.verdict]}"]
+    if result.time is not None:
+        lines.append(f"  time: {_time_text(result.time)}")
     for i, p in enumerate(_quoted(result), 1):
-        source = " — ".join(x for x in (p.title, p.outlet, p.date) if x)
+        source = " — ".join(x for x in (p.title, p.outlet, _shown_date(p.published, p.date)) if x)
         lines += [f"[{i}] {p.score:.3f}  {source} ({p.source})", "    " + p.text.replace("\n", "\n    ")]
+        lines += [f"    📅 {day.rendering}" for day in p.resolved]
     return "\n".join(lines) + "\n"
 
 
+def _time_text(note) -> str:
+    """"latest", "window 2025-12-01..2025-12-31 (ديسمبر 2025): no article in it; nearest 2025-02-28, …"."""
+    words = [note.kind]
+    if note.window:
+        words.append("..".join(note.window))
+    if note.label:
+        words.append(f"({note.label})")
+    text = " ".join(words)
+    if note.empty:
+        text += ": no article in it" + (f"; nearest {', '.join(note.nearest)}" if note.nearest else "")
+    return text
+
+
+def _shown_date(published: str | None, written: str | None) -> str:
+    """The publication date in Arabic ("24 ديسمبر 2025"), else the date as the article writes it, else «بدون تاريخ»."""
+    from .search.time import date_label
+
+    return date_label(published) if published else written or UNDATED
+
+
+UNDATED = "بدون تاريخ"
+
+
 def _info(args, settings: RetrievalSettings) -> int:
+    from .corpus.metadata import METADATA
     from .index.layout import MANIFEST
     from .index.manifest import Manifest
     from .index.swap import parked_index
@@ -289,12 +343,19 @@ def _info(args, settings: RetrievalSettings) -> int:
     print(f"sentences:    {m.sentences} ({m.embedded} embedded, {m.cached} from cache)")
     print(f"built:        {m.built_at} in {m.build_seconds:.1f} s")
     print(f"fingerprint:  {m.corpus_fingerprint}")
-    print(f"articles:     {len(m.articles)}")
+    undated = [a.source for a in m.articles if not a.published]
+    print(f"articles:     {len(m.articles)} ({len(m.articles) - len(undated)} dated, {len(undated)} undated)")
     for a in m.articles:
         meta = " — ".join(x for x in (a.outlet, a.date) if x)
-        print(f"  {a.source}  {a.chunks} passages  {a.title}" + (f"  ({meta})" if meta else ""))
+        print(f"  {a.source}  {a.published or 'undated   '}  {a.chunks} passages  {a.title}"
+              + (f"  ({meta})" if meta else ""))
     for source, reason in m.skipped.items():
         print(f"  skipped {source}: {reason}")
+    if undated:
+        print(f"undated:      {', '.join(undated)} (give them a date in {args.corpus / METADATA})")
+    if (args.corpus / METADATA).is_file():
+        print(f"metadata:     {args.corpus / METADATA}: the operator's corrections of titles, outlets, dates and "
+              "addresses, applied by build")
     return _verify(index, m) if args.verify else 0
 
 

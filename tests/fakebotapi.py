@@ -3,7 +3,9 @@
 It queues the updates a test pushes (served by long-polling `getUpdates`, or POSTed to the webhook once
 `setWebhook` is called), records every call with its parameters, answers with realistic Bot API JSON, and
 rejects what Telegram would reject: HTML that does not parse, texts over 4096 characters, callback data
-over 64 bytes, inline answers outside the Bot API's limits. Point the bot at `server.base_url` (PTB's `base_url`).
+over 64 bytes, inline answers outside the Bot API's limits, getFile of a file over 20 MB. Documents a test sends
+are served for download at `server.base_file_url` as Telegram's file server does. Point the bot at
+`server.base_url` (PTB's `base_url`).
 """
 
 from __future__ import annotations
@@ -30,12 +32,13 @@ INLINE_RESULTS_LIMIT = 50
 INLINE_RESULT_ID_LIMIT = 64  # bytes
 INLINE_QUERY_LIMIT = 256  # characters, so of a switch_inline_query button's text too
 START_PARAMETER = re.compile(r"[A-Za-z0-9_-]{1,64}")
+DOWNLOAD_LIMIT = 20 * 1024 * 1024  # bytes: getFile refuses bigger files
 
 # Parameters that are plain strings; any other form value is JSON (python-telegram-bot sends them so).
 _STRING_PARAMS = {
     "text", "caption", "parse_mode", "action", "callback_query_id", "url", "secret_token", "description",
     "short_description", "language_code", "inline_message_id", "business_connection_id", "name", "inline_query_id",
-    "next_offset",
+    "next_offset", "file_id",
 }
 
 
@@ -171,6 +174,9 @@ class FakeBotAPI:
         self._message_ids = itertools.count(1000)
         self._callback_ids = itertools.count(1)
         self._inline_ids = itertools.count(1)
+        self._file_ids = itertools.count(1)
+        self._files: dict[str, tuple[str, bytes, int]] = {}  # file_id -> (file_path, content, file_size)
+        self.downloads: list[str] = []  # the file paths the bot downloaded
         self._unanswered_inline: set[str] = set()
         self._messages: dict[tuple[int, int], dict] = {}
         self._chats: dict[int, dict] = {}
@@ -188,9 +194,14 @@ class FakeBotAPI:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/bot"
 
+    @property
+    def base_file_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/file/bot"
+
     async def __aenter__(self) -> FakeBotAPI:
         app = web.Application(client_max_size=50 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_route("GET", "/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -238,6 +249,17 @@ class FakeBotAPI:
                          chat_type: str = "private") -> dict:
         """A sticker, photo, voice, ... message."""
         return await self.push({"message": self._message(chat_id, user_id, chat_type, **{kind: _ATTACHMENTS[kind]})})
+
+    async def send_document(self, file_name: str, content: bytes, *, chat_id: int = 1001, user_id: int | None = None,
+                            chat_type: str = "private", file_size: int | None = None,
+                            mime_type: str = "text/plain") -> dict:
+        """A document message; `file_size` says a size other than the content's (a file too big to send here)."""
+        file_id = f"BQACAgIAAxk{next(self._file_ids)}"
+        size = len(content) if file_size is None else file_size
+        self._files[file_id] = (f"documents/file_{len(self._files)}{_suffix(file_name)}", content, size)
+        document = {"file_id": file_id, "file_unique_id": f"AgAD{file_id}", "file_name": file_name,
+                    "mime_type": mime_type, "file_size": size}
+        return await self.push({"message": self._message(chat_id, user_id, chat_type, document=document)})
 
     async def press(self, message: Call | dict, label: str | Callable[[str], bool], *,
                     user_id: int | None = None) -> dict:
@@ -346,6 +368,27 @@ class FakeBotAPI:
         if self._delays.get(method):
             await asyncio.sleep(self._delays[method].pop(0))
         return web.json_response(body, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """Telegram's file server: a file getFile named, by its path."""
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401)
+        path = request.match_info["path"]
+        content = next((c for p, c, _ in self._files.values() if p == path), None)
+        if content is None:
+            return web.Response(status=404)
+        self.downloads.append(path)
+        return web.Response(body=content, content_type="application/octet-stream")
+
+    async def _api_getFile(self, params: dict) -> dict:
+        file = self._files.get(str(params.get("file_id", "")))
+        if file is None:
+            raise BotAPIError(400, "Bad Request: invalid file_id")
+        path, _, size = file
+        if size > DOWNLOAD_LIMIT:
+            raise BotAPIError(400, "Bad Request: file is too big")
+        return {"file_id": params["file_id"], "file_unique_id": f"AgAD{params['file_id']}", "file_size": size,
+                "file_path": path}
 
     async def _api_getMe(self, params: dict) -> dict:
         return self.bot
@@ -496,6 +539,11 @@ def _check_keyboard(keyboard: dict | None) -> None:
         query = button.get("switch_inline_query")
         if query is not None and len(query) > INLINE_QUERY_LIMIT:
             raise BotAPIError(400, "Bad Request: BUTTON_SWITCH_INLINE_INVALID")
+
+
+def _suffix(file_name: str) -> str:
+    m = re.search(r"\.\w{1,8}$", file_name)
+    return m.group() if m else ""
 
 
 def _user(user_id: int) -> dict:

