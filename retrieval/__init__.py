@@ -16,8 +16,8 @@ from .index.manifest import MANIFEST, ArticleEntry, Manifest
 from .index.swap import recover_interrupted_swap
 from .models import Embedder, make_embedder
 from .search.followup import EARLIER_TURNS
-from .search.query import Query, understand
 from .search.passages import ResolvedDay
+from .search.query import Query, understand
 from .search.retriever import MAX_QUESTION_CHARS, Passage, Retriever, SearchConfig, SearchResult, Verdict
 from .search.time import TimeNote, date_label
 from .settings import RetrievalSettings

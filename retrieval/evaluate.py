@@ -6,8 +6,8 @@ import hashlib
 import json
 import statistics
 import time
-from datetime import date
 from dataclasses import asdict, dataclass, field, replace
+from datetime import date
 from pathlib import Path
 
 from .arabic.normalize import contains
