@@ -10,8 +10,9 @@ Examples, each the features of a question's best passages (`Retriever.check_feat
   ones *related*, far off-topic and chatter *none*.
 - Latin-script gibberish (random lowercase strings, keyboard rows, lorem ipsum), generated with a fixed
   seed: *none*.
-The fit is a multinomial logistic regression (scikit-learn, fixed seed); its threshold for *answered* is
-the one that best separates the dev tuning parts' answerable questions from their unanswerable ones.
+The fit is a multinomial logistic regression (scikit-learn, fixed seed). It vetoes the hand rule's answers
+below a threshold of P(answered): the highest that declines at most 2% more of the dev tuning parts'
+answerable questions than the rule does.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ RELATED_STYLES = {"near", ""}  # "": the seed set's unanswerable questions, near
 NONE_STYLES = {"far", "chatter"}
 # How much a dev question weighs against an ARCD one: they are few, and written the way our users write.
 DEV_WEIGHT = 3.0
+VETOED_SHARE = 0.02
 
 _KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "1234567890")
 _LOREM = ("lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore et "
@@ -124,18 +126,18 @@ def _chunk_text(index, chunk: int) -> str:
     return index.article_text(int(row["article"]))[int(row["start"]): int(row["end"])]
 
 
-def dev_examples(retriever: Retriever, paths: list[Path]) -> tuple[list[Example], list[tuple[dict, bool]]]:
-    """Examples from the tuning parts of the dev sets, and (features, answerable) of all their questions
-    (whatever passage comes first) to choose the threshold on."""
+def dev_examples(retriever: Retriever, paths: list[Path]) -> tuple[list[Example], list[tuple[dict, bool, bool]]]:
+    """Examples from the tuning parts of the dev sets, and (features, answerable, the hand rule answers) of all
+    their questions (whatever passage comes first) to choose the threshold on."""
     examples: list[Example] = []
-    judged: list[tuple[dict, bool]] = []
+    judged: list[tuple[dict, bool, bool]] = []
     for path in paths:
         for item in in_part(load_qa(path), "tune"):
             found = retriever.check_features_of(item.q)
             if found is None:
                 continue
             features, best = found
-            judged.append((features, item.file is not None))
+            judged.append((features, item.file is not None, retriever.search(item.q).answerable))
             if item.file is None:
                 verdict = "related" if item.style in RELATED_STYLES else "none" if item.style in NONE_STYLES else None
             else:
@@ -159,13 +161,16 @@ def fit(examples: list[Example], judged: list[tuple[dict, bool]]) -> dict:
     scaler = StandardScaler().fit(x)
     scaler.scale_[scaler.scale_ == 0] = 1.0
     model = LogisticRegression(C=1.0, max_iter=2000, random_state=SEED).fit(scaler.transform(x), y, sample_weight=w)
-    xs = scaler.transform(np.array([[f[name] for name in FEATURES] for f, _ in judged]))
-    p_answered = model.predict_proba(xs)[:, list(model.classes_).index(0)]
-    answerable = np.array([a for _, a in judged])
-    # Youden's J: the share of answerable questions answered plus the share of unanswerable ones declined.
-    thresholds = np.round(np.arange(0.05, 0.96, 0.01), 2)
-    score = [np.mean(p_answered[answerable] >= t) + np.mean(p_answered[~answerable] < t) for t in thresholds]
-    answer_from = float(thresholds[int(np.argmax(score))])
+    xs = scaler.transform(np.array([[f[name] for name in FEATURES] for f, _, _ in judged]))
+    p = model.predict_proba(xs)
+    p_answered = p[:, list(model.classes_).index(0)]
+    answerable = np.array([a for _, a, _ in judged])
+    by_rule = np.array([r for _, _, r in judged])
+    # The highest threshold that declines at most `VETOED_SHARE` of the answerable questions the rule answers:
+    # a declined answerable question costs a user more than a near-topic one answered with the closest quotes.
+    thresholds = np.round(np.arange(0.0, 0.96, 0.01), 2)
+    kept = [np.mean(by_rule[answerable] & (p_answered[answerable] >= t)) for t in thresholds]
+    answer_from = float(max(t for t, share in zip(thresholds, kept) if share >= kept[0] - VETOED_SHARE))
     coef = np.zeros((len(CLASSES), len(FEATURES)))
     intercept = np.zeros(len(CLASSES))
     for row, cls in enumerate(model.classes_):
@@ -201,8 +206,7 @@ def train(arcd: Path, seed_index: Path, eval_dir: Path, embedder: Embedder, work
     seconds = time.perf_counter() - started
     model["about"] = f"logistic regression, {len(examples)} examples, answered from p >= {model['answer_from']}"
     model["trained"] = {
-        "command": "python -m retrieval model train-check " + " ".join(sys.argv[3:]) if sys.argv[1:3] == ["model", "train-check"]
-        else "python -m retrieval model train-check",
+        "command": " ".join(["python -m retrieval model train-check", *sys.argv[3:]]),
         "examples": counts, "seconds": round(seconds, 1), "seed": SEED,
         "data": {str(arcd.name): sha256(arcd), **{name: sha256(eval_dir / name) for name in DEV_SETS},
                  "seed index corpus": seed.manifest.corpus_fingerprint},

@@ -29,6 +29,7 @@ FEATURES = (
     "gap",             # fused score over the second candidate's
     "evidence",        # the first quotes hold a fact of the kind asked (a date for "when" ...)
     "specific",        # the question asks a kind of fact (date, number, name, place) or names a noun
+    "missing",         # it does, and no first quote holds one
     "noun_known",      # the noun asked about is a word the corpus uses
     "sentence_cover",  # the share of the question's terms (by IDF) in the best sentence
     "passage_cover",   # ... in the best passage
@@ -41,8 +42,8 @@ FEATURES = (
 
 @dataclass(frozen=True)
 class AnswerCheck:
-    """The trained model: standardize the features, a linear score per class, the most probable class; a
-    passage is `answered` only when that class's probability reaches `answer_from`."""
+    """The trained model: standardize the features, a linear score per class, softmax. It vetoes the hand
+    rule's answers it finds unlikely, and tells related from none."""
 
     features: tuple[str, ...]
     mean: np.ndarray
@@ -74,9 +75,11 @@ class AnswerCheck:
         e = np.exp(logits - logits.max())
         return e / e.sum()
 
-    def decide(self, features: dict[str, float]) -> Verdict:
+    def decide(self, features: dict[str, float], rule: Verdict) -> Verdict:
+        """Answered when the hand rule (`verdict.decide`) answers and P(answered) reaches `answer_from`; otherwise
+        related or none, whichever is likelier."""
         p = self.probabilities(features)
-        if p[0] >= self.answer_from:
+        if rule == "answered" and p[0] >= self.answer_from:
             return "answered"
         return "related" if p[1] >= p[2] else "none"
 
@@ -90,3 +93,4 @@ def idf_share(weights: dict[str, float], found: set[str]) -> float:
     """The share of the question terms' IDF weight held by the terms in `found` (0.0 for no terms)."""
     total = sum(weights.values())
     return sum(w for t, w in weights.items() if t in found) / total if total else 0.0
+

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -25,7 +25,7 @@ from . import followup, fusion, passages, time
 from .answer_check import AnswerCheck, idf_share, load_default
 from .candidates import Candidate, LexicalQuery, gather
 from .config import SearchConfig
-from .evidence import holds, matching_form
+from .evidence import SPECIFIC, holds, matching_form
 from .passages import Passage
 from .query import AnswerType, Query, understand
 from .spelling import Spelling
@@ -133,10 +133,13 @@ class Retriever:
         margin = cfg.followup_same_article_margin if earlier else cfg.same_article_margin
         chosen = passages.diverse(self.index, candidates, k, margin)
         holds_asked = self._holds_asked(query, vector, chosen)
-        if self.check is None:
-            verdict = decide(cfg, sure, query, holds_asked, self.knows_asked_noun(query))
-        else:
-            verdict = self.check.decide(self.check_features(query, candidates, vector, lexical.terms, holds_asked))
+        verdict = decide(cfg, sure, query, holds_asked, self.knows_asked_noun(query))
+        if query.cross_lingual and not any(t in self._known_terms for t in lexical.terms):
+            # English (or gibberish) naming nothing the corpus names, not even through a transliterated name:
+            # its cosines alone answer random letters and tomorrow's weather.
+            return replace(nothing, passages=[], confidence=round(sure, 4))
+        if self.check is not None:
+            verdict = self.check.decide(self.check_features(query, candidates, vector, lexical.terms, holds_asked), verdict)
         quoted = [passages.quote(self.index, c, self._bold_sentence(c, lexical.terms)) for c in chosen]
         return SearchResult(question, verdict, quoted, round(sure, 4), query.asks, query.search_text, holds_asked)
 
@@ -171,10 +174,12 @@ class Retriever:
         row = self.index.chunks[best.id]
         passage = self.index.article_text(int(row["article"]))[int(row["start"]): int(row["end"])]
         known = self._known_terms
+        specific = query.asks in SPECIFIC or query.focus is not None
         return {
             "dense": best.dense, "lexical": best.lexical, "chars": best.chars,
             "margin": best.dense - typical if vector is not None else 0.0, "gap": gap,
-            "evidence": float(holds_asked), "specific": float(fusion.weighs_evidence(query)),
+            "evidence": float(holds_asked), "specific": float(specific),
+            "missing": float(specific and not holds_asked),
             "noun_known": float(self.knows_asked_noun(query)),
             "sentence_cover": idf_share(weights, set(self.analyzer(self._sentence_text(sentence)))),
             "passage_cover": idf_share(weights, set(self.analyzer(passage))),
