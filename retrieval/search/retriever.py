@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -137,8 +137,8 @@ class Retriever:
         if query.cross_lingual and not any(t in self._known_terms for t in lexical.terms):
             # English (or gibberish) naming nothing the corpus names, not even through a transliterated name:
             # its cosines alone answer random letters and tomorrow's weather.
-            return replace(nothing, passages=[], confidence=round(sure, 4))
-        if self.check is not None:
+            verdict = "none"
+        elif self.check is not None:
             verdict = self.check.decide(self.check_features(query, candidates, vector, lexical.terms, holds_asked), verdict)
         quoted = [passages.quote(self.index, c, self._bold_sentence(c, lexical.terms)) for c in chosen]
         return SearchResult(question, verdict, quoted, round(sure, 4), query.asks, query.search_text, holds_asked)
