@@ -15,6 +15,10 @@ from pydantic import ValidationError
 from .errors import RetrievalError
 from .settings import RetrievalSettings
 
+# ARCD-train in the `shared/data/arcd` beside this checkout or beside a folder above it.
+_ARCD_TRAIN = next((d / "shared/data/arcd/arcd-train.json" for d in Path.cwd().parents
+                    if (d / "shared/data/arcd/arcd-train.json").is_file()), Path("../shared/data/arcd/arcd-train.json"))
+
 
 def main(argv: list[str] | None = None) -> int:
     # Busy-waiting OpenMP threads make a query take seconds when anything else wants the CPU; set before
@@ -74,7 +78,13 @@ def main(argv: list[str] | None = None) -> int:
 
     from .models.convert import add_commands
 
-    add_commands(sub)
+    check = add_commands(sub).add_parser("train-check", help="train the answer check (needs scikit-learn) into "
+                                         "retrieval/search/answer_check.json")
+    check.add_argument("--arcd", type=Path, default=_ARCD_TRAIN, help="SQuAD-format training data (ARCD-train)")
+    check.add_argument("--index", type=Path, default=settings.index_dir, help="the seed index the dev sets ask")
+    check.add_argument("--eval", type=Path, default=Path("eval"), help="where the dev sets are (their tuning parts)")
+    check.add_argument("--work", type=Path, default=Path("var/eval"), help="where the ARCD index is kept")
+    check.add_argument("--out", type=Path, default=None, help="default: retrieval/search/answer_check.json")
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -343,6 +353,7 @@ def _info(args, settings: RetrievalSettings) -> int:
     print(f"sentences:    {m.sentences} ({m.embedded} embedded, {m.cached} from cache)")
     print(f"built:        {m.built_at} in {m.build_seconds:.1f} s")
     print(f"fingerprint:  {m.corpus_fingerprint}")
+    print(f"answers:      {_answer_rule()}")
     undated = [a.source for a in m.articles if not a.published]
     print(f"articles:     {len(m.articles)} ({len(m.articles) - len(undated)} dated, {len(undated)} undated)")
     for a in m.articles:
@@ -357,6 +368,15 @@ def _info(args, settings: RetrievalSettings) -> int:
         print(f"metadata:     {args.corpus / METADATA}: the operator's corrections of titles, outlets, dates and "
               "addresses, applied by build")
     return _verify(index, m) if args.verify else 0
+
+
+def _answer_rule() -> str:
+    """Which rule will decide answered / related / none: the learned check when its model is there."""
+    from .search.answer_check import MODEL_PATH, load_default
+
+    check = load_default()
+    return f"learned answer check, {MODEL_PATH.name}: {check.about}" if check else \
+        f"hand thresholds (no answer check model at {MODEL_PATH}; `python -m retrieval model train-check`)"
 
 
 def _verify(index: Path, m) -> int:
@@ -409,6 +429,15 @@ def _eval(args, settings: RetrievalSettings) -> int:
 
 
 def _model(args, settings: RetrievalSettings) -> int:
+    if args.conversion == "train-check":
+        from .check_training import train
+        from .search.answer_check import MODEL_PATH
+
+        out = args.out or MODEL_PATH
+        model = train(args.arcd, args.index, args.eval, settings.make_embedder(), args.work, out)
+        counts = ", ".join(f"{source} {sum(n.values())}" for source, n in model["trained"]["examples"].items())
+        print(f"wrote {out}: {model['about']} ({counts}) in {model['trained']['seconds']:.0f} s")
+        return 0
     from .models.convert import run_command
 
     return run_command(args)

@@ -266,7 +266,7 @@ def test_inline_results_escape_corpus_text_and_link_only_real_urls():
                      outlet="<وكالة>", url="https://example.com/?a=1&b=2")
     plain = passage("نص بلا رابط.", bold=(0, 5), id=2, url=None)
     fake = passage("نص برابط غير صالح.", bold=(0, 5), id=3, url="javascript:alert(1)")
-    items = render.inline_items(SearchResult("س", True, [tricky, plain, fake]))
+    items = render.inline_items(SearchResult("س", "answered", [tricky, plain, fake]))
     assert [i.id for i in items] == ["0", "1", "2"]
     assert items[0].title == "قال <b>المحافظ</b>" and items[0].description == "عنوان <i> & غيره — <وكالة> — 2025"
     shown = telegram_html_text(items[0].html)  # raises where Telegram could not parse it
@@ -278,6 +278,6 @@ def test_inline_results_escape_corpus_text_and_link_only_real_urls():
 def test_at_most_fifty_inline_results_each_fitting_one_message():
     sentence = "وأكد المسؤول أن المحادثات ستستمر & أن النتائج <المرجوة> لم تتحقق بعد، "
     many = [passage(sentence * 60, bold=(0, len(sentence)), id=i) for i in range(60)]
-    items = render.inline_items(SearchResult("س", True, many))
+    items = render.inline_items(SearchResult("س", "answered", many))
     assert len(items) == 50
     assert all(len(telegram_html_text(i.html).encode("utf-16-le")) // 2 <= 4096 for i in items)

@@ -85,7 +85,7 @@ def test_the_rate_limit_allows_a_number_a_minute_and_says_so_once():
 
 def test_the_answer_store_forgets_the_least_recently_used(retriever):
     store = AnswerStore(capacity=2)
-    answer = Answer(1, "س", SearchResult("س", True, []), weakref.ref(retriever))
+    answer = Answer(1, "س", SearchResult("س", "answered", []), weakref.ref(retriever))
     a, b = store.add(answer), store.add(answer)
     store.get(a)
     c = store.add(answer)

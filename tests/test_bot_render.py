@@ -57,7 +57,7 @@ def test_the_buttons_offer_context_per_quote_votes_and_the_next_page(result):
 
 
 def test_a_result_the_retriever_does_not_stand_behind_is_not_dressed_as_an_answer(result):
-    reply = render.answer_html(replace(result, answerable=False), 0, 3)
+    reply = render.answer_html(replace(result, verdict="none"), 0, 3)
     [part] = reply.parts
     assert "<blockquote>" not in part and not reply.buttons
     shown = telegram_html_text(part)
@@ -66,7 +66,7 @@ def test_a_result_the_retriever_does_not_stand_behind_is_not_dressed_as_an_answe
 
 
 def test_nothing_found_at_all_is_not_covered():
-    reply = render.answer_html(SearchResult("سؤال", False, []), 0, 3)
+    reply = render.answer_html(SearchResult("سؤال", "none", []), 0, 3)
     assert telegram_html_text(reply.parts[0]).endswith(texts.NOT_COVERED) and not reply.buttons
 
 
@@ -76,7 +76,7 @@ def test_markup_characters_anywhere_in_corpus_text_are_escaped():
         title="عنوان <i>مائل</i> & غيره", outlet="<وكالة>", date="1 < 2", source="a&b<c>.txt",
         url='https://example.com/?a=1&b="2"',
     )
-    [part] = render.answer_html(SearchResult("س", True, [tricky]), 0, 3).parts
+    [part] = render.answer_html(SearchResult("س", "answered", [tricky]), 0, 3).parts
     shown = telegram_html_text(part)  # raises if Telegram could not parse it
     assert "<b>المحافظ</b> إن 5 > 3 & أن <script>alert('x')</script>" in shown
     assert "عنوان <i>مائل</i> & غيره — <وكالة> — 1 < 2 (a&b<c>.txt)" in shown
@@ -84,14 +84,14 @@ def test_markup_characters_anywhere_in_corpus_text_are_escaped():
 
 
 def test_a_link_that_is_not_http_is_not_linked():
-    [part] = render.answer_html(SearchResult("س", True, [passage("نص.", url="javascript:alert(1)")]), 0, 3).parts
+    [part] = render.answer_html(SearchResult("س", "answered", [passage("نص.", url="javascript:alert(1)")]), 0, 3).parts
     assert "<a " not in part
 
 
 def test_long_answers_split_at_passage_boundaries_into_parts_that_each_parse():
     sentence = "وأكد المسؤول أن المحادثات ستستمر & أن النتائج <المرجوة> لم تتحقق بعد، "
     long = [passage(sentence * 20, bold=(0, len(sentence)), id=i) for i in range(6)]
-    parts = render.answer_html(SearchResult("س", True, long), 0, 6).parts
+    parts = render.answer_html(SearchResult("س", "answered", long), 0, 6).parts
     assert len(parts) > 1
     numbers = []
     for part in parts:
@@ -105,7 +105,7 @@ def test_long_answers_split_at_passage_boundaries_into_parts_that_each_parse():
 def test_a_single_passage_longer_than_a_message_is_cut_between_words_with_its_tags_closed_and_reopened():
     text = " ".join(f"كلمة{i} & <{i}>" for i in range(1500))
     bold = (text.index("كلمة500"), text.index("كلمة900"))
-    parts = render.answer_html(SearchResult("س", True, [passage(text, bold=bold)]), 0, 3).parts
+    parts = render.answer_html(SearchResult("س", "answered", [passage(text, bold=bold)]), 0, 3).parts
     assert len(parts) >= 3
     shown = [telegram_html_text(p) for p in parts]
     assert all(utf16_len(s) <= 4096 for s in shown)
@@ -158,7 +158,7 @@ def test_sources_are_listed_and_capped():
 
 
 def test_a_related_answer_says_it_does_not_state_the_fact_then_quotes(result):
-    related = replace(result, answerable=False, verdict="related", asks="when")
+    related = replace(result, verdict="related", asks="when")
     reply = render.answer_html(related, 0, 3)
     shown = telegram_html_text(reply.parts[0])
     assert shown.index(texts.ASKED_FACT["when"]) < shown.index(result.passages[0].text[:20])
@@ -167,5 +167,5 @@ def test_a_related_answer_says_it_does_not_state_the_fact_then_quotes(result):
 
 
 def test_a_question_the_corpus_does_not_cover_gets_no_quotes(result):
-    reply = render.answer_html(replace(result, answerable=False, verdict="none"), 0, 3)
+    reply = render.answer_html(replace(result, verdict="none"), 0, 3)
     assert "<blockquote>" not in reply.parts[0] and not reply.buttons

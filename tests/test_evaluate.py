@@ -25,7 +25,7 @@ class FakeRetriever:
     def search(self, q, k=5, today=None):
         self.asked_k.append(k)
         answerable, found = self.table[q]
-        return SearchResult(q, answerable, [passage(s, t, i) for i, (s, t) in enumerate(found)][:k])
+        return SearchResult(q, "answered" if answerable else "none", [passage(s, t, i) for i, (s, t) in enumerate(found)][:k])
 
 
 # Four answerable questions (ranks 1, 3, none, 2 but abstained) and two unanswerable ones (one abstained).

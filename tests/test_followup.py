@@ -27,6 +27,16 @@ def test_questions_that_name_their_own_subject_and_chatter_are_not(question, ret
     assert not looks_like_followup(question, set(retriever.index.lexical.vocabulary()))
 
 
+@pytest.mark.parametrize("question", ["how old is Ryabkov?", "how old is Lavrov?", "Who is Witkoff?"])
+def test_an_english_question_naming_its_subject_is_not_a_followup_though_the_index_knows_no_english(question):
+    assert not looks_like_followup(question, {"ريابكوف", "لافروف"})
+
+
+@pytest.mark.parametrize("question", ["how old is he?", "and why?", "what did she say about that?"])
+def test_an_english_question_that_points_back_is_a_followup(question):
+    assert looks_like_followup(question)
+
+
 def test_the_detector_tells_the_dev_sets_followups_from_its_switches_and_leaves_the_seed_questions_alone(retriever):
     known = set(retriever.index.lexical.vocabulary())
     wrong = [r["q"] for r in RECORDS if looks_like_followup(r["q"], known) != (r["kind"] == "followup")]

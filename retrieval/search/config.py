@@ -21,6 +21,9 @@ class SearchConfig:
     # than the corpus (English) get their own threshold: cross-lingual similarities run lower.
     confidence_lexical_weight: float = 0.8
     confidence_gap_weight: float = 1.5
+    # The learned answer check (answer_check.py) decides answered / related / none when its model is
+    # there; without it, or with False, the hand thresholds below do.
+    answer_check: bool = True
     # Arabizi is read after transliteration, whose misspellings lower every similarity: its own threshold.
     answer_from: float = 0.91
     answer_from_arabizi: float = 0.78

@@ -12,6 +12,7 @@ from collections.abc import Collection, Sequence
 
 from ..arabic.analyzer import ARABIC_STOPWORDS, Analyzer
 from ..arabic.normalize import normalize, words
+from .query import understand
 
 # The earlier questions read with a follow-up, newest last: older ones have usually changed topic.
 EARLIER_TURNS = 3
@@ -39,6 +40,8 @@ _ASKING = frozenset(normalize(
 _DEMONSTRATIVES = frozenset(normalize(
     "هذا هذه هذي ذلك تلك ذاك هاد هادا هادي هاي هيدا هيدي هيك كده كدا دي ده دا دول هدول هذول هؤلاء اولئك"
 ).split())
+# English words that point back ("how old is he?"); an English question without one names its own subject.
+_ENGLISH_POINTERS = frozenset("he she it they him her them his hers its their theirs this that these those there".split())
 # Attached pronouns ("وصفها", "منصبه", "عليهم") written as typed: a final ه but not ة.
 _PRONOUN_SUFFIXES = ("ها", "هم", "هما", "هن", "ه")
 
@@ -60,7 +63,9 @@ def looks_like_followup(question: str, known_terms: Collection[str] = (), analyz
     It does when it names nothing of its own ("وليش؟", "وإمتى؟"), or when it opens with و/ف/طيب/and or
     points back with a pronoun or demonstrative and names at most `MAX_OWN_TERMS` things; or when it is
     at most four words of which none is a term of the index (`known_terms`, the BM25 vocabulary).
-    A question that names its own subject ("وكم مساحة أوكرانيا اللي تسيطر عليها روسيا؟") stands alone.
+    A question that names its own subject ("وكم مساحة أوكرانيا اللي تسيطر عليها روسيا؟") stands alone; so
+    does an English one that neither opens with a connective nor points back ("how old is Ryabkov?"), whose
+    words are never terms of the Arabic index.
     """
     analyzer = analyzer or Analyzer()
     typed = words(question)
@@ -80,9 +85,11 @@ def looks_like_followup(question: str, known_terms: Collection[str] = (), analyz
     points_back = any(w in _DEMONSTRATIVES or (w.startswith("هال") and len(w) > 4) for w in plain) or any(
         len(w) > 3 and w.endswith(_PRONOUN_SUFFIXES) for w in typed
     )
+    english = understand(question).cross_lingual
+    points_back = points_back or (english and any(w.lower() in _ENGLISH_POINTERS for w in typed))
     if (opens or points_back) and len(own) <= MAX_OWN_TERMS:
         return True
-    return len(typed) <= 4 and len(own) <= 2 and not any(t in known_terms for t in own)
+    return not english and len(typed) <= 4 and len(own) <= 2 and not any(t in known_terms for t in own)
 
 
 def _refers_or_asks(term: str) -> bool:

@@ -34,7 +34,8 @@ def rerank_head(candidates: list[Candidate], size: int, adjust: Callable[[list[C
 def add_char_grams(head: list[Candidate], weight: float, scores: Callable[[np.ndarray], np.ndarray]) -> None:
     """Add `weight` × character 3-gram BM25 (which reaches word forms stemming misses) to each score."""
     for c, chars in zip(head, scores(np.array([c.id for c in head]))):
-        c.score += weight * float(chars)
+        c.chars = float(chars)
+        c.score += weight * c.chars
 
 
 def weigh_evidence(c: Candidate, sims: np.ndarray, held: np.ndarray, first: int, weight: float) -> None:

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property
@@ -22,9 +22,10 @@ from ..index.manifest import ArticleEntry, Manifest
 from ..index.stored import StoredIndex
 from ..models import Embedder
 from . import followup, fusion, passages, time
+from .answer_check import AnswerCheck, idf_share, load_default
 from .candidates import Candidate, LexicalQuery, gather, term_coverage
 from .config import SearchConfig
-from .evidence import holds, matching_form
+from .evidence import SPECIFIC, holds, matching_form
 from .passages import Passage
 from .query import AnswerType, Query, understand
 from .spelling import Spelling
@@ -43,13 +44,12 @@ MAX_QUESTION_CHARS = 1000
 class SearchResult:
     """`verdict`: answered (the passages state it), related (they discuss it but do not state what was
     asked) or none (the corpus does not cover it: the passages are only the closest, not to be quoted).
-    `answerable` is verdict == answered."""
+    `answerable`: the verdict is answered."""
 
     query: str
-    answerable: bool
+    verdict: Verdict
     passages: list[Passage]
     confidence: float = 0.0
-    verdict: Verdict | None = None
     asks: AnswerType = "what"
     understood: str = ""
     # Whether one of the first quotes holds a fact of the kind asked (a date for "when" …).
@@ -57,9 +57,9 @@ class SearchResult:
     # The question's time (latest, a window …) when it asks one, and what the answer says of it.
     time: TimeNote | None = None
 
-    def __post_init__(self) -> None:
-        if self.verdict is None or (self.verdict == "answered") != self.answerable:  # `answerable` wins
-            object.__setattr__(self, "verdict", "answered" if self.answerable else "none")
+    @property
+    def answerable(self) -> bool:
+        return self.verdict == "answered"
 
 
 def _leading_words(text: str, limit: int) -> str:
@@ -78,6 +78,7 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.config = config
+        self.check: AnswerCheck | None = load_default() if config.answer_check else None
         self.analyzer = Analyzer()
         self._char_grams = CharGrams()
         if self.analyzer.id != index.manifest.analyzer:
@@ -116,7 +117,7 @@ class Retriever:
             raise ValueError("empty question")
         cfg = self.config
         query = understand(question)
-        nothing = SearchResult(question, False, [], verdict="none", asks=query.asks, understood=query.search_text)
+        nothing = SearchResult(question, "none", [], asks=query.asks, understood=query.search_text)
         if query.chatter:
             return nothing
         follows = bool(context) and self.is_followup(question)
@@ -125,21 +126,81 @@ class Retriever:
             return self._search_in_time(question, query, when, k)
         earlier = followup.earlier_questions(context) if follows else ""
         earlier_text = understand(earlier).search_text if earlier else ""
-        lexical = LexicalQuery.of(self._terms(query), earlier_text, self.analyzer)
-        vector = self._embed(query, earlier_text)
-        candidates = gather(self.index, vector, lexical, cfg.candidates, use_lexical=cfg.mode != "dense")
+        lexical, vector, candidates = self._ranked(query, earlier_text)
         if not candidates:
             return nothing
-        candidates = self._rank(candidates, query, vector)
         sure = confidence(cfg, candidates[0], vector, self._background)
         margin = cfg.followup_same_article_margin if earlier else cfg.same_article_margin
         chosen = passages.diverse(self.index, candidates, k, margin)
-        weighed = vector is not None and fusion.weighs_evidence(query)
-        holds_asked = not weighed or any(c.evidence for c in chosen[: cfg.evidence_quotes])
+        holds_asked = self._holds_asked(query, vector, chosen)
         verdict = decide(cfg, sure, query, holds_asked, self.knows_asked_noun(query))
+        if query.cross_lingual and not any(t in self._known_terms for t in lexical.terms):
+            # English (or gibberish) naming nothing the corpus names, not even through a transliterated name:
+            # its cosines alone answer random letters and tomorrow's weather.
+            verdict = "none"
+        elif self.check is not None:
+            verdict = self.check.decide(self.check_features(query, candidates, vector, lexical.terms, holds_asked), verdict)
         quoted = [passages.quote(self.index, c, self._bold_sentence(c, lexical.terms)) for c in chosen]
-        return SearchResult(question, verdict == "answered", quoted, round(sure, 4), verdict, query.asks,
-                            query.search_text, holds_asked)
+        return SearchResult(question, verdict, quoted, round(sure, 4), query.asks, query.search_text, holds_asked)
+
+    def _ranked(self, query: Query, earlier_text: str, withheld: Collection[int] = ()
+                ) -> tuple[LexicalQuery, np.ndarray | None, list[Candidate]]:
+        """The question's BM25 terms, its vector and its candidates ranked (none of the passages `withheld`)."""
+        lexical = LexicalQuery.of(self._terms(query), earlier_text, self.analyzer)
+        vector = self._embed(query, earlier_text)
+        candidates = [c for c in gather(self.index, vector, lexical, self.config.candidates,
+                                        use_lexical=self.config.mode != "dense") if c.id not in withheld]
+        return lexical, vector, self._rank(candidates, query, vector) if candidates else []
+
+    def _holds_asked(self, query: Query, vector: np.ndarray | None, chosen: list[Candidate]) -> bool:
+        """Whether one of the first quotes holds a fact of the kind asked (True when none is weighed)."""
+        weighed = vector is not None and fusion.weighs_evidence(query)
+        return not weighed or any(c.evidence for c in chosen[: self.config.evidence_quotes])
+
+    @property
+    def answer_rule(self) -> str:
+        """Which rule decides answered / related / none: the learned check or the hand thresholds."""
+        return f"learned answer check ({self.check.about})" if self.check else "hand thresholds (no answer check model)"
+
+    def check_features(self, query: Query, candidates: list[Candidate], vector: np.ndarray | None,
+                       terms: list[str], holds_asked: bool) -> dict[str, float]:
+        """What the answer check reads of the ranked candidates (see `answer_check.FEATURES`)."""
+        best = candidates[0]
+        gap = best.score - candidates[1].score if len(candidates) > 1 else 1.0
+        typical = float(np.median(self._background @ vector)) if vector is not None else 0.0
+        distinct = list(dict.fromkeys(terms))
+        weights = dict(zip(distinct, self.index.lexical.idf(distinct).tolist()))
+        sentence = self._bold_sentence(best, terms)
+        row = self.index.chunks[best.id]
+        passage = self.index.article_text(int(row["article"]))[int(row["start"]): int(row["end"])]
+        known = self._known_terms
+        specific = query.asks in SPECIFIC or query.focus is not None
+        return {
+            "dense": best.dense, "lexical": best.lexical, "chars": best.chars,
+            "margin": best.dense - typical if vector is not None else 0.0, "gap": gap,
+            "evidence": float(holds_asked), "specific": float(specific),
+            "missing": float(specific and not holds_asked),
+            "noun_known": float(self.knows_asked_noun(query)),
+            "sentence_cover": idf_share(weights, set(self.analyzer(self._sentence_text(sentence)))),
+            "passage_cover": idf_share(weights, set(self.analyzer(passage))),
+            "known_terms": sum(t in known for t in distinct) / len(distinct) if distinct else 0.0,
+            "latin": float(query.script == "latin"), "arabizi": float(query.script == "arabizi"),
+            "few_terms": 1.0 / (1 + len(distinct)),
+        }
+
+    def check_features_of(self, question: str, withheld: Collection[int] = ()) -> tuple[dict[str, float], int] | None:
+        """The answer check's features for `question` asked alone, and the best passage's id, as if the passages
+        `withheld` were not in the index (for training: withhold the answering passages for a near-topic
+        negative); None when the question is chatter or nothing is found."""
+        query = understand(question.strip())
+        if query.chatter:
+            return None
+        lexical, vector, candidates = self._ranked(query, "", withheld)
+        if not candidates:
+            return None
+        chosen = passages.diverse(self.index, candidates, 5, self.config.same_article_margin)
+        holds_asked = self._holds_asked(query, vector, chosen)
+        return self.check_features(query, candidates, vector, lexical.terms, holds_asked), candidates[0].id
 
     def _search_in_time(self, question: str, query: Query, when: TimePlan, k: int) -> SearchResult:
         """A question that asks about time: its window's articles (or, for an empty window, the nearest dated
@@ -161,8 +222,7 @@ class Retriever:
                             articles=allowed if allowed is not None else (calendar.dated() if untopical else None))
         note = calendar.note(when, empty, nearest)
         if not candidates:
-            return SearchResult(question, False, [], verdict="none", asks=topic.asks, understood=topic.search_text,
-                                time=note)
+            return SearchResult(question, "none", [], asks=topic.asks, understood=topic.search_text, time=note)
         candidates = self._rank(candidates, topic, vector)
         sure = confidence(cfg, candidates[0], vector, self._background)
         coverage = dict(zip((c.id for c in candidates),
@@ -189,8 +249,7 @@ class Retriever:
         if empty and verdict == "answered":
             verdict = "related"  # the window holds nothing: the nearest articles are context, not the answer
         quoted = [passages.quote(self.index, c, self._bold_sentence(c, lexical.terms)) for c in chosen]
-        return SearchResult(question, verdict == "answered", quoted, round(sure, 4), verdict, topic.asks,
-                            topic.search_text, holds_asked, note)
+        return SearchResult(question, verdict, quoted, round(sure, 4), topic.asks, topic.search_text, holds_asked, note)
 
     def _news_of_the_time(self, topic: Query, sure: float, covered: bool) -> bool:
         """Whether a question asking what happened (in a window, lately) is answered by its first passage, which

@@ -1,0 +1,66 @@
+"""The learned answer check: its model file, and what it must decide whatever it learned."""
+
+import json
+import random
+import string
+
+import pytest
+
+from retrieval import Retriever, SearchConfig
+from retrieval.check_training import gibberish
+from retrieval.errors import RetrievalError
+from retrieval.search.answer_check import FEATURES, MODEL_PATH, AnswerCheck, load_default
+
+
+def random_lowercase(count: int, seed: int) -> list[str]:
+    """Lines of random lowercase letters, as issue 21 typed them (not the training generator's)."""
+    rng = random.Random(seed)
+    return [" ".join("".join(rng.choices(string.ascii_lowercase, k=rng.randint(2, 14))) for _ in range(rng.randint(1, 5)))
+            for _ in range(count)]
+
+
+def test_the_kept_model_is_json_numbers_over_the_features_the_retriever_computes():
+    check = load_default()
+    assert check is not None and check.features == FEATURES
+    data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    assert data["trained"]["command"].startswith("python -m retrieval model train-check")
+    assert all(len(h) == 64 for name, h in data["trained"]["data"].items() if name.endswith((".json", ".jsonl")))
+
+
+def test_a_model_over_other_features_is_refused_in_one_line(tmp_path):
+    data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    data["features"] = data["features"][:-1]
+    (tmp_path / "check.json").write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(RetrievalError, match="other features; retrain"):
+        AnswerCheck.load(tmp_path / "check.json")
+
+
+def test_a_damaged_model_file_is_refused_in_one_line(tmp_path):
+    (tmp_path / "check.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(RetrievalError, match="not an answer check model"):
+        AnswerCheck.load(tmp_path / "check.json")
+
+
+def test_the_training_gibberish_is_latin_script_and_the_same_for_a_seed():
+    lines = gibberish(30, 7)
+    assert lines == gibberish(30, 7) != gibberish(30, 8)
+    assert all(line.isascii() for line in lines)
+
+
+def test_the_retriever_says_which_rule_decides(seed_index, embedder, retriever):
+    assert retriever.answer_rule.startswith("learned answer check")
+    assert Retriever.load(seed_index, embedder, SearchConfig(answer_check=False)).answer_rule.startswith("hand thresholds")
+
+
+@pytest.mark.parametrize("line", random_lowercase(60, 2021) + [
+    "qwerty", "asdfghjkl", "zxcvbnm qwertyuiop", "lorem ipsum dolor sit amet", "Lorem ipsum dolor sit amet, consectetur adipiscing elit.",
+    "jjjjjjj", "aaaa bbbb cccc", "hjkl hjkl"])
+def test_latin_script_gibberish_is_never_answered(retriever, line):
+    assert retriever.search(line, 3).verdict != "answered"
+
+
+@pytest.mark.parametrize("question", [
+    "What will the weather be like tomorrow?", "Who won the football world cup in 2018?",
+    "How do I bake sourdough bread?", "What is the population of Brazil?", "Quelle heure est-il à Tokyo ?"])
+def test_latin_script_questions_about_what_the_corpus_never_mentions_end_as_none(retriever, question):
+    assert retriever.search(question, 3).verdict == "none"
