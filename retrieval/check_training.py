@@ -30,7 +30,7 @@ import numpy as np
 from .arabic.normalize import contains
 from .errors import RetrievalError
 from .evaluate import SquadData, in_part, load_qa, squad_index
-from .models.embedding import Embedder
+from .models import Embedder
 from .search.answer_check import CLASSES, FEATURES, MODEL_PATH
 from .search.retriever import Retriever, SearchConfig
 
