@@ -106,3 +106,16 @@ def test_metadata_json_with_an_unreadable_date_is_one_error(tmp_path):
     (corpus / "metadata.json").write_text(json.dumps({"003_347a1e20d77f6830.txt": {"date": "soon"}}))
     with pytest.raises(BuildError, match="unreadable date 'soon'"):
         read_corpus(corpus)
+
+
+def test_an_index_without_dates_reads_a_year_as_a_word(tmp_path, embedder):
+    from retrieval import Retriever, build_index
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "wiki.jsonl").write_text(json.dumps({"title": "الحرب العالمية الثانية", "text": (
+        "انتهت الحرب العالمية الثانية في عام 1945 باستسلام ألمانيا ثم اليابان. وتأسست الأمم المتحدة في العام نفسه.")},
+        ensure_ascii=False) + "\n", encoding="utf-8")
+    build_index(corpus, tmp_path / "index", embedder)
+    result = Retriever.load(tmp_path / "index", embedder).search("ماذا حدث في عام 1945؟", today=TODAY)
+    assert result.time is None and result.passages[0].source == "wiki.jsonl#1"

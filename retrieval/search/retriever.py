@@ -121,7 +121,9 @@ class Retriever:
         if query.chatter:
             return nothing
         follows = bool(context) and self.is_followup(question)
-        when = time.plan(question, context if follows else (), today or date.today(), query.asks == "when")
+        # A corpus without a dated article (an encyclopedia) has no time to ask about: "عام 1945" is a word.
+        when = time.plan(question, context if follows else (), today or date.today(),
+                         query.asks == "when") if self.calendar.any_dated else None
         if when is not None:
             return self._search_in_time(question, query, when, k)
         earlier = followup.earlier_questions(context) if follows else ""

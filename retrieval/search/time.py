@@ -126,6 +126,7 @@ class Calendar:
 
     def __init__(self, articles: list[ArticleEntry]) -> None:
         self.published: list[date | None] = [_iso(a.published) for a in articles]
+        self.any_dated = any(d is not None for d in self.published)
 
     def within(self, window: Window) -> list[int]:
         """The articles published in the window, inclusive."""
