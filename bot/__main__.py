@@ -71,6 +71,14 @@ def run_telegram(settings: BotSettings) -> int:
 
     from .app import ALLOWED_UPDATES, build_application
     from .botapi import describe_failure
+    from .webhook import check_webhook
+
+    if settings.webhook_url:
+        try:
+            check_webhook(settings)
+        except ValueError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
 
     application = build_application(settings)
     try:
