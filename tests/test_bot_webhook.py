@@ -29,9 +29,9 @@ async def start_bot(api: FakeBotAPI, tmp_path, **values: str) -> tuple[int, str]
     """`python -m bot` in Telegram mode against `api` with `values`: its exit code and stderr."""
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        env=environment(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=api.base_url,
-                        INDEX_DIR=str(tmp_path / "no-index"), CORPUS_DIR=str(tmp_path / "no-corpus"),
-                        FEEDBACK_LOG=str(tmp_path / "feedback.jsonl"), **values))
+        env=environment(**{"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": api.base_url,
+                           "INDEX_DIR": str(tmp_path / "no-index"), "CORPUS_DIR": str(tmp_path / "no-corpus"),
+                           "FEEDBACK_LOG": str(tmp_path / "feedback.jsonl"), **values}))
     try:
         _, stderr = await asyncio.wait_for(process.communicate(), 60)
     finally:
@@ -114,3 +114,35 @@ async def test_an_oversized_post_is_cut_off_and_never_logged_whole(webhook, capl
     body = b'{"update_id": 1, "message": "' + b"A" * (10 * 1024 * 1024) + b'"}'
     assert await post(webhook, body) in (0, 400, 413)
     assert all(len(r.getMessage()) < 1000 and not r.exc_info for r in caplog.records)
+
+
+# --- start-up failures in Telegram mode: one line, not a traceback ------------------------------------------
+
+
+async def test_an_unknown_embedder_stops_the_telegram_bot_with_one_line(tmp_path):
+    async with FakeBotAPI() as api:
+        code, log = await start_bot(api, tmp_path, EMBEDDER="bogus")
+    assert code == 1 and "Traceback" not in log
+    assert log.splitlines()[-1].startswith("error: unknown embedder 'bogus'")
+
+
+async def test_an_index_that_cannot_be_read_stops_the_telegram_bot_with_one_line(tmp_path):
+    (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
+    async with FakeBotAPI() as api:
+        code, log = await start_bot(api, tmp_path, INDEX_DIR=str(tmp_path / "a-file" / "index"))
+    assert code == 1 and "Traceback" not in log, log
+    assert log.splitlines()[-1].startswith("error: ") and "a-file" in log.splitlines()[-1]
+
+
+@pytest.mark.skipif(sys.platform != "linux" or not hasattr(__import__("os"), "geteuid")
+                    or __import__("os").geteuid() == 0, reason="root reads any file")
+async def test_an_unreadable_index_stops_the_telegram_bot_with_one_line(tmp_path, seed_index):
+    import shutil
+
+    index = tmp_path / "index"
+    shutil.copytree(seed_index, index)
+    (index / "manifest.json").chmod(0)
+    async with FakeBotAPI() as api:
+        code, log = await start_bot(api, tmp_path, INDEX_DIR=str(index))
+    assert code == 1 and "Traceback" not in log, log
+    assert log.splitlines()[-1].startswith("error: ") and "Permission denied" in log.splitlines()[-1]
