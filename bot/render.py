@@ -353,19 +353,29 @@ def _tidy(text: str) -> str:
 
 
 def _source_html(p: Passage) -> str:
-    title = html.escape(p.title)
+    title = html.escape(_metadata(p.title))
     if p.url and re.match(r"https?://", p.url):
         title = f'<a href="{html.escape(p.url, quote=True)}">{title}</a>'
-    rest = html.escape("".join(f" — {x}" for x in (p.outlet, p.date) if x))
-    return f"{title}{rest} (<code>{html.escape(p.source)}</code>)"
+    rest = html.escape("".join(f" — {_metadata(x)}" for x in (p.outlet, p.date) if x))
+    return f"{title}{rest} (<code>{html.escape(_metadata(p.source))}</code>)"
 
 
 def _source_text(p: Passage) -> str:
-    return f"{_describe(p.title, p.outlet, p.date)} ({p.source})" + (f" {p.url}" if p.url else "")
+    return f"{_describe(p.title, p.outlet, p.date)} ({_metadata(p.source)})" + (f" {_metadata(p.url)}" if p.url else "")
 
 
 def _describe(title: str, outlet: str | None, date: str | None) -> str:
-    return " — ".join(x for x in (title, outlet, date) if x)
+    return " — ".join(_metadata(x) for x in (title, outlet, date) if x)
+
+
+# Bidi embeddings, overrides and isolates (U+202E in a title reverses the whole source line) and control characters
+_UNSAFE_IN_METADATA = re.compile("[\u202a-\u202e\u2066-\u2069\x00-\x1f\x7f-\x9f]+")
+
+
+def _metadata(text: str) -> str:
+    """A title, outlet, date or file name fit for a one-line source: no bidi overrides, no control characters.
+    Quotes are never passed through this: they keep the article's exact letters."""
+    return _UNSAFE_IN_METADATA.sub(" ", text).strip()
 
 
 def _related_html(result: SearchResult) -> str:
