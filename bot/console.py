@@ -15,7 +15,6 @@ from .conversations import Conversations
 from .questions import QuestionPipeline
 from .settings import BotSettings
 
-
 # What a terminal obeys rather than shows (ESC and CSI start colour, title and clipboard sequences); not \t or \n
 _TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 

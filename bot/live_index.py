@@ -7,7 +7,14 @@ import contextlib
 import logging
 from pathlib import Path
 
-from retrieval import MANIFEST, BuildReport, CorruptIndex, Retriever, build, open_retriever
+from retrieval import (
+    MANIFEST,
+    BuildReport,
+    CorruptIndex,
+    Retriever,
+    build,
+    open_retriever,
+)
 
 from .settings import BotSettings
 

@@ -4,6 +4,7 @@ survives, says so in one log line and refuses questions instead of dying of SIGB
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import signal
 import sys
@@ -32,8 +33,7 @@ async def test_index_files_truncated_in_place_are_refused_with_one_log_line_not_
             await api.send_text(QUESTION, chat_id=5)
             first = await api.wait_for("sendMessage", lambda c: c.chat_id == 5, timeout=30)
             for name in names:
-                with open(index / name, "r+b") as f:
-                    f.truncate((index / name).stat().st_size // 3)
+                os.truncate(index / name, (index / name).stat().st_size // 3)  # in place: same inode
             after = api.mark()
             for chat in (6, 7):
                 await api.send_text(QUESTION, chat_id=chat)

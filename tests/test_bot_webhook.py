@@ -11,10 +11,10 @@ import sys
 import aiohttp
 import pytest
 from fakebotapi import TOKEN, FakeBotAPI, running
+from helpers import environment
 
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.settings import BotSettings
-from helpers import environment
 
 SECRET = "s3cret-token"
 

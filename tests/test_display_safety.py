@@ -8,7 +8,7 @@ from helpers import cli, run_bot
 
 from bot.app import build_application
 from bot.settings import BotSettings
-from retrieval import RetrievalSettings, Retriever, build, make_embedder
+from retrieval import RetrievalSettings, Retriever, build
 
 RLO, PDF = "\u202e", "\u202c"
 TITLE = f"تقرير {RLO}مزوّر{PDF} عن الفيضانات"

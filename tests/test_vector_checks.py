@@ -59,8 +59,8 @@ def test_info_verify_refuses_an_index_of_vectors_that_are_not_unit_length(garbag
 def test_searching_an_index_of_vectors_that_are_not_unit_length_is_one_error_line(garbage_index):
     done = cli("search", QUESTION, "--index", garbage_index)
     assert done.returncode == 1 and done.stdout == ""
-    assert done.stderr.splitlines() == [f"error: index at {garbage_index} is damaged: its vectors are not finite and "
-                                        "unit-length; rebuild it with: python -m retrieval build"]
+    assert done.stderr.splitlines() == [(f"error: index at {garbage_index} is damaged: its vectors are not finite "
+                                         "and unit-length; rebuild it with: python -m retrieval build")]
 
 
 def test_a_rebuild_embeds_again_what_the_live_index_holds_as_garbage(garbage_index):

@@ -18,7 +18,6 @@ from .lexical import POSTINGS, LexicalIndex
 from .manifest import Manifest
 from .swap import recover_interrupted_swap
 
-
 # Vectors checked at every load, evenly spaced (pread, ~1 ms).
 VECTOR_SAMPLE = 256
 

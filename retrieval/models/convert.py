@@ -234,7 +234,7 @@ def _packed_problem(data, size: int) -> str | None:
             return f"tensor {name} does not fit its shape or the file"
         wanted.discard(name)
     if wanted:
-        return f"{len(wanted)} tensors missing, such as {sorted(wanted)[0]}"
+        return f"{len(wanted)} tensors missing, such as {min(wanted)}"
     return None
 
 
