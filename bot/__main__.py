@@ -43,11 +43,17 @@ def main(argv: list[str] | None = None) -> int:
 
             return run_console(settings)
         return run_telegram(settings)
-    except RetrievalError as e:
-        print(f"error: {logs.redact(str(e), secrets)}", file=sys.stderr)
+    except (RetrievalError, ValueError, OSError) as e:  # the index or the model cannot be opened: one line
+        print(f"error: {logs.redact(logs.one_line(_describe(e)), secrets)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, OSError) and error.filename and error.strerror:
+        return f"{error.filename}: {error.strerror}"
+    return str(error)
 
 
 def run_telegram(settings: BotSettings) -> int:
@@ -65,6 +71,14 @@ def run_telegram(settings: BotSettings) -> int:
 
     from .app import ALLOWED_UPDATES, build_application
     from .botapi import describe_failure
+    from .webhook import check_webhook
+
+    if settings.webhook_url:
+        try:
+            check_webhook(settings)
+        except ValueError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
 
     application = build_application(settings)
     try:

@@ -10,7 +10,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from retrieval import Retriever
 
-from . import texts
+from . import texts, webhook
 from .botapi import RetryTransientErrors, TelegramBot
 from .handlers import access, admin, buttons, commands, errors, inline, intake, messages
 from .live_index import LiveIndex
@@ -29,6 +29,7 @@ ACCESS, ANSWERS = -1, 0
 
 def build_application(settings: BotSettings, retriever: Retriever | None = None) -> Application:
     """The bot, ready for `run_polling`/`run_webhook`; without `retriever`, start-up opens (or builds) the index."""
+    webhook.install()
     bot = TelegramBot(
         settings.token(),
         base_url=settings.telegram_base_url,

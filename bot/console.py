@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
 from collections.abc import Iterator
 from datetime import date
@@ -14,6 +15,14 @@ from . import questions, render, texts
 from .conversations import Conversations
 from .questions import QuestionPipeline
 from .settings import BotSettings
+
+# What a terminal obeys rather than shows (ESC and CSI start colour, title and clipboard sequences); not \t or \n
+_TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def for_terminal(text: str) -> str:
+    """`text` with the control characters an article may hold shown as escapes (\\x1b), never sent raw."""
+    return _TERMINAL_CONTROLS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def run_console(settings: BotSettings, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
@@ -33,7 +42,7 @@ def run_console(settings: BotSettings, stdin: TextIO | None = None, stdout: Text
                 break
             reply = chat.reply(line)
             if reply:
-                print(reply + "\n", file=stdout, flush=True)
+                print(for_terminal(reply) + "\n", file=stdout, flush=True)
     except KeyboardInterrupt:
         print(file=stdout)
     return 0

@@ -7,7 +7,14 @@ import contextlib
 import logging
 from pathlib import Path
 
-from retrieval import MANIFEST, BuildReport, Retriever, build, open_retriever
+from retrieval import (
+    MANIFEST,
+    BuildReport,
+    CorruptIndex,
+    Retriever,
+    build,
+    open_retriever,
+)
 
 from .settings import BotSettings
 
@@ -26,6 +33,16 @@ def index_stamp(index_dir: Path) -> tuple[int, ...] | None:
     return stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_size
 
 
+def file_stamps(index_dir: Path, retriever: Retriever) -> dict[str, tuple[int, int]]:
+    """Inode and size of each file of the index `retriever` was loaded from, as they are now."""
+    stamps = {}
+    for name in retriever.manifest.files:
+        with contextlib.suppress(OSError):
+            st = (Path(index_dir) / name).stat()
+            stamps[name] = (st.st_ino, st.st_size)
+    return stamps
+
+
 class LiveIndex:
     """Owns `retriever`: a question reads it once and keeps that index even if a rebuild swaps it meanwhile."""
 
@@ -35,12 +52,32 @@ class LiveIndex:
         self._stamp: tuple[int, ...] | None = None  # of the index `_retriever` was loaded from
         self._rebuilding = False
         self._follower: asyncio.Task | None = None
+        self._files: dict[str, tuple[int, int]] = {}  # of the files `_retriever` memory-maps
+        self._changed_in_place: str | None = None
 
     @property
     def retriever(self) -> Retriever:
+        """The index to answer from; CorruptIndex while its files were changed in place (not replaced whole)."""
         if self._retriever is None:
             raise RuntimeError("the index is not open yet (LiveIndex.open)")
+        self._check_in_place()
         return self._retriever
+
+    def _check_in_place(self) -> None:
+        """Refuse to touch memory-mapped files that were cut or rewritten under the loaded index: reading past
+        a truncated map kills the process (SIGBUS). A build swaps in new files (new inodes): those are fine."""
+        for name, (inode, size) in self._files.items():
+            try:
+                st = (Path(self.settings.index_dir) / name).stat()
+            except OSError:
+                continue  # unlinked or moved aside: the loaded index keeps its own copy
+            if st.st_ino == inode and st.st_size != size:
+                problem = f"{name} has {st.st_size:,} bytes, not {size:,}"
+                if self._changed_in_place != problem:
+                    self._changed_in_place = problem
+                    log.error("the index at %s was changed in place (%s): refusing questions until it is rebuilt "
+                              "or replaced whole (python -m retrieval build)", self.settings.index_dir, problem)
+                raise CorruptIndex(f"index at {self.settings.index_dir} was changed in place: {problem}")
 
     @property
     def rebuilding(self) -> bool:
@@ -52,6 +89,7 @@ class LiveIndex:
         if self._retriever is None:
             self._retriever = await asyncio.to_thread(open_retriever, self.settings)
             self._stamp = self._stamp or index_stamp(self.settings.index_dir)  # just built
+        self._files = file_stamps(self.settings.index_dir, self._retriever)
         manifest = self._retriever.manifest
         log.info("answering from %d articles (%d passages), index built %s", len(manifest.articles), manifest.chunks,
                  manifest.built_at)
@@ -77,7 +115,7 @@ class LiveIndex:
     async def rebuild(self) -> BuildReport:
         """Build into the index directory (replaced on disk atomically), load it and swap it in (after
         `claim_rebuild`); questions keep using the current index meanwhile. Raises what the build raises."""
-        current = self.retriever
+        current = self._retriever
         report = await asyncio.to_thread(build, self.settings, current.embedder)
         stamp = index_stamp(self.settings.index_dir)
         self._swap(await asyncio.to_thread(Retriever.load, self.settings.index_dir, current.embedder, current.config),
@@ -89,10 +127,12 @@ class LiveIndex:
         index_dir = self.settings.index_dir
         while True:
             await asyncio.sleep(INDEX_POLL_SECONDS)
+            with contextlib.suppress(CorruptIndex):
+                self._check_in_place()  # logs it once, even before anyone asks
             stamp = index_stamp(index_dir)
             if stamp is None or stamp == self._stamp or self._rebuilding:
                 continue
-            current = self.retriever
+            current = self._retriever
             try:
                 fresh = await asyncio.to_thread(Retriever.load, index_dir, current.embedder, current.config)
             except Exception as e:  # keep answering from the loaded index, and keep following
@@ -100,13 +140,14 @@ class LiveIndex:
                             index_dir, e, current.manifest.built_at)
                 self._stamp = stamp
                 continue
-            if _same_build(fresh, current):
+            if _same_build(fresh, current) and not self._changed_in_place:
                 self._stamp = stamp
             else:
                 self._swap(fresh, stamp)
 
     def _swap(self, fresh: Retriever, stamp: tuple[int, ...] | None) -> None:
         self._retriever, self._stamp = fresh, stamp
+        self._files, self._changed_in_place = file_stamps(self.settings.index_dir, fresh), None
         manifest = fresh.manifest
         log.info("the index at %s was rebuilt (built %s): now answering from %d articles (%d passages)",
                  self.settings.index_dir, manifest.built_at, len(manifest.articles), manifest.chunks)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import threading
 from collections.abc import Iterable
@@ -10,6 +11,8 @@ from collections.abc import Iterable
 from telegram.error import TelegramError
 
 REDACTED = "[REDACTED]"
+# C0 and C1 controls, DEL, and the bidi embedding/override/isolate marks: what can forge or reorder a line
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -21,14 +24,15 @@ def redact(text: str, secrets: Iterable[str]) -> str:
 
 
 class RedactSecrets(logging.Filter):
-    """Replaces the secrets in a record's message, traceback and stack before any handler formats it."""
+    """Escapes control characters in a record's message; replaces the secrets in its message, traceback and stack before any handler formats it."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
         self.secrets = [s for s in set(secrets) if s]
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg, record.args = redact(_message(record), self.secrets), None
+        # one record, one line: a newline in a file name or a question must not forge a log line
+        record.msg, record.args = redact(one_line(_message(record)), self.secrets), None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
@@ -65,6 +69,11 @@ def _message(record: logging.LogRecord) -> str:
         return record.getMessage()
     except Exception:
         return f"{record.msg!s} {record.args!r}"
+
+
+def one_line(text: str) -> str:
+    """`text` on one line: control characters (newlines, ESC, bidi overrides) shown as escapes, not obeyed."""
+    return _CONTROLS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def secrets_of(token: str | None, *others: str | None) -> list[str]:

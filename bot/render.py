@@ -206,7 +206,7 @@ def latest_html(articles: Sequence[ArticleEntry]) -> list[str]:
         return [texts.NO_DATED_ARTICLES]
     lines = [texts.LATEST_HEADER]
     for a in dated:
-        rest = html.escape("".join(f" — {x}" for x in (a.outlet, date_label(a.published)) if x))
+        rest = html.escape("".join(f" — {_metadata(x)}" for x in (a.outlet, date_label(a.published)) if x))
         lines.append(f"• {_linked(a.title, a.url)}{rest}")
     return pack(lines, separator="\n")
 
@@ -433,24 +433,34 @@ def _tidy(text: str) -> str:
 
 def _source_html(p: Passage) -> str:
     """Title (linked to its page) — outlet — date or «بدون تاريخ» (source file)."""
-    rest = html.escape("".join(f" — {x}" for x in (p.outlet, shown_date(p.published, p.date)) if x))
-    return f"{_linked(p.title, p.url)}{rest} (<code>{html.escape(p.source)}</code>)"
+    rest = html.escape("".join(f" — {_metadata(x)}" for x in (p.outlet, shown_date(p.published, p.date)) if x))
+    return f"{_linked(p.title, p.url)}{rest} (<code>{html.escape(_metadata(p.source))}</code>)"
 
 
 def _linked(title: str, url: str | None) -> str:
     """The title, a link to `url` when that is a web address."""
     if url and re.match(r"https?://", url):
-        return f'<a href="{html.escape(url, quote=True)}">{html.escape(title)}</a>'
-    return html.escape(title)
+        return f'<a href="{html.escape(url, quote=True)}">{html.escape(_metadata(title))}</a>'
+    return html.escape(_metadata(title))
 
 
 def _source_text(p: Passage) -> str:
-    return (f"{_describe(p.title, p.outlet, shown_date(p.published, p.date))} ({p.source})"
-            + (f" {p.url}" if p.url else ""))
+    return (f"{_describe(p.title, p.outlet, shown_date(p.published, p.date))} ({_metadata(p.source)})"
+            + (f" {_metadata(p.url)}" if p.url else ""))
 
 
 def _describe(title: str, outlet: str | None, date: str | None) -> str:
-    return " — ".join(x for x in (title, outlet, date) if x)
+    return " — ".join(_metadata(x) for x in (title, outlet, date) if x)
+
+
+# Bidi embeddings, overrides and isolates (U+202E in a title reverses the whole source line) and control characters
+_UNSAFE_IN_METADATA = re.compile("[\u202a-\u202e\u2066-\u2069\x00-\x1f\x7f-\x9f]+")
+
+
+def _metadata(text: str) -> str:
+    """A title, outlet, date or file name fit for a one-line source: no bidi overrides, no control characters.
+    Quotes are never passed through this: they keep the article's exact letters."""
+    return _UNSAFE_IN_METADATA.sub(" ", text).strip()
 
 
 def _related_html(result: SearchResult) -> str:

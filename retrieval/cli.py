@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -215,7 +216,12 @@ def _print_result(result, context: list[str], as_json: bool) -> None:
         print(json.dumps({**_result_json(result), **({"context": context} if context else {})}, ensure_ascii=False),
               flush=True)
     else:
-        print(_result_text(result), flush=True)
+        print(_for_terminal(_result_text(result)), flush=True)
+
+
+def _for_terminal(text: str) -> str:
+    """Control characters an article may hold (ESC starts terminal sequences) shown as escapes, not sent raw."""
+    return re.sub("[\x00-\x08\x0b-\x1f\x7f-\x9f]", lambda m: m.group().encode("unicode_escape").decode(), text)
 
 
 def _stdin_question(raw: bytes, number: int) -> tuple[str, list[str]]:

@@ -77,9 +77,16 @@ def command_addressee(message: Message) -> str | None:
     return name.lower() if at else None
 
 
+# Telegram's stand-ins for senders without a user of their own: @GroupAnonymousBot (anonymous group admins),
+# @Channel_Bot (a channel posting in a group) and 777000 (a linked channel's automatic forwards). One id for all
+# of them everywhere: counted by chat, so a limit reached in one group does not silence another.
+SHARED_SENDER_IDS = frozenset({1087968824, 136817688, 777000})
+
+
 def sender_of(update: Update) -> int:
-    """Whom the rate limits and conversations count: the user, or the chat of a message without one."""
-    return update.effective_user.id if update.effective_user else update.effective_message.chat_id
+    """Whom the rate limits and conversations count: the user, or the chat of a message without one of its own."""
+    user = update.effective_user
+    return user.id if user and user.id not in SHARED_SENDER_IDS else update.effective_message.chat_id
 
 
 async def may_ask(message: Message, sender: int, services: Services) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -16,6 +17,8 @@ from ..feedback import Vote
 from ..services import BotContext
 from . import replies
 from .access import may_send
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -88,9 +91,16 @@ async def vote_button(query: CallbackQuery, context: BotContext, pressed: Presse
     if voter in answer.votes:
         await query.answer(texts.ALREADY_VOTED)
         return
-    answer.votes.add(voter)
+    answer.votes.add(voter)  # before the write: a second press meanwhile is not a second vote
     ids = [p.id for p in answer.result.passages[page * per_page: (page + 1) * per_page]]
-    await asyncio.to_thread(services.feedback.record, answer.chat_id, query.from_user.id, answer.question, ids, vote)
+    try:
+        await asyncio.to_thread(services.feedback.record, answer.chat_id, query.from_user.id, answer.question, ids,
+                                vote)
+    except OSError as e:  # not recorded, so not remembered: the voter may try again
+        answer.votes.discard(voter)
+        log.warning("a vote could not be written to %s: %s", services.feedback.path, e.strerror or e)
+        await query.answer(texts.VOTE_NOT_RECORDED)
+        return
     if vote == "up":
         services.stats.up += 1
     else:

@@ -8,6 +8,8 @@ import logging
 from telegram import Update
 from telegram.error import InvalidToken, TelegramError
 
+from retrieval import RetrievalError
+
 from .. import texts
 from ..botapi import may_have_arrived
 from ..services import BotContext
@@ -26,7 +28,10 @@ async def on_error(update: object, context: BotContext) -> None:
         # No reply came back, but the message may have arrived: an apology after it would read as a failure.
         log.warning("Telegram did not confirm a request for update %s in time: %s", update_id, error)
         return
-    log.error("error while handling update %s", update_id, exc_info=error)
+    if isinstance(error, RetrievalError):  # the index cannot be read now: said once where it was found
+        log.debug("update %s not answered: %s", update_id, error)
+    else:
+        log.error("error while handling update %s", update_id, exc_info=error)
     if not isinstance(update, Update):
         return
     with contextlib.suppress(TelegramError):

@@ -6,9 +6,14 @@ in the corpus, so the next poll tries it again anyway.
 
 from __future__ import annotations
 
+import contextlib
+import http.client
+import socket
+import threading
 import time
 import urllib.error
 import urllib.request
+import weakref
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -48,7 +53,35 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None  # a 3xx then surfaces as HTTPError, and `fetch` follows it under its own rules
 
 
-_OPENER = urllib.request.build_opener(_NoRedirects())
+def _opener(deadline: float):
+    """An opener whose connections are cut at `deadline`: a socket timeout bounds each read, not the sum of them,
+    so a server dribbling its headers a byte at a time would otherwise hold the fetch open without end."""
+
+    def cut_at_deadline(connection_class):
+        class Connection(connection_class):
+            def connect(self) -> None:
+                super().connect()
+                sock = self.sock
+                timer = threading.Timer(max(0.0, deadline - time.monotonic()), _shut, (sock,))
+                timer.daemon = True
+                timer.start()
+                weakref.finalize(sock, timer.cancel)
+        return Connection
+
+    class HTTP(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(cut_at_deadline(http.client.HTTPConnection), req)
+
+    class HTTPS(urllib.request.HTTPSHandler):
+        def https_open(self, req):
+            return self.do_open(cut_at_deadline(http.client.HTTPSConnection), req, context=self._context)
+
+    return urllib.request.build_opener(_NoRedirects(), HTTP(), HTTPS())
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 def fetch(url: str, timeout: float = TIMEOUT_S, max_bytes: int = MAX_BYTES, accept: str = "text/html,*/*;q=0.5") -> Page:
@@ -65,7 +98,7 @@ def fetch(url: str, timeout: float = TIMEOUT_S, max_bytes: int = MAX_BYTES, acce
         seen.append(current)
         request = urllib.request.Request(current, headers={"User-Agent": USER_AGENT, "Accept": accept})
         try:
-            response = _OPENER.open(request, timeout=_left(deadline, timeout))
+            response = _opener(deadline).open(request, timeout=_left(deadline, timeout))
         except urllib.error.HTTPError as e:
             location = e.headers.get("Location") if 300 <= e.code < 400 else None
             e.close()
@@ -79,7 +112,13 @@ def fetch(url: str, timeout: float = TIMEOUT_S, max_bytes: int = MAX_BYTES, acce
             raise FetchError(f"cannot connect: {e.reason}") from None
         except TimeoutError:
             raise FetchError(f"timed out after {timeout:g} s") from None
+        except http.client.HTTPException as e:  # a broken status line, a header line over 64 KB, over 100 headers
+            if time.monotonic() >= deadline:
+                raise FetchError(f"timed out after {timeout:g} s") from None
+            raise FetchError(f"not a valid HTTP answer ({type(e).__name__}: {' '.join(str(e).split())[:80]})") from None
         except (OSError, ValueError) as e:  # a bad port, a reset connection, an odd status line
+            if time.monotonic() >= deadline:  # cut at the deadline
+                raise FetchError(f"timed out after {timeout:g} s") from None
             raise FetchError(f"cannot fetch: {e}") from None
         with response:
             return _read(response, current, deadline, timeout, max_bytes)
@@ -102,6 +141,7 @@ def _read(response, url: str, deadline: float, timeout: float, max_bytes: int) -
         while True:
             chunk = response.read1(_CHUNK)  # what has arrived: `read` would wait for a full chunk of a slow page
             if not chunk:
+                _left(deadline, timeout)  # an end that is the deadline's cut, not the page's
                 break
             size += len(chunk)
             if size > max_bytes:
@@ -110,7 +150,9 @@ def _read(response, url: str, deadline: float, timeout: float, max_bytes: int) -
             _left(deadline, timeout)
     except TimeoutError:
         raise FetchError(f"timed out after {timeout:g} s") from None
-    except OSError as e:
-        raise FetchError(f"cannot read the page: {e}") from None
+    except (OSError, http.client.HTTPException) as e:
+        if time.monotonic() >= deadline:  # cut at the deadline
+            raise FetchError(f"timed out after {timeout:g} s") from None
+        raise FetchError(f"cannot read the page: {type(e).__name__}") from None
     content_type = response.headers.get_content_type().lower()
     return Page(url, content_type, response.headers.get_content_charset(), b"".join(chunks))

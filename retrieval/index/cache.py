@@ -13,6 +13,7 @@ import numpy as np
 from ..errors import BuildError
 from ..models import Embedder
 from . import dense
+from .integrity import bad_rows
 from .layout import DENSE, KEYS, VECTORS, partial_dir
 from .manifest import Manifest
 
@@ -51,8 +52,12 @@ class EmbeddingCache:
             self._shards += 1
 
     def get(self, key: bytes) -> np.ndarray | None:
+        """The cached vector of `key`; None if there is none, or only one that is not finite and unit-length."""
         found = self._rows.get(bytes(key))
-        return None if found is None else found[0][found[1]]
+        if found is None:
+            return None
+        vector = found[0][found[1]]
+        return vector if not bad_rows(vector[None]).size else None
 
     def add(self, keys: np.ndarray, vectors: np.ndarray) -> None:
         self._partial.mkdir(parents=True, exist_ok=True)
@@ -84,6 +89,9 @@ def embed_pending(vectors, pending, keys, cache: EmbeddingCache, embedder: Embed
                 batch = embedder.embed_passages([text for _, text in missing[at: at + batch_size]])
                 if batch.shape != (len(rows), embedder.dim):
                     raise BuildError(f"embedder {embedder.id} returned shape {batch.shape} for {len(rows)} texts")
+                if (bad := bad_rows(batch)).size:  # never cached, never indexed: a model's NaN would live on
+                    raise BuildError(f"embedder {embedder.id} returned {bad.size} of {len(rows)} vectors that are not "
+                                     f"finite and unit-length (a broken model?); nothing was written")
                 vectors[rows] = batch
                 cache.add(keys[rows], batch)
                 bar.update(len(rows))

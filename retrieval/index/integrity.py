@@ -1,11 +1,14 @@
-"""Checksums of an index's files: recorded by the build, sizes checked at every load, contents by `info --verify`."""
+"""Checksums of an index's files: recorded by the build, sizes checked at every load, contents (and that every
+vector is finite and unit-length) by `info --verify`."""
 
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
 
-from .layout import MANIFEST
+import numpy as np
+
+from .layout import MANIFEST, VECTORS
 from .manifest import IndexFile, Manifest
 
 
@@ -30,11 +33,33 @@ def problems(directory: Path, manifest: Manifest, contents: bool = False) -> lis
                 found.append(f"{name} has {size:,} bytes, not {expected.size:,}")
             elif contents and _sha256(path) != expected.sha256:
                 found.append(f"{name} does not match its checksum")
+            elif contents and name == VECTORS and (bad := _bad_vectors(path)):
+                found.append(f"{name} holds {bad:,} vectors that are not finite and unit-length")
         except FileNotFoundError:
             found.append(f"{name} is missing")
         except OSError as e:
             found.append(f"{name} cannot be read ({e.strerror or e})")
     return found
+
+
+# How far from 1 a stored vector's length may be (float32 rounding of a normalized vector is ~1e-7).
+UNIT_TOLERANCE = 1e-3
+
+
+def bad_rows(vectors: np.ndarray) -> np.ndarray:
+    """Indices of the rows of `vectors` that are not finite and unit-length (what every embedder must return)."""
+    with np.errstate(all="ignore"):
+        norms = np.linalg.norm(np.asarray(vectors, dtype=np.float64), axis=1)
+    return np.flatnonzero(~(np.abs(norms - 1.0) <= UNIT_TOLERANCE))
+
+
+def count_bad_rows(vectors: np.ndarray, rows_at_a_time: int = 65536) -> int:
+    """How many rows of `vectors` (a memory map, say) are not finite and unit-length, read a slice at a time."""
+    return sum(bad_rows(vectors[at: at + rows_at_a_time]).size for at in range(0, len(vectors), rows_at_a_time))
+
+
+def _bad_vectors(path: Path) -> int:
+    return count_bad_rows(np.load(path, mmap_mode="r"))
 
 
 def _sha256(path: Path) -> str:

