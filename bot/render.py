@@ -233,7 +233,7 @@ def _outcome_html(outcome, article: ArticleEntry | None, names: dict[str, str]) 
     source = html.escape(source)
     if outcome.kind == "failed":
         return texts.INTAKE_FAILED.format(source=source, reason=html.escape(outcome.detail))
-    title = html.escape(article.title if article else outcome.article or outcome.detail)
+    title = html.escape(_metadata(article.title if article else outcome.article or outcome.detail))
     if outcome.kind in ("added", "updated"):
         rest = "" if article is None else html.escape(
             "".join(f" — {x}" for x in (article.outlet, shown_date(article.published, article.date)) if x))
