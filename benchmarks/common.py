@@ -6,13 +6,11 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from retrieval.models.protocol import MemoQueries  # noqa: E402, F401 (after OMP_WAIT_POLICY; the benchmarks take it from here)
 
 # The ARCD QA data (SQuAD format) in the `shared/data/arcd` beside this checkout or beside a folder above it.
 _ARCD = Path("shared") / "data" / "arcd" / "arcd.json"
@@ -40,19 +38,3 @@ def dataset_arguments() -> argparse.ArgumentParser:
     ap.add_argument("--squad", type=Path, default=ARCD)
     return ap
 
-
-class MemoQueries:
-    """Wraps an embedder so each distinct question is embedded once across the whole grid."""
-
-    def __init__(self, embedder):
-        self._e = embedder
-        self.id, self.dim = embedder.id, embedder.dim
-        self._memo: dict[str, np.ndarray] = {}
-
-    def embed_passages(self, texts):
-        return self._e.embed_passages(texts)
-
-    def embed_query(self, text):
-        if text not in self._memo:
-            self._memo[text] = self._e.embed_query(text)
-        return self._memo[text]

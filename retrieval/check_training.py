@@ -31,6 +31,7 @@ from .arabic.normalize import contains
 from .errors import RetrievalError
 from .evaluate import SquadData, in_part, load_qa, squad_index
 from .models import Embedder
+from .models.protocol import MemoQueries
 from .search.answer_check import CLASSES, FEATURES, MODEL_PATH
 from .search.retriever import Retriever, SearchConfig
 
@@ -65,22 +66,6 @@ def gibberish(count: int, seed: int) -> list[str]:
         else:
             lines.append(" ".join(rng.choices(_LOREM, k=rng.randint(2, 9))) + rng.choice(("", "?", ".")))
     return lines
-
-
-class _Memo:
-    """Each distinct question embedded once, however often it is asked."""
-
-    def __init__(self, embedder: Embedder):
-        self._e, self.id, self.dim = embedder, embedder.id, embedder.dim
-        self._memo: dict[str, np.ndarray] = {}
-
-    def embed_passages(self, texts):
-        return self._e.embed_passages(texts)
-
-    def embed_query(self, text):
-        if text not in self._memo:
-            self._memo[text] = self._e.embed_query(text)
-        return self._memo[text]
 
 
 Example = tuple[dict[str, float], str, str, float]  # features, verdict, source, weight
@@ -190,7 +175,7 @@ def train(arcd: Path, seed_index: Path, eval_dir: Path, embedder: Embedder, work
         if not Path(path).is_file():
             raise RetrievalError(f"no training data at {path}")
     started = time.perf_counter()
-    memo = _Memo(embedder)
+    memo = MemoQueries(embedder)
     examples = arcd_examples(arcd, memo, work)
     seed = Retriever.load(seed_index, memo, SearchConfig(answer_check=False))
     dev, judged = dev_examples(seed, [eval_dir / name for name in DEV_SETS])

@@ -20,3 +20,20 @@ class Embedder(Protocol):
     def embed_passages(self, texts: list[str]) -> np.ndarray: ...
 
     def embed_query(self, text: str) -> np.ndarray: ...
+
+
+class MemoQueries:
+    """Wraps an embedder so each distinct question is embedded once, however often it is asked (tuning grids)."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self._e = embedder
+        self.id, self.dim = embedder.id, embedder.dim
+        self._memo: dict[str, np.ndarray] = {}
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._e.embed_passages(texts)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        if text not in self._memo:
+            self._memo[text] = self._e.embed_query(text)
+        return self._memo[text]
