@@ -136,9 +136,7 @@ class Retriever:
         chosen = passages.diverse(self.index, candidates, k, margin)
         holds_asked = self._holds_asked(query, vector, chosen)
         verdict = decide(cfg, sure, query, holds_asked, self.knows_asked_noun(query))
-        if query.cross_lingual and not any(t in self._known_terms for t in lexical.terms):
-            # English (or gibberish) naming nothing the corpus names, not even through a transliterated name:
-            # its cosines alone answer random letters and tomorrow's weather.
+        if self._names_nothing_known(query, lexical.terms):
             verdict = "none"
         elif self.check is not None:
             verdict = self.check.decide(self.check_features(query, candidates, vector, lexical.terms, holds_asked), verdict)
@@ -230,13 +228,13 @@ class Retriever:
         coverage = dict(zip((c.id for c in candidates),
                             term_coverage(self.index, topic_terms, [c.id for c in candidates])))
         margin, share = (9.0, 0.0) if untopical else (cfg.time_topic_margin, cfg.time_topic_share)
-        topical = time.on_topic(candidates, self._article_of, coverage, margin, share)
+        # "When next": the newest article that states a date, so only passages holding one are ranked by date.
+        pool = [c for c in candidates if c.evidence] if ask.future else []
+        topical = time.on_topic(pool or candidates, self._article_of, coverage, margin, share)
         if ask.timeline:
             dated = [c for c in topical if calendar.published[self._article_of(c)] is not None]
             chosen = sorted(dated, key=lambda c: calendar.published[self._article_of(c)])[:time.TIMELINE_QUOTES]
         elif ask.order or ask.future:
-            if ask.future and any(c.evidence for c in topical):  # "when next": the newest article that states one
-                topical = [c for c in topical if c.evidence]
             candidates = time.by_date(candidates, topical, self._article_of, calendar.published,
                                       ask.order != "earliest", when.skip)
             chosen = passages.diverse(self.index, candidates, k, margin=9.0)
@@ -261,6 +259,11 @@ class Retriever:
             return False
         answer_from, _ = threshold(self.config, topic)
         return sure >= answer_from - self.config.time_news_band
+
+    def _names_nothing_known(self, query: Query, terms: list[str]) -> bool:
+        """English (or gibberish) naming nothing the corpus names, not even through a transliterated name: its
+        cosines alone would answer random letters and tomorrow's weather."""
+        return query.cross_lingual and not any(t in self._known_terms for t in terms)
 
     def _article_of(self, c: Candidate) -> int:
         return int(self.index.chunks[c.id]["article"])
