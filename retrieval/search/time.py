@@ -79,11 +79,13 @@ def plan(question: str, earlier: Sequence[str], today: date, asks_when: bool = F
     if only_window and ask.window and (asks_when or _names_an_event_day(ask, today)):
         return None
     if asks_time(ask):
-        if anchor is None:
+        if not earlier:
             return TimePlan(ask)
-        if anchor[0].window and not ask.window:  # "وأول خبر فيها؟" after "what happened in 2025?"
+        if anchor and anchor[0].window and not ask.window:  # "وأول خبر فيها؟" after "what happened in 2025?"
             ask = replace(ask, window=anchor[0].window, label=anchor[0].label)
-        return TimePlan(ask, topic=f"{anchor[1]} {ask.topic(question)}".strip())
+        # A follow-up's topic is the earlier question's ("وإمتى الجولة الجاية؟" after one about the talks).
+        earlier_topic = anchor[1] if anchor else read_time(earlier[-1], today).topic(earlier[-1])
+        return TimePlan(ask, topic=f"{earlier_topic} {ask.topic(question)}".strip())
     step = _step(question)
     if anchor is None or not step:
         return None  # "وليش؟" after a latest question: the follow-up's own search finds the same article
