@@ -281,3 +281,35 @@ def test_at_most_fifty_inline_results_each_fitting_one_message():
     items = render.inline_items(SearchResult("س", "answered", many))
     assert len(items) == 50
     assert all(len(telegram_html_text(i.html).encode("utf-16-le")) // 2 <= 4096 for i in items)
+
+
+# --- attacks: what a careless user or an attacker sends ---------------------------------------------------------
+
+
+def searches(application) -> int:
+    stats = application.bot_data["services"].stats
+    return stats.answered + stats.abstained
+
+
+async def test_a_finished_question_makes_the_unfinished_query_before_it_moot(api, make_bot):
+    async with make_bot() as application:
+        await api.send_inline("ماذا قال ريابكوف عن الجولة", user_id=1101)  # the pause has not passed yet
+        finished = await api.send_inline("ماذا قال ريابكوف عن الجولة الأخيرة؟", user_id=1101)
+        await asyncio.sleep(inline.PAUSE_SECONDS + 0.3)
+        await api.settle(application)
+    answered = [c.params["inline_query_id"] for c in api.calls_to("answerInlineQuery")]
+    assert answered == [finished["inline_query"]["id"]]
+    assert searches(application) == 1
+
+
+async def test_a_burst_of_finished_keystrokes_searches_at_most_twice_and_answers_the_last(api, make_bot):
+    words = QUESTION.rstrip("؟").split()
+    typed = [" ".join(words[:n]) + "؟" for n in range(4, len(words) + 1)]  # editing a question that ends with ؟
+    async with make_bot(questions_per_minute=3) as application:
+        sent = [await api.send_inline(query, user_id=1102) for query in typed]
+        last = sent[-1]["inline_query"]["id"]
+        answer = await api.wait_for("answerInlineQuery", lambda c: c.params["inline_query_id"] == last, timeout=30)
+        await api.settle(application)
+    assert len(typed) > 3 and results(answer)  # more keystrokes than the limit, yet the last one is not refused
+    assert searches(application) <= 2
+    assert not [c for c in api.calls if c.error]
