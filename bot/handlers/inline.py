@@ -34,11 +34,11 @@ async def inline_query(update: Update, context: BotContext) -> None:
     query = update.inline_query
     services = context.services
     text = questions.clean(query.query)
+    user_id = query.from_user.id
+    services.inline.typing(user_id, query.id)
     if len(text) < SHORTEST_QUESTION:
         await _button_only(query, services, texts.INLINE_HINT, cache_time=inline.CACHE_SECONDS)
         return
-    user_id = query.from_user.id
-    services.inline.typing(user_id, query.id)
     if not inline.looks_finished(text):
         await asyncio.sleep(inline.PAUSE_SECONDS)
     async with services.inline.turn(user_id):
@@ -54,27 +54,33 @@ async def inline_query(update: Update, context: BotContext) -> None:
 
 
 async def _items(query: InlineQuery, services: Services, text: str) -> list[render.InlineItem] | str:
-    """The results for `text`, cached or searched; or, for a user over the rate limit, the line saying so."""
+    """The results for `text`: cached, searched, or those of the same search under way; or, for a user over the rate limit, the line saying so."""
     retriever = services.index.retriever
     manifest = retriever.manifest
     key = (manifest.built_at, manifest.corpus_fingerprint, inline.normalized(text))
     items = services.inline.cached(key)
     if items is not None:
         return items
+    searching = services.inline.searching(key)
+    if searching is not None:
+        return await asyncio.shield(searching)
     example = services.example_question()
     taken = services.questions.take(text, retriever, query.from_user.id, query.from_user.id, example=example,
                                     private=False)  # no conversation: no follow-ups
     if isinstance(taken, str):
         items = render.inline_refusal(taken, example)
-    else:
-        verdict = services.limiter.check(query.from_user.id)
-        if not verdict.allowed:
-            return texts.INLINE_RATE_LIMITED.format(wait=texts.seconds(math.ceil(verdict.wait)))
+        services.inline.keep(key, items)
+        return items
+    verdict = services.limiter.check(query.from_user.id)
+    if not verdict.allowed:
+        return texts.INLINE_RATE_LIMITED.format(wait=texts.seconds(math.ceil(verdict.wait)))
+
+    async def search() -> list[render.InlineItem]:
         result = await services.searches.run(taken.user_id, len(taken.text), services.questions.search, taken)
         services.stats.searched(result)
-        items = render.inline_items(result)
-    services.inline.keep(key, items)
-    return items
+        return render.inline_items(result)
+
+    return await services.inline.search(key, search)
 
 
 def _article(item: render.InlineItem, ask: InlineKeyboardMarkup) -> InlineQueryResultArticle:
