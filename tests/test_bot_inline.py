@@ -399,7 +399,7 @@ async def test_more_forged_deep_links_get_the_polite_line(api, make_bot, payload
 @pytest.mark.parametrize("question", ['ماذا قال "ريابكوف" عن <الجولة> & المباحثات؟',
                                       "\u200fماذا قال ريابكوف عن الجولة؟\u202e"])
 async def test_a_share_button_carries_a_tricky_question_as_typed_without_invisible_marks(api, make_bot, question):
-    async with make_bot() as application:
+    async with make_bot():
         after = api.mark()
         await api.send_text(question, chat_id=97)
         answer = await api.wait_for("sendMessage", lambda c: c.chat_id == 97 and bool(c.buttons), after=after)
