@@ -281,3 +281,142 @@ def test_at_most_fifty_inline_results_each_fitting_one_message():
     items = render.inline_items(SearchResult("س", "answered", many))
     assert len(items) == 50
     assert all(len(telegram_html_text(i.html).encode("utf-16-le")) // 2 <= 4096 for i in items)
+
+
+# --- attacks: what a careless user or an attacker sends ---------------------------------------------------------
+
+
+def searches(application) -> int:
+    stats = application.bot_data["services"].stats
+    return stats.answered + stats.abstained
+
+
+async def test_a_finished_question_makes_the_unfinished_query_before_it_moot(api, make_bot):
+    async with make_bot() as application:
+        await api.send_inline("ماذا قال ريابكوف عن الجولة", user_id=1101)  # the pause has not passed yet
+        finished = await api.send_inline("ماذا قال ريابكوف عن الجولة الأخيرة؟", user_id=1101)
+        await asyncio.sleep(inline.PAUSE_SECONDS + 0.3)
+        await api.settle(application)
+    answered = [c.params["inline_query_id"] for c in api.calls_to("answerInlineQuery")]
+    assert answered == [finished["inline_query"]["id"]]
+    assert searches(application) == 1
+
+
+async def test_a_burst_of_finished_keystrokes_searches_at_most_twice_and_answers_the_last(api, make_bot):
+    words = QUESTION.rstrip("؟").split()
+    typed = [" ".join(words[:n]) + "؟" for n in range(4, len(words) + 1)]  # editing a question that ends with ؟
+    async with make_bot(questions_per_minute=3) as application:
+        sent = [await api.send_inline(query, user_id=1102) for query in typed]
+        last = sent[-1]["inline_query"]["id"]
+        answer = await api.wait_for("answerInlineQuery", lambda c: c.params["inline_query_id"] == last, timeout=30)
+        await api.settle(application)
+    assert len(typed) > 3 and results(answer)  # more keystrokes than the limit, yet the last one is not refused
+    assert searches(application) <= 2
+    assert not [c for c in api.calls if c.error]
+
+
+async def test_erasing_a_query_down_to_a_hint_makes_the_pending_search_moot(api, make_bot):
+    async with make_bot() as application:
+        await api.send_inline("ماذا قال ريابكوف عن الجولة", user_id=1103)
+        hint = await api.send_inline("ما", user_id=1103)
+        await asyncio.sleep(inline.PAUSE_SECONDS + 0.3)
+        await api.settle(application)
+    assert [c.params["inline_query_id"] for c in api.calls_to("answerInlineQuery")] == [hint["inline_query"]["id"]]
+    assert searches(application) == 0
+
+
+def start_parameter(result: dict) -> str:
+    [[button]] = result["reply_markup"]["inline_keyboard"]
+    return re.fullmatch(rf"https://t\.me/{BOT_USERNAME}\?start=(.*)", button["url"]).group(1)
+
+
+@pytest.mark.parametrize("query", [
+    (QUESTION + " ") * 4,  # over Telegram's 256 characters (a client other than Telegram's could send it)
+    ((QUESTION + " ") * 4)[:255] + "؟",  # exactly 256
+    "ريابكوف " * 200 + "؟",  # over the longest question the bot searches
+    "\x00\x07ماذا قال\x1b[31m ريابكوف\u0085؟",  # control characters
+    "\u202eماذا \u2066قال\u2069 ريابكوف\u200f؟\u202c",  # bidi overrides and isolates
+    '<b>ماذا</b> قال "ريابكوف" & <a href="javascript:x">هنا</a> &amp; &#0; ؟',  # markup
+])
+async def test_oversized_or_tricky_inline_queries_get_an_answer_telegram_accepts(api, make_bot, query):
+    async with make_bot():
+        answer = await inline_answer(api, query)
+    assert not answer.error and not [c for c in api.calls if c.error]
+    listed = results(answer)
+    assert listed
+    for result in listed:
+        parameter = start_parameter(result)
+        assert parameter == deeplinks.HELP or deeplinks.questions.clean(deeplinks.question_of(parameter))
+        assert "<a href=\"javascript" not in result["input_message_content"]["message_text"]
+
+
+async def test_many_users_typing_at_once_each_get_one_answer_to_their_last_query(api, make_bot):
+    users = range(1200, 1216)
+    async with make_bot(questions_per_minute=2) as application:
+        sent = await asyncio.gather(*(api.send_inline(SHORT_QUESTION.rstrip("؟")[:n], user_id=user)
+                                      for user in users for n in (6, 10)))
+        await asyncio.sleep(inline.PAUSE_SECONDS + 0.3)
+        await api.settle(application)
+    last_of = {update["inline_query"]["from"]["id"]: update["inline_query"]["id"] for update in sent}
+    answered = [c.params["inline_query_id"] for c in api.calls_to("answerInlineQuery")]
+    assert sorted(answered) == sorted(last_of.values())
+    assert all(results(c) for c in api.calls_to("answerInlineQuery"))
+    assert searches(application) == 1  # the same question: searched once for all
+
+
+@pytest.mark.parametrize("question", ['ماذا قال "ريابكوف"؟', "ريابكوف <و> & واشنطن؟",
+                                      "\u200fماذا قال ريابكوف؟\u200f", "'ريابكوف' قال؟ ‹›"])
+async def test_a_deep_link_to_markup_or_quotes_is_answered_as_plain_text(api, make_bot, question):
+    payload = deeplinks.payload_of(question)
+    assert payload is not None
+    async with make_bot():
+        answer = await ask(api, f"/start {payload}", chat_id=94)
+    assert answer.text != texts.BAD_START_LINK and not [c for c in api.calls if c.error]
+    assert api.calls_to("sendChatAction", 94)  # searched
+
+
+async def test_a_deep_link_to_chatter_gets_the_chatter_reply_and_no_search(api, make_bot):
+    async with make_bot() as application:
+        reply = await ask(api, f"/start {deeplinks.payload_of('شكراً جزيلاً')}", chat_id=95)
+    assert reply.text != texts.BAD_START_LINK and searches(application) == 0
+
+
+@pytest.mark.parametrize("payload", [
+    "A" * 65,  # one character over Telegram's limit
+    deeplinks.payload_of("ما") + "=",  # a padding character
+    "help=",
+    base64.urlsafe_b64encode(b"\xed\xa0\x80").decode(),  # a lone surrogate: not UTF-8
+    base64.urlsafe_b64encode(b"\xc0\xaf").decode(),  # overlong UTF-8
+    deeplinks.payload_of("ماذا قال ريابكوف؟")[:-1],  # cut by one character
+    "\u0660\u0661\u0662",  # Arabic-Indic digits: alphanumeric, not base64
+])
+async def test_more_forged_deep_links_get_the_polite_line(api, make_bot, payload):
+    async with make_bot():
+        reply = await ask(api, f"/start {payload}", chat_id=96)
+    assert reply.text == texts.BAD_START_LINK and not api.calls_to("sendChatAction", 96)
+
+
+@pytest.mark.parametrize("question", ['ماذا قال "ريابكوف" عن <الجولة> & المباحثات؟',
+                                      "\u200fماذا قال ريابكوف عن الجولة؟\u202e"])
+async def test_a_share_button_carries_a_tricky_question_as_typed_without_invisible_marks(api, make_bot, question):
+    async with make_bot():
+        after = api.mark()
+        await api.send_text(question, chat_id=97)
+        answer = await api.wait_for("sendMessage", lambda c: c.chat_id == 97 and bool(c.buttons), after=after)
+        [share] = [b for b in answer.buttons if b["text"] == texts.BUTTON_SHARE]
+        shared = await inline_answer(api, share["switch_inline_query"], user_id=97)
+    assert share["switch_inline_query"] == deeplinks.questions.clean(question)
+    assert results(shared) and not [c for c in api.calls if c.error]
+
+
+async def test_a_question_over_256_characters_has_no_share_button_and_one_of_256_has(api, make_bot):
+    long = ((QUESTION + " ") * 4)[:255] + "؟"
+    async with make_bot():
+        after = api.mark()
+        await api.send_text(long, chat_id=98)
+        fits = await api.wait_for("sendMessage", lambda c: c.chat_id == 98 and bool(c.buttons), after=after)
+        after = api.mark()
+        await api.send_text("و" + long, chat_id=99)
+        over = await api.wait_for("sendMessage", lambda c: c.chat_id == 99 and bool(c.buttons), after=after)
+    assert len(long) == 256 and texts.BUTTON_SHARE in [b["text"] for b in fits.buttons]
+    assert texts.BUTTON_SHARE not in [b["text"] for b in over.buttons]

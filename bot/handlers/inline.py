@@ -1,7 +1,9 @@
 """Inline mode: `@bot question` in any chat lists the best quotes; choosing one sends it with its source line.
 
 Queries arrive on every keystroke: one ending with ? or ؟ is answered at once, any other once its user paused for
-PAUSE_SECONDS (a newer query makes it moot); results are reused for CACHE_SECONDS per normalized question.
+PAUSE_SECONDS. A user's newer query makes the older ones moot, and each user has one search at a time (a burst of
+keystrokes waits for it, then only the newest is searched). Results are reused for CACHE_SECONDS per normalized
+question.
 """
 
 from __future__ import annotations
@@ -32,37 +34,53 @@ async def inline_query(update: Update, context: BotContext) -> None:
     query = update.inline_query
     services = context.services
     text = questions.clean(query.query)
+    user_id = query.from_user.id
+    services.inline.typing(user_id, query.id)
     if len(text) < SHORTEST_QUESTION:
         await _button_only(query, services, texts.INLINE_HINT, cache_time=inline.CACHE_SECONDS)
         return
     if not inline.looks_finished(text):
-        services.inline.typing(query.from_user.id, query.id)
         await asyncio.sleep(inline.PAUSE_SECONDS)
-        if services.inline.superseded(query.from_user.id, query.id):
+    async with services.inline.turn(user_id):
+        if services.inline.superseded(user_id, query.id):
             return  # Telegram shows the answer to the newest query only
+        items = await _items(query, services, text)
+    if isinstance(items, str):
+        await _button_only(query, services, items, cache_time=0)
+        return
+    ask = _ask_bot_button(context.bot.username, text)
+    await query.answer([_article(item, ask) for item in items], cache_time=inline.CACHE_SECONDS,
+                       is_personal=_personal(services))
+
+
+async def _items(query: InlineQuery, services: Services, text: str) -> list[render.InlineItem] | str:
+    """The results for `text`: cached, searched, or those of the same search under way; or, for a user over the rate limit, the line saying so."""
     retriever = services.index.retriever
     manifest = retriever.manifest
     key = (manifest.built_at, manifest.corpus_fingerprint, inline.normalized(text))
     items = services.inline.cached(key)
-    if items is None:
-        example = services.example_question()
-        taken = services.questions.take(text, retriever, query.from_user.id, query.from_user.id, example=example,
-                                        private=False)  # no conversation: no follow-ups
-        if isinstance(taken, str):
-            items = render.inline_refusal(taken, example)
-        else:
-            verdict = services.limiter.check(query.from_user.id)
-            if not verdict.allowed:
-                wait = texts.seconds(math.ceil(verdict.wait))
-                await _button_only(query, services, texts.INLINE_RATE_LIMITED.format(wait=wait), cache_time=0)
-                return
-            result = await services.searches.run(taken.user_id, len(taken.text), services.questions.search, taken)
-            services.stats.searched(result)
-            items = render.inline_items(result)
+    if items is not None:
+        return items
+    searching = services.inline.searching(key)
+    if searching is not None:
+        return await asyncio.shield(searching)
+    example = services.example_question()
+    taken = services.questions.take(text, retriever, query.from_user.id, query.from_user.id, example=example,
+                                    private=False)  # no conversation: no follow-ups
+    if isinstance(taken, str):
+        items = render.inline_refusal(taken, example)
         services.inline.keep(key, items)
-    ask = _ask_bot_button(context.bot.username, text)
-    await query.answer([_article(item, ask) for item in items], cache_time=inline.CACHE_SECONDS,
-                       is_personal=_personal(services))
+        return items
+    verdict = services.limiter.check(query.from_user.id)
+    if not verdict.allowed:
+        return texts.INLINE_RATE_LIMITED.format(wait=texts.seconds(math.ceil(verdict.wait)))
+
+    async def search() -> list[render.InlineItem]:
+        result = await services.searches.run(taken.user_id, len(taken.text), services.questions.search, taken)
+        services.stats.searched(result)
+        return render.inline_items(result)
+
+    return await services.inline.search(key, search)
 
 
 def _article(item: render.InlineItem, ask: InlineKeyboardMarkup) -> InlineQueryResultArticle:
