@@ -5,9 +5,11 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import multiprocessing
 import os
 import shutil
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -34,20 +36,12 @@ def onnx_int8_path(model_dir: Path) -> Path:
     with contextlib.suppress(OSError):
         if target.is_file() and source.read_text(encoding="utf-8").strip() == digest:
             return target
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
     log.warning("exporting %s to ONNX int8 (once; kept in %s)", model_dir, target.parent)
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(dir=target.parent, prefix=".export-"))
     try:
-        export_fp32(model_dir, work / "model.onnx")
-        root, level = logging.getLogger(), logging.getLogger().level
-        root.setLevel(logging.ERROR)  # quantize_dynamic warns on the root logger to "consider pre-processing"
-        try:
-            quantize_dynamic(str(work / "model.onnx"), str(work / "model_qint8.onnx"), weight_type=QuantType.QInt8,
-                             per_channel=True)
-        finally:
-            root.setLevel(level)
+        in_own_process(export_fp32, model_dir, work / "model.onnx")
+        in_own_process(quantize_int8, work / "model.onnx", work / "model_qint8.onnx")
         os.chmod(work / "model_qint8.onnx", 0o644)
         (work / "weights").write_text(digest + "\n", encoding="utf-8")
         os.replace(work / "model_qint8.onnx", target)
@@ -55,6 +49,20 @@ def onnx_int8_path(model_dir: Path) -> Path:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return target
+
+
+def in_own_process(step, *args) -> None:
+    """Runs one step in a fresh process, so that the memory it peaks at is returned before the next step starts."""
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pool.submit(step, *args).result()
+
+
+def quantize_int8(fp32: Path, target: Path) -> None:
+    """ONNX Runtime's dynamic quantization of an fp32 graph."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    logging.getLogger().setLevel(logging.ERROR)  # quantize_dynamic warns on the root logger to "consider pre-processing"
+    quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8, per_channel=True)
 
 
 def export_fp32(model_dir: Path, target: Path) -> None:
