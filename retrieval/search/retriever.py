@@ -240,8 +240,7 @@ class Retriever:
             chosen = passages.diverse(self.index, candidates, k, margin=9.0)
         else:
             chosen = passages.diverse(self.index, candidates, k, cfg.same_article_margin)
-        weighed = vector is not None and fusion.weighs_evidence(topic)
-        holds_asked = not weighed or any(c.evidence for c in chosen[: cfg.evidence_quotes])
+        holds_asked = self._holds_asked(topic, vector, chosen)
         verdict = decide(cfg, sure, topic, holds_asked, self.knows_asked_noun(topic))
         news = coverage.get(chosen[0].id, 0.0) >= cfg.time_news_coverage if chosen else False
         if verdict != "answered" and chosen and (untopical or self._news_of_the_time(topic, sure, news)):
