@@ -64,3 +64,10 @@ def test_latin_script_gibberish_is_never_answered(retriever, line):
     "How do I bake sourdough bread?", "What is the population of Brazil?", "Quelle heure est-il à Tokyo ?"])
 def test_latin_script_questions_about_what_the_corpus_never_mentions_end_as_none(retriever, question):
     assert retriever.search(question, 3).verdict == "none"
+
+
+@pytest.mark.parametrize("question", ["shu a7san mobile hal2ad?", "meen rbe7 el match mbare7?", "wen fi mat3am 7elo bel beirut?"])
+def test_the_answer_check_does_not_take_arabizi_for_an_answer(retriever, question):
+    """It reads no script: an Arabizi question about phones, football or restaurants is unlikely answered."""
+    features, _ = retriever.check_features_of(question)
+    assert retriever.check.probabilities(features)[0] < 0.2

@@ -34,8 +34,6 @@ FEATURES = (
     "sentence_cover",  # the share of the question's terms (by IDF) in the best sentence
     "passage_cover",   # ... in the best passage
     "known_terms",     # the share of the question's terms that the corpus uses at all
-    "latin",           # written in English (or another Latin-script language)
-    "arabizi",         # Arabic in Latin letters
     "few_terms",       # 1 / (1 + number of question terms): short questions weigh every match more
 )
 

@@ -184,7 +184,6 @@ class Retriever:
             "sentence_cover": idf_share(weights, set(self.analyzer(self._sentence_text(sentence)))),
             "passage_cover": idf_share(weights, set(self.analyzer(passage))),
             "known_terms": sum(t in known for t in distinct) / len(distinct) if distinct else 0.0,
-            "latin": float(query.script == "latin"), "arabizi": float(query.script == "arabizi"),
             "few_terms": 1.0 / (1 + len(distinct)),
         }
 
