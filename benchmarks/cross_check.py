@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.common import BLIND, ROOT, dev_sets
+from benchmarks.finetune import descend, linear_warmup
 from retrieval import Retriever, SearchConfig, make_embedder
 from retrieval.arabic.normalize import contains
 from retrieval.check_training import NONE_STYLES, RELATED_STYLES, SEED, gibberish
@@ -112,10 +113,7 @@ def train(pairs: list[Pair], base: Path, out: Path, epochs: int) -> None:
     model.bert.embeddings.word_embeddings.weight.requires_grad = False  # 96M of the 118M weights; 384-d is plenty
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=4e-5, weight_decay=0.01)
-    steps = epochs * -(-len(pairs) // BATCH)
-    warm = steps // 10
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: (s + 1) / warm if s < warm else max(0.0, (steps - s) / (steps - warm)))
+    schedule = linear_warmup(optimizer, epochs * -(-len(pairs) // BATCH))
     rng, started, step = random.Random(SEED), time.perf_counter(), 0
     for epoch in range(epochs):
         rng.shuffle(pairs)
@@ -127,14 +125,10 @@ def train(pairs: list[Pair], base: Path, out: Path, epochs: int) -> None:
             logits = model(**encoded).logits.squeeze(-1)
             labels = torch.tensor([float(p.states) for p in batch])
             loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels, pos_weight=torch.tensor(2.0))
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            optimizer.step()
-            schedule.step()
-            optimizer.zero_grad()
+            descend(loss, params, optimizer, schedule)
             step += 1
             if step % 50 == 0:
-                print(f"epoch {epoch} step {step}/{steps} loss {loss.item():.3f} {time.perf_counter() - started:.0f} s",
+                print(f"epoch {epoch} step {step} loss {loss.item():.3f} {time.perf_counter() - started:.0f} s",
                       flush=True)
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)

@@ -97,6 +97,26 @@ def batches(triples: list[Triple], size: int, rng: random.Random) -> list[list[T
     return out
 
 
+def linear_warmup(optimizer, steps: int):
+    """The learning rate rises over the first tenth of `steps`, then falls linearly to zero."""
+    import torch
+
+    warmup = max(1, steps // 10)
+    return torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / max(1, steps - warmup))))
+
+
+def descend(loss, params, optimizer, schedule) -> None:
+    """One optimizer step on `loss`, gradients clipped to norm 1."""
+    import torch
+
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(params, 1.0)
+    optimizer.step()
+    schedule.step()
+    optimizer.zero_grad()
+
+
 def train(base: Path, triples: list[Triple], out: Path, epochs: int, batch_size: int, lr: float, seed: int) -> Path:
     """Fine-tune `base` on `triples` and save a sentence-transformers folder at `out`."""
     import torch
@@ -115,9 +135,7 @@ def train(base: Path, triples: list[Triple], out: Path, epochs: int, batch_size:
     optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
     plan = [batches(triples, batch_size, rng) for _ in range(epochs)]
     steps = sum(len(p) for p in plan)
-    warmup = max(1, steps // 10)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / max(1, steps - warmup))))
+    schedule = linear_warmup(optimizer, steps)
     query, passage = model.prompts.get("query", ""), model.prompts.get("passage", "")
     model.train()
     started, step = time.perf_counter(), 0
@@ -127,11 +145,7 @@ def train(base: Path, triples: list[Triple], out: Path, epochs: int, batch_size:
                         model.preprocess([passage + t.positive for t in batch]),
                         model.preprocess([passage + t.negative for t in batch])]
             value = loss(features, None)
-            value.backward()
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            optimizer.step()
-            schedule.step()
-            optimizer.zero_grad()
+            descend(value, params, optimizer, schedule)
             step += 1
             if step % 10 == 0 or step == steps:
                 print(f"  step {step}/{steps} loss {value.item():.3f} ({time.perf_counter() - started:.0f} s)", flush=True)
