@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 import re
 
 import pytest
@@ -420,3 +421,17 @@ async def test_a_question_over_256_characters_has_no_share_button_and_one_of_256
         over = await api.wait_for("sendMessage", lambda c: c.chat_id == 99 and bool(c.buttons), after=after)
     assert len(long) == 256 and texts.BUTTON_SHARE in [b["text"] for b in fits.buttons]
     assert texts.BUTTON_SHARE not in [b["text"] for b in over.buttons]
+
+
+async def test_an_inline_query_that_expired_before_its_answer_logs_no_error(api, make_bot, caplog):
+    api.fail_next("answerInlineQuery", 400,
+                  "Bad Request: query is too old and response timeout expired or query ID is invalid")
+    with caplog.at_level(logging.INFO, logger="bot"):
+        async with make_bot():
+            expired = (await api.send_inline(QUESTION))["inline_query"]["id"]
+            while not [c for c in api.calls_to("answerInlineQuery") if c.params["inline_query_id"] == expired]:
+                await asyncio.sleep(0.05)
+            answered = await inline_answer(api, SHORT_QUESTION)
+    assert results(answered)  # the bot goes on answering
+    assert [r.levelname for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert any("expired" in r.getMessage() for r in caplog.records)

@@ -9,6 +9,7 @@ question.
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 
 from telegram import (
@@ -22,12 +23,15 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 from telegram.ext import InlineQueryHandler
 
 from .. import deeplinks, inline, questions, render, texts
 from ..services import BotContext, Services
 
 SHORTEST_QUESTION = 3  # characters; a shorter query gets a hint, not a search
+
+log = logging.getLogger(__name__)
 
 
 async def inline_query(update: Update, context: BotContext) -> None:
@@ -49,8 +53,19 @@ async def inline_query(update: Update, context: BotContext) -> None:
         await _button_only(query, services, items, cache_time=0)
         return
     ask = _ask_bot_button(context.bot.username, text)
-    await query.answer([_article(item, ask) for item in items], cache_time=inline.CACHE_SECONDS,
-                       is_personal=_personal(services))
+    await _answer(query, [_article(item, ask) for item in items], cache_time=inline.CACHE_SECONDS,
+                  is_personal=_personal(services))
+
+
+async def _answer(query: InlineQuery, results: list, **options) -> None:
+    """Answer `query`, unless Telegram no longer takes an answer to it (the user typed on or closed the chat long
+    enough ago): then there is nobody to show it to, and nothing went wrong."""
+    try:
+        await query.answer(results, **options)
+    except BadRequest as e:
+        if "query is too old" not in e.message.lower():
+            raise
+        log.info("an inline query expired before its answer was ready; dropped it")
 
 
 async def _items(query: InlineQuery, services: Services, text: str) -> list[render.InlineItem] | str:
@@ -101,7 +116,7 @@ def _ask_bot_button(bot_username: str, question: str) -> InlineKeyboardMarkup:
 async def _button_only(query: InlineQuery, services: Services, line: str, cache_time: int) -> None:
     """No results, only `line` on the button above them (it opens the private chat with the bot)."""
     button = InlineQueryResultsButton(text=line, start_parameter=deeplinks.HELP)
-    await query.answer([], cache_time=cache_time, is_personal=_personal(services), button=button)
+    await _answer(query, [], cache_time=cache_time, is_personal=_personal(services), button=button)
 
 
 def _personal(services: Services) -> bool:
