@@ -26,15 +26,16 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.common import BLIND, ROOT, dev_sets
+from benchmarks.common import ARCD, BLIND, dev_sets
 from benchmarks.finetune import descend, linear_warmup
+from benchmarks.quality import styled
 from retrieval import Retriever, SearchConfig, make_embedder
 from retrieval.arabic.normalize import contains
 from retrieval.check_training import NONE_STYLES, RELATED_STYLES, SEED, gibberish
 from retrieval.corpus.chunking import sentence_spans
 from retrieval.evaluate import QAItem, in_part, load_qa, percentile, split_of
 
-ARCD_TRAIN = ROOT.parent / "shared" / "data" / "arcd" / "arcd-train.json"
+ARCD_TRAIN = ARCD.with_name("arcd-train.json")
 MAX_TOKENS = 160
 BATCH = 16
 NEAR_STYLES = {"near", "seed mixed"}
@@ -45,7 +46,6 @@ class Pair:
     question: str
     sentence: str
     states: bool
-    source: str
 
 
 def sentences(text: str) -> list[str]:
@@ -66,14 +66,14 @@ def arcd_pairs(path: Path, rng: random.Random) -> list[Pair]:
                 stating = [s for s in own if any(contains(s, x) for x in answers)]
                 if not question or not stating:
                     continue
-                pairs += [Pair(question, s, True, "arcd") for s in stating[:2]]
+                pairs += [Pair(question, s, True) for s in stating[:2]]
                 rest = [s for s in own if s not in stating]
-                pairs += [Pair(question, s, False, "arcd") for s in rng.sample(rest, min(4, len(rest)))]
+                pairs += [Pair(question, s, False) for s in rng.sample(rest, min(4, len(rest)))]
                 if others:
-                    pairs.append(Pair(question, rng.choice(others), False, "arcd"))
+                    pairs.append(Pair(question, rng.choice(others), False))
                 far = rng.choice(everywhere)
                 if far[0] != a:
-                    pairs.append(Pair(question, far[1], False, "arcd"))
+                    pairs.append(Pair(question, far[1], False))
     return pairs
 
 
@@ -85,12 +85,12 @@ def dev_pairs(retriever: Retriever, paths: list[Path]) -> list[Pair]:
             stating: list[str] = []
             if item.file is not None and item.key:
                 stating = [s for s in sentences(retriever.index.article_text(row_of[item.file])) if contains(s, item.key)][:1]
-                pairs += [Pair(item.q, s, True, path.name) for s in stating] * 2
+                pairs += [Pair(item.q, s, True) for s in stating] * 2
             unanswerable = item.file is None and (item.style in RELATED_STYLES or item.style in NONE_STYLES)
             for passage in retriever.search(item.q).passages[:5]:
                 bold = passage.text[slice(*passage.highlight)]
                 if unanswerable or (item.key and bold not in stating and not contains(passage.text, item.key)):
-                    pairs += [Pair(item.q, bold, False, path.name)] * 2
+                    pairs += [Pair(item.q, bold, False)] * 2
     return pairs
 
 
@@ -98,7 +98,7 @@ def training_pairs(retriever: Retriever, dev: list[Path]) -> list[Pair]:
     rng = random.Random(SEED)
     pairs = arcd_pairs(ARCD_TRAIN, rng) + dev_pairs(retriever, dev)
     seed_sentences = [s for i in range(len(retriever.articles)) for s in sentences(retriever.index.article_text(i))]
-    pairs += [Pair(line, s, False, "gibberish") for line in gibberish(150, SEED) for s in rng.sample(seed_sentences, 2)]
+    pairs += [Pair(line, s, False) for line in gibberish(150, SEED) for s in rng.sample(seed_sentences, 2)]
     rng.shuffle(pairs)
     return pairs
 
@@ -166,18 +166,15 @@ def ask_all(retriever: Retriever, score, sets: dict[str, list[QAItem]]) -> list[
     today = retriever.calendar.current()
     asked, scoring = [], []
     for name, items in sets.items():
-        for item in items:
+        for item in styled(items, name):
             result = retriever.search(item.q, 5, today=today)
             shown = result.passages[:5]
-            hits = [item.file is not None and p.source == item.file and (not item.key or contains(p.text, item.key))
-                    for p in shown]
+            hits = [item.answered_by(p.source, p.text) for p in shown]
             started = time.perf_counter()
             cross = score(item.q, [p.text[slice(*p.highlight)] for p in shown])
             scoring.append((time.perf_counter() - started) * 1000)
             part = "blind" if name == "blind" else split_of(item.q)
-            style = item.style or (name if item.file else f"{name} mixed")
-            asked.append(Asked(QAItem(item.q, item.file, item.key, style), part, result.verdict, result.time is not None,
-                               hits, cross))
+            asked.append(Asked(item, part, result.verdict, result.time is not None, hits, cross))
     print(f"cross-encoder on the first five quotes (PyTorch fp32, 2 threads): p50 {percentile(scoring, 50):.0f} ms, "
           f"p95 {percentile(scoring, 95):.0f} ms per question")
     return asked
@@ -242,8 +239,9 @@ def choose(asked: list[Asked]) -> Rule:
                              (-1.0, 0.05, 0.08, 0.09, 0.1, 0.2), (0.5, 0.7, 0.9, 2.0))
     rules = [Rule(*values) for values in grid if not (values[2] > values[0] > 0)]
     scored = [(figures(tune, rule), rule) for rule in rules]
-    return max((rule for f, rule in scored if f["all answerable"]["wdecl"] <= allowed),
-               key=lambda rule: (objective(figures(tune, rule)), -rule.keep_from, rule.lift_from))
+    _, best = max(((f, rule) for f, rule in scored if f["all answerable"]["wdecl"] <= allowed),
+                  key=lambda chosen: (objective(chosen[0]), -chosen[1].keep_from, chosen[1].lift_from))
+    return best
 
 
 def table(asked: list[Asked], rule: Rule) -> str:

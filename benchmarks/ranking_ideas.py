@@ -17,7 +17,6 @@ import numpy as np
 from benchmarks.common import dataset_arguments
 from retrieval import Retriever, make_embedder
 from retrieval.arabic.analyzer import CharGrams
-from retrieval.arabic.normalize import contains
 from retrieval.evaluate import SquadData, load_qa
 from retrieval.index.lexical import LexicalIndex
 
@@ -42,8 +41,7 @@ class Features:
         grams = CharGrams()
         char_index = LexicalIndex.build([grams(d) for d in self.docs])
         self.chars = np.stack([_scaled_bm25(char_index, grams(item.q), len(chunks)) for item in items])
-        self.ok = np.array([[s == item.file and (not item.key or contains(t, item.key)) for s, t in zip(sources, texts)]
-                            for item in items])
+        self.ok = np.array([[item.answered_by(s, t) for s, t in zip(sources, texts)] for item in items])
         self.items = items
 
     def best_sentence(self, sims: np.ndarray) -> np.ndarray:

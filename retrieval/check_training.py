@@ -127,8 +127,7 @@ def dev_examples(retriever: Retriever, paths: list[Path]) -> tuple[list[Example]
                 verdict = "related" if item.style in RELATED_STYLES else "none" if item.style in NONE_STYLES else None
             else:
                 row = retriever.index.chunks[best]
-                right = retriever.articles[int(row["article"])].source == item.file and (
-                    not item.key or contains(_chunk_text(retriever.index, best), item.key))
+                right = item.answered_by(retriever.articles[int(row["article"])].source, _chunk_text(retriever.index, best))
                 verdict = "answered" if right else None
             if verdict:
                 examples.append((features, verdict, path.name, DEV_WEIGHT))

@@ -29,6 +29,10 @@ class QAItem:
     key: str | None = None
     style: str = ""
 
+    def answered_by(self, source: str, text: str) -> bool:
+        """Whether a passage `text` of the article `source` answers the question: the expected file, holding the key."""
+        return source == self.file and (not self.key or contains(text, self.key))
+
 
 @dataclass
 class Miss:
@@ -185,7 +189,7 @@ def evaluate_qa(retriever: Retriever, items: list[QAItem], k: int = 5, hit_ks: t
             continue
         rank = next(
             (i + 1 for i, p in enumerate(result.passages)
-             if p.source == item.file and (not item.key or contains(p.text, item.key))),
+             if item.answered_by(p.source, p.text)),
             None,
         )
         ranks.append(rank)
