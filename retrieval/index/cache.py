@@ -1,4 +1,5 @@
-"""Sentence vectors a build need not compute again: the live index's, and an interrupted build's batches."""
+"""Sentence vectors a build need not compute again (the live index's, an interrupted build's batches), and the
+sentences it must embed: each distinct text once, newest articles first."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import contextlib
 import hashlib
 import os
 import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -14,15 +17,19 @@ from ..errors import BuildError
 from ..models import Embedder
 from . import dense
 from .integrity import bad_rows
-from .layout import DENSE, KEYS, VECTORS, partial_dir
+from .layout import DENSE, KEYS, PROVISIONAL, VECTORS, partial_dir
 from .manifest import Manifest
+
+# Distinct sentences embedded per call, and per batch kept for resuming: a few seconds of work each.
+CHUNK = 2048
 
 
 class EmbeddingCache:
     """Vectors by (embedder id, hash of the sentence's embed text): the live index's vectors, plus an interrupted build's batches.
 
     A build appends each embedded batch to `<index>.partial/<embedder>/`, so an interrupted build
-    resumes where it stopped; a successful build discards those batches.
+    resumes where it stopped; a successful build discards those batches. The stand-in vectors of an early
+    index (its PROVISIONAL rows) are never taken for a sentence's own.
     """
 
     def __init__(self, index_dir: Path, embedder_id: str, dim: int) -> None:
@@ -36,9 +43,10 @@ class EmbeddingCache:
             manifest = Manifest.load(index_dir)
             if manifest.embedder_id == embedder_id and manifest.dimension == dim:
                 vectors = np.load(index_dir / VECTORS, mmap_mode="r")
-                for row, key in enumerate(np.load(index_dir / KEYS)):
-                    self._rows[bytes(key)] = (vectors, row)
-                if manifest.index_type == "ivf":
+                keys = np.load(index_dir / KEYS)
+                own = ~np.load(index_dir / PROVISIONAL) if manifest.provisional else np.ones(len(keys), bool)
+                self._rows.update((bytes(key), (vectors, row)) for row, key in enumerate(keys) if own[row])
+                if manifest.index_type == "ivf" and not manifest.provisional:
                     self.trained_index = dense.load(index_dir / DENSE)
         for shard in sorted(self._partial.glob("*.npz")) if self._partial.is_dir() else []:
             try:
@@ -70,29 +78,53 @@ class EmbeddingCache:
         shutil.rmtree(self._partial_root, ignore_errors=True)
 
 
-def embed_pending(vectors, pending, keys, cache: EmbeddingCache, embedder: Embedder, batch_size: int, progress: bool) -> int:
-    """Fill the `pending` rows of `vectors` from the cache or the embedder; returns how many were embedded."""
-    missing: list[tuple[int, str]] = []
-    for row, text in pending:
-        cached = cache.get(keys[row])
-        if cached is None:
-            missing.append((row, text))
-        else:
-            vectors[row] = cached
-    if missing:
-        from tqdm import tqdm
+@dataclass
+class Todo:
+    """The distinct sentences to embed, in the order they will be: each text with the rows that share it."""
 
-        bar = tqdm(total=len(missing), desc="embedding", unit="sentence", disable=not progress, smoothing=0.1)
-        with bar:
-            for at in range(0, len(missing), batch_size):
-                rows = [row for row, _ in missing[at: at + batch_size]]
-                batch = embedder.embed_passages([text for _, text in missing[at: at + batch_size]])
-                if batch.shape != (len(rows), embedder.dim):
-                    raise BuildError(f"embedder {embedder.id} returned shape {batch.shape} for {len(rows)} texts")
-                if (bad := bad_rows(batch)).size:  # never cached, never indexed: a model's NaN would live on
-                    raise BuildError(f"embedder {embedder.id} returned {bad.size} of {len(rows)} vectors that are not "
-                                     f"finite and unit-length (a broken model?); nothing was written")
-                vectors[rows] = batch
-                cache.add(keys[rows], batch)
-                bar.update(len(rows))
-    return len(missing)
+    texts: list[str]
+    keys: np.ndarray  # KEY_DTYPE, one per text
+    rows: list[np.ndarray]  # per text, the sentence rows it fills
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+def todo(vectors: np.ndarray, pending: list[tuple[int, str]], keys: np.ndarray, cache: EmbeddingCache,
+         priority: np.ndarray) -> Todo:
+    """Fill the `pending` rows of `vectors` the cache holds; the rest, one entry per distinct text, by `priority`
+    of their rows (lower first: the build embeds the newest articles first), then row."""
+    by_key: dict[bytes, list[int]] = {}
+    texts: dict[bytes, str] = {}
+    for row, text in pending:
+        key = bytes(keys[row])
+        if key in by_key:
+            by_key[key].append(row)
+            continue
+        cached = cache.get(key)
+        if cached is not None:
+            vectors[row] = cached
+            continue
+        by_key[key] = [row]
+        texts[key] = text
+    order = sorted(texts, key=lambda k: (priority[by_key[k][0]], by_key[k][0]))
+    return Todo([texts[k] for k in order], np.array(order, dtype=keys.dtype),
+                [np.array(by_key[k], dtype=np.int64) for k in order])
+
+
+def embed(vectors: np.ndarray, work: Todo, embedder: Embedder, cache: EmbeddingCache,
+          after_chunk: Callable[[int], None] = lambda done: None) -> None:
+    """Embed `work` into `vectors` CHUNK texts at a time, keeping each chunk in the cache; `after_chunk(done)`
+    runs after each (progress, and an early index swapped in now and then)."""
+    for at in range(0, len(work), CHUNK):
+        texts = work.texts[at: at + CHUNK]
+        batch = embedder.embed_passages(texts)
+        if batch.shape != (len(texts), embedder.dim):
+            raise BuildError(f"embedder {embedder.id} returned shape {batch.shape} for {len(texts)} texts")
+        if (bad := bad_rows(batch)).size:  # never cached, never indexed: a model's NaN would live on
+            raise BuildError(f"embedder {embedder.id} returned {bad.size} of {len(texts)} vectors that are not "
+                             f"finite and unit-length (a broken model?); nothing was written")
+        for vector, rows in zip(batch, work.rows[at: at + CHUNK]):
+            vectors[rows] = vector
+        cache.add(work.keys[at: at + CHUNK], batch)
+        after_chunk(at + len(texts))

@@ -22,9 +22,12 @@ TEXTS = "texts.bin"  # article texts, UTF-8, one after another
 TEXT_RANGES = "texts.npy"  # each article's (byte offset, byte length) in TEXTS
 INPUTS = "inputs.npy"  # each article's input hash: KEY_DTYPE
 REUSE_INFO = "reuse.json"  # pipeline version and chunking limits the passages were made with
+# Only in an early index (a staged build's first swaps): per sentence, whether its vector is still a stand-in
+# (its article's title) rather than its own. Such rows are embedded by the build still under way.
+PROVISIONAL = "provisional.npy"
 # Everything a build writes into an index directory: a directory holding anything else is not replaced.
 INDEX_FILES = frozenset({MANIFEST, CHUNKS, SENTENCES, KEYS, VECTORS, DENSE, LEXICAL, TEXTS, TEXT_RANGES, INPUTS,
-                         REUSE_INFO})
+                         REUSE_INFO, PROVISIONAL})
 
 CHUNK_DTYPE = np.dtype([("article", "<i4"), ("start", "<i4"), ("end", "<i4"), ("first", "<i4"), ("last", "<i4")])
 SENTENCE_DTYPE = np.dtype([("article", "<i4"), ("start", "<i4"), ("end", "<i4"), ("chunk", "<i4")])

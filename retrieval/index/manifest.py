@@ -53,6 +53,8 @@ class Manifest(BaseModel):
     build_seconds: float
     embedded: int
     cached: int
+    # sentences whose vector is still a stand-in (PROVISIONAL): an early index of a staged build; 0 when complete
+    provisional: int = 0
     # every other file of the index by its path in the directory; empty in indexes built before checksums
     files: dict[str, IndexFile] = {}
 

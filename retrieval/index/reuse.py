@@ -17,7 +17,7 @@ from ..corpus.ingest import Article
 from ..errors import CorruptIndex
 from ..models import Embedder
 from .integrity import count_bad_rows
-from .layout import CHUNKS, INPUTS, KEY_DTYPE, KEYS, LEXICAL, REUSE_INFO, SENTENCES, TEXT_RANGES, TEXTS, VECTORS
+from .layout import CHUNKS, INPUTS, KEY_DTYPE, KEYS, LEXICAL, PROVISIONAL, REUSE_INFO, SENTENCES, TEXT_RANGES, TEXTS, VECTORS
 from .lexical import LexicalIndex
 from .manifest import Manifest
 
@@ -67,7 +67,11 @@ class PreviousIndex:
             raise CorruptIndex("inconsistent tables")
         if count_bad_rows(self.vectors):  # built by a broken model or version: nothing of it is worth copying
             raise CorruptIndex("vectors that are not finite and unit-length")
-        self._numbers = {bytes(h): i for i, h in enumerate(inputs) if h}
+        usable = np.ones(len(inputs), bool)
+        if manifest.provisional:  # an early index: its articles with stand-in vectors are built again
+            stand_in = np.load(directory / PROVISIONAL)
+            usable[np.unique(self.sentences["article"][stand_in])] = False
+        self._numbers = {bytes(h): i for i, h in enumerate(inputs) if h and usable[i]}
         self.reused: dict[str, int] = {}
 
     @classmethod

