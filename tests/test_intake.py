@@ -8,11 +8,12 @@ import pytest
 from helpers import SEEDS, cli
 from pageserver import PAGES, PageServer
 
-from retrieval.corpus.duplicates import THRESHOLD, resemblance, shingles
+import retrieval.corpus.ingest
+from retrieval.corpus.duplicates import THRESHOLD, Duplicates, resemblance, shingles
 from retrieval.corpus.extract import extract_article
 from retrieval.corpus.fetch import FetchError, fetch
 from retrieval.corpus.ingest import read_corpus
-from retrieval.corpus.intake import SOURCES, add_sources, poll_feeds
+from retrieval.corpus.intake import SHINGLES, SOURCES, add_sources, poll_feeds
 from retrieval.settings import RetrievalSettings
 
 TRUTH = json.loads((PAGES / "truth.json").read_text(encoding="utf-8"))
@@ -85,7 +86,7 @@ def test_a_page_that_cannot_be_added_is_one_line_and_the_rest_goes_on(server, co
     assert failed.kind == "failed" and failed.detail.startswith(reason), failed.detail
     assert "\n" not in failed.line() and added.kind == "added"
     saved = added.article.removesuffix("#1").split("/")[-1]
-    assert report.failed and {p.name for p in corpus.rglob("*")} - before == {"added", saved}
+    assert report.failed and {p.name for p in corpus.rglob("*")} - before - {SHINGLES} == {"added", saved}
 
 
 @pytest.mark.parametrize("address", ["file:///etc/passwd", "ftp://127.0.0.1/x.html", "http:///nohost"])
@@ -126,6 +127,33 @@ def test_a_different_article_on_the_same_event_is_kept_apart(server, corpus):
 def test_the_five_seed_articles_on_one_topic_do_not_resemble_each_other_enough_to_merge():
     seeds = [shingles(body(a)) for a in read_corpus(SEEDS).articles]
     assert max(resemblance(a, b) for i, a in enumerate(seeds) for b in seeds[i + 1:]) < THRESHOLD / 5
+
+
+def test_the_scan_finds_the_article_pairwise_resemblance_finds_however_many_were_added_since():
+    texts = [body(a) for a in read_corpus(SEEDS).articles]
+    words = " ".join(texts).split()
+    others = [" ".join(words[i: i + 120]) for i in range(0, len(words) - 120, 40)]  # overlapping windows
+    scan = Duplicates()
+    for i, text in enumerate(others):
+        scan.add(f"w{i}", text)
+        for probe in (others[max(0, i - 3)], texts[i % len(texts)]):
+            expected = max((resemblance(shingles(probe), shingles(t)), f"w{j}") for j, t in enumerate(others[: i + 1]))
+            found = scan.original(probe)
+            assert found == ((expected[1], expected[0]) if expected[0] >= THRESHOLD else None) or \
+                (found and abs(found[1] - expected[0]) < 1e-12)  # a tie may name another article
+
+
+def test_a_second_intake_reads_the_corpus_shingles_it_kept_instead_of_parsing_every_article(corpus, tmp_path, monkeypatch):
+    first, second = tmp_path / "one.txt", tmp_path / "two.txt"
+    first.write_text("خبر أول\n\nقال مسؤول إن الحكومة ستعلن غدا خطة جديدة لدعم المزارعين في المناطق الريفية.", encoding="utf-8")
+    second.write_text("خبر ثان\n\nأعلن النادي عن تعاقده مع مدرب جديد لقيادة الفريق في الموسم المقبل من الدوري.", encoding="utf-8")
+    assert add_sources(corpus, [first]).outcomes[0].kind == "added"
+    parsed = []
+    real = retrieval.corpus.ingest.parse_article
+    monkeypatch.setattr(retrieval.corpus.ingest, "parse_article", lambda *a, **kw: parsed.append(a[1]) or real(*a, **kw))
+    assert add_sources(corpus, [second]).outcomes[0].kind == "added"
+    assert len(parsed) == 1 and parsed[0].startswith("added/")  # the article the first intake added, only
+    assert (corpus / SHINGLES).is_file()
 
 
 def test_adding_a_seed_article_again_as_a_file_is_a_duplicate(corpus, tmp_path):

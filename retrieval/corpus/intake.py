@@ -21,16 +21,26 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from .duplicates import Duplicates
-from .extract import Extracted, NotAnArticle, check_html, decode_html, extract_article, is_arabic
+import numpy as np
+
+from .duplicates import Duplicates, shingle_array
+from .extract import (
+    Extracted,
+    NotAnArticle,
+    check_html,
+    decode_html,
+    extract_article,
+    is_arabic,
+)
 from .feeds import read_feed
 from .fetch import MAX_BYTES, TIMEOUT_S, FetchError, check_url, fetch
-from .ingest import MAX_FILE_BYTES, parse_article, read_corpus
+from .ingest import MAX_FILE_BYTES, Article, parse_article, read_corpus
 
 log = logging.getLogger(__name__)
 
 ADDED = "added"
 SOURCES = ".sources.jsonl"
+SHINGLES = ".shingles.npz"  # each article's shingles by its input hash, so that intake parses only new ones
 FILE_SUFFIXES = (".html", ".htm", ".txt", ".md", ".jsonl")
 
 Kind = Literal["added", "updated", "duplicate", "known", "failed"]
@@ -188,10 +198,27 @@ class _Corpus:
         return bool(updated and stored and updated != stored)
 
     def duplicates(self) -> Duplicates:
+        """Every corpus article's shingles: from SHINGLES for the inputs seen before (not parsed again), the rest
+        parsed, and SHINGLES rewritten when they were."""
         if self._duplicates is None:
             self._duplicates = Duplicates()
-            for article in read_corpus(self.root).articles:
-                self._duplicates.add(article.source, _body(article))
+            cached, found = _read_shingles(self.root / SHINGLES), {}
+
+            def known(key: bytes, source: str) -> Article | None:
+                if (hashes := cached.get(key.rstrip(b"\0"))) is None:  # as numpy reads an S20 key back
+                    return None
+                found[source] = hashes
+                return Article(id=source, source=source, text="", title="", input_hash=key)
+
+            seen = {}
+            for article in read_corpus(self.root, reuse=known).articles:
+                hashes = found.get(article.source)
+                if hashes is None:
+                    hashes = shingle_array(_body(article))
+                seen[article.input_hash.rstrip(b"\0")] = hashes
+                self._duplicates.add_shingles(article.source, hashes)
+            if seen.keys() != cached.keys():
+                _write_shingles(self.root / SHINGLES, seen)
         return self._duplicates
 
     # -- sources
@@ -309,6 +336,30 @@ def _record(extracted: Extracted, url: str | None) -> dict:
     record = {"title": extracted.title, "url": url, "date": extracted.date, "outlet": extracted.outlet,
               "text": extracted.text}
     return {k: v for k, v in record.items() if v}
+
+
+def _read_shingles(path: Path) -> dict[bytes, np.ndarray]:
+    """The shingles kept by input hash; none when the file is missing or unreadable (it is only a cache)."""
+    try:
+        with np.load(path) as data:
+            keys, ends, hashes = data["keys"], data["ends"], data["hashes"]
+    except Exception:
+        return {}
+    starts = np.concatenate([[0], ends[:-1]])
+    return {bytes(k): hashes[a:b] for k, a, b in zip(keys, starts, ends)}
+
+
+def _write_shingles(path: Path, by_key: dict[bytes, np.ndarray]) -> None:
+    keys = list(by_key)
+    ends = np.cumsum([len(by_key[k]) for k in keys], dtype=np.int64)
+    hashes = np.concatenate([by_key[k] for k in keys]) if keys else np.empty(0, np.uint32)
+    tmp = path.with_name(path.name + f".{os.getpid()}.tmp.npz")
+    try:
+        np.savez(tmp, keys=np.array(keys, dtype="S20"), ends=ends, hashes=hashes)
+        os.replace(tmp, path)
+    except OSError as e:  # a read-only corpus still takes articles; the next intake parses them again
+        log.warning("cannot keep shingles in %s: %s", path, e.strerror or e)
+        tmp.unlink(missing_ok=True)
 
 
 def _body(article) -> str:
