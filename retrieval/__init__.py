@@ -41,7 +41,6 @@ def build(settings: RetrievalSettings, embedder: Embedder, progress: bool = Fals
         chunking=ChunkingParams(max_chars=settings.chunk_chars),
         index_type=settings.index_type,
         approximate_from=settings.approximate_from,
-        batch_size=settings.batch_size,
         progress=progress,
         staged=settings.early_index,
     )

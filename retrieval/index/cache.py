@@ -113,18 +113,18 @@ def todo(vectors: np.ndarray, pending: list[tuple[int, str]], keys: np.ndarray, 
 
 
 def embed(vectors: np.ndarray, work: Todo, embedder: Embedder, cache: EmbeddingCache,
-          after_chunk: Callable[[int], None] = lambda done: None) -> None:
-    """Embed `work` into `vectors` CHUNK texts at a time, keeping each chunk in the cache; `after_chunk(done)`
+          after_chunk: Callable[[int], None] = lambda done: None, chunk: int = CHUNK) -> None:
+    """Embed `work` into `vectors` `chunk` texts at a time, keeping each chunk in the cache; `after_chunk(done)`
     runs after each (progress, and an early index swapped in now and then)."""
-    for at in range(0, len(work), CHUNK):
-        texts = work.texts[at: at + CHUNK]
+    for at in range(0, len(work), chunk):
+        texts = work.texts[at: at + chunk]
         batch = embedder.embed_passages(texts)
         if batch.shape != (len(texts), embedder.dim):
             raise BuildError(f"embedder {embedder.id} returned shape {batch.shape} for {len(texts)} texts")
         if (bad := bad_rows(batch)).size:  # never cached, never indexed: a model's NaN would live on
             raise BuildError(f"embedder {embedder.id} returned {bad.size} of {len(texts)} vectors that are not "
                              f"finite and unit-length (a broken model?); nothing was written")
-        for vector, rows in zip(batch, work.rows[at: at + CHUNK]):
+        for vector, rows in zip(batch, work.rows[at: at + chunk]):
             vectors[rows] = vector
-        cache.add(work.keys[at: at + CHUNK], batch)
+        cache.add(work.keys[at: at + chunk], batch)
         after_chunk(at + len(texts))
