@@ -293,7 +293,10 @@ def _tables(corpus: Corpus, previous: PreviousIndex | None, chunking: ChunkingPa
             sentence_rows["article"] = number
             sentence_rows["chunk"] += chunk_base - c0
             keys = np.array(previous.keys[s0:s1])
-            copied.append((base, s0, s1 - s0))
+            if copied and copied[-1][0] + copied[-1][2] == base and copied[-1][1] + copied[-1][2] == s0:
+                copied[-1] = (copied[-1][0], copied[-1][1], copied[-1][2] + s1 - s0)  # one copy for a run of articles
+            else:
+                copied.append((base, s0, s1 - s0))
             terms.add_rows(previous.forward, c0, c1)
         else:
             found = chunk_article(article, chunking)

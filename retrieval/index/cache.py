@@ -33,7 +33,9 @@ class EmbeddingCache:
     """
 
     def __init__(self, index_dir: Path, embedder_id: str, dim: int) -> None:
-        self._rows: dict[bytes, tuple[np.ndarray, int]] = {}
+        self._rows: dict[bytes, tuple[np.ndarray, int]] = {}  # an interrupted build's batches
+        # the live index's keys, sorted, with their rows (found by binary search: 300,000 keys need no dict)
+        self._live_keys, self._live_rows, self._live_vectors = np.empty(0, "S20"), np.empty(0, np.int64), None
         self.trained_index = None
         slug = hashlib.sha1(embedder_id.encode()).hexdigest()[:16]
         self._partial_root = partial_dir(index_dir)
@@ -44,8 +46,9 @@ class EmbeddingCache:
             if manifest.embedder_id == embedder_id and manifest.dimension == dim:
                 vectors = np.load(index_dir / VECTORS, mmap_mode="r")
                 keys = np.load(index_dir / KEYS)
-                own = ~np.load(index_dir / PROVISIONAL) if manifest.provisional else np.ones(len(keys), bool)
-                self._rows.update((bytes(key), (vectors, row)) for row, key in enumerate(keys) if own[row])
+                own = np.flatnonzero(~np.load(index_dir / PROVISIONAL)) if manifest.provisional else np.arange(len(keys))
+                order = own[np.argsort(keys[own], kind="stable")]
+                self._live_keys, self._live_rows, self._live_vectors = keys[order], order, vectors
                 if manifest.index_type == "ivf" and not manifest.provisional:
                     self.trained_index = dense.load(index_dir / DENSE)
         for shard in sorted(self._partial.glob("*.npz")) if self._partial.is_dir() else []:
@@ -59,8 +62,32 @@ class EmbeddingCache:
                     self._rows[bytes(key)] = (vectors, row)
             self._shards += 1
 
+    def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(positions in `keys`, their vectors) of the keys the cache holds a good vector for."""
+        keys = np.asarray(keys, dtype=self._live_keys.dtype if len(self._live_keys) else "S20")
+        found = np.zeros(len(keys), dtype=bool)
+        vectors = []
+        if len(self._live_keys) and len(keys):
+            at = np.minimum(np.searchsorted(self._live_keys, keys), len(self._live_keys) - 1)
+            hit = self._live_keys[at] == keys
+            rows = self._live_rows[at[hit]]
+            if len(rows):
+                live = np.asarray(self._live_vectors[np.sort(rows)])[np.argsort(np.argsort(rows))]
+                good = np.ones(len(rows), dtype=bool)
+                good[bad_rows(live)] = False
+                hit[np.flatnonzero(hit)[~good]] = False
+                vectors.append(live[good])
+            found = hit
+        positions = [np.flatnonzero(found)]
+        for i in np.flatnonzero(~found) if self._rows else []:
+            if (vector := self.get(keys[i])) is not None:
+                positions.append(np.array([i]))
+                vectors.append(vector[None])
+        positions = np.concatenate(positions)
+        return positions, (np.concatenate(vectors) if vectors else np.empty((0, 0), np.float32))
+
     def get(self, key: bytes) -> np.ndarray | None:
-        """The cached vector of `key`; None if there is none, or only one that is not finite and unit-length."""
+        """The vector an interrupted build's batches hold for `key`; None if none, or one not finite and unit-length."""
         found = self._rows.get(bytes(key))
         if found is None:
             return None
@@ -94,19 +121,24 @@ def todo(vectors: np.ndarray, pending: list[tuple[int, str]], keys: np.ndarray, 
          priority: np.ndarray) -> Todo:
     """Fill the `pending` rows of `vectors` the cache holds; the rest, one entry per distinct text, by `priority`
     of their rows (lower first: the build embeds the newest articles first), then row."""
+    if not pending:
+        return Todo([], np.empty(0, keys.dtype), [])
+    rows = np.array([row for row, _ in pending], dtype=np.int64)
+    positions, found = cache.lookup(keys[rows])
+    if len(positions):
+        vectors[rows[positions]] = found
+    missing = np.ones(len(rows), dtype=bool)
+    missing[positions] = False
     by_key: dict[bytes, list[int]] = {}
     texts: dict[bytes, str] = {}
-    for row, text in pending:
+    for i in np.flatnonzero(missing):
+        row, text = pending[i]
         key = bytes(keys[row])
         if key in by_key:
             by_key[key].append(row)
-            continue
-        cached = cache.get(key)
-        if cached is not None:
-            vectors[row] = cached
-            continue
-        by_key[key] = [row]
-        texts[key] = text
+        else:
+            by_key[key] = [row]
+            texts[key] = text
     order = sorted(texts, key=lambda k: (priority[by_key[k][0]], by_key[k][0]))
     return Todo([texts[k] for k in order], np.array(order, dtype=keys.dtype),
                 [np.array(by_key[k], dtype=np.int64) for k in order])

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 MODEL, TOKENIZER = "model.onnx", "tokenizer.json"
 # Tokens run through the encoder at once: a batch's activations stay in the CPU's caches (on 2 EPYC cores, per
-# CPU second: 4,400 tokens at 512, 3,800 at 1,024, 2,800 at 4,096; var/proto notes in the README "Model paths").
+# CPU second: 4,400 tokens at 512, 3,800 at 1,024, 2,800 at 4,096: README "Model paths").
 TOKENS_PER_RUN = 512
 MAX_TOKENS = 512
 PASSAGE, QUERY = "passage: ", "query: "
