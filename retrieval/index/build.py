@@ -226,17 +226,14 @@ class _Publisher:
         self.target, self.tables, self.embedder, self.chunking = target, tables, embedder, chunking
         self.analyzer, self.lexical, self.index_type, self.approximate_from = analyzer, lexical, index_type, approximate_from
         self.trained, self.steps = trained, steps
-        self.early_trained = None
 
     def __call__(self, vectors: np.ndarray, provisional: np.ndarray | None, embedded: int) -> str:
         kind = dense.choose_type(self.index_type, len(vectors), self.approximate_from)
+        if provisional is not None and self.index_type == "auto" and self.trained is None:
+            kind = "flat"  # an early index is searched for minutes: not worth training IVF lists on stand-ins
         with self.steps.step("dense index"):
-            # IVF lists: the live index's when it was complete; an early index's are trained once, on the stand-ins,
-            # and the complete index's on its own vectors
-            trained = self.trained if provisional is None else (self.trained or self.early_trained)
-            dense_index = dense.build(vectors, kind, trained=trained if kind == "ivf" else None)
-            if kind == "ivf" and provisional is not None and trained is None:
-                self.early_trained = dense_index
+            # IVF lists: the live index's when it was complete, else trained on the complete index's own vectors
+            dense_index = dense.build(vectors, kind, trained=self.trained if kind == "ivf" else None)
         with self.steps.step("write and swap"):
             manifest = _manifest(self.tables, self.embedder, kind, self.chunking, self.analyzer, embedded)
             manifest.provisional = int(provisional.sum()) if provisional is not None else 0
