@@ -35,7 +35,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     token = settings.telegram_bot_token.get_secret_value().strip() if settings.telegram_bot_token else None
-    secrets = logs.secrets_of(token, settings.webhook_secret.get_secret_value() if settings.webhook_secret else None)
+    secrets = logs.secrets_of(token, settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
+                              getattr(settings.index_dir, "password", None))
     logs.configure(settings.log_level, secrets)
     try:
         if args.console:

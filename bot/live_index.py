@@ -7,10 +7,11 @@ import contextlib
 import logging
 from pathlib import Path
 
+import retrieval
 from retrieval import (
-    MANIFEST,
     BuildReport,
     CorruptIndex,
+    IndexLocation,
     Retriever,
     build,
     open_retriever,
@@ -24,18 +25,17 @@ log = logging.getLogger(__name__)
 INDEX_POLL_SECONDS = 3.0
 
 
-def index_stamp(index_dir: Path) -> tuple[int, ...] | None:
-    """What changes when a build replaces the index (its manifest's inode, time, size); None without one."""
-    try:
-        stat = (Path(index_dir) / MANIFEST).stat()
-    except OSError:
-        return None
-    return stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_size
+def index_stamp(index_dir: IndexLocation) -> tuple | None:
+    """What changes when a build replaces the index (its manifest's inode, time, size; a database's current
+    version); None without one."""
+    return retrieval.index_stamp(index_dir)
 
 
-def file_stamps(index_dir: Path, retriever: Retriever) -> dict[str, tuple[int, int]]:
-    """Inode and size of each file of the index `retriever` was loaded from, as they are now."""
+def file_stamps(index_dir: IndexLocation, retriever: Retriever) -> dict[str, tuple[int, int]]:
+    """Inode and size of each file of the index `retriever` was loaded from, as they are now (none in a database)."""
     stamps = {}
+    if not isinstance(index_dir, Path):
+        return stamps
     for name in retriever.manifest.files:
         with contextlib.suppress(OSError):
             st = (Path(index_dir) / name).stat()

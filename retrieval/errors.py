@@ -22,3 +22,7 @@ class BuildError(RetrievalError):
 
 
 REBUILD = "rebuild it with: python -m retrieval build"
+
+
+class IndexUnavailable(RetrievalError):
+    """The database holding the index cannot be reached (after retries); nothing was changed."""

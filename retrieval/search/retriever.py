@@ -19,6 +19,7 @@ from ..arabic.names import NameBridge
 from ..errors import IndexMismatch
 from ..index.lexical import bm25_among
 from ..index.manifest import ArticleEntry, Manifest
+from ..index.location import IndexLocation, open_index, parse_location
 from ..index.stored import StoredIndex
 from ..models import Embedder
 from . import followup, fusion, passages, time
@@ -90,8 +91,9 @@ class Retriever:
         self.calendar = Calendar(index.manifest.articles)
 
     @classmethod
-    def load(cls, index_dir: Path, embedder: Embedder, config: SearchConfig = SearchConfig()) -> Retriever:
-        return cls(StoredIndex(Path(index_dir)), embedder, config)
+    def load(cls, index_dir: IndexLocation, embedder: Embedder, config: SearchConfig = SearchConfig()) -> Retriever:
+        """The retriever over the index at `index_dir`: a directory, or a postgresql:// URL."""
+        return cls(open_index(parse_location(index_dir)), embedder, config)
 
     @property
     def manifest(self) -> Manifest:
