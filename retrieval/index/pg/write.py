@@ -26,7 +26,7 @@ from ..integrity import bad_rows
 from ..layout import CHUNK_DTYPE, KEY_DTYPE, SENTENCE_DTYPE
 from ..lexical import Forward, LexicalIndex
 from ..manifest import Manifest
-from ..reuse import pipeline_version
+from .. import reuse as reuse_module
 from . import schema
 from .connection import connect, one_line
 from .schema import ident
@@ -136,7 +136,7 @@ def _write_version(conn: psycopg.Connection, schema_name: str, table: str, dim: 
         cur.execute(sql.SQL("INSERT INTO {}.versions (id, manifest, reuse, vectors, vocabulary, document_frequency, "
                             "passages) VALUES (%s, %s, %s, %s, %s, %s, %s)").format(s),
                     (version, json.dumps(_manifest_json(manifest), ensure_ascii=False),
-                     json.dumps({"pipeline": pipeline_version(), "chunking": _limits(chunking)}), table,
+                     json.dumps({"pipeline": reuse_module.pipeline_version(), "chunking": _limits(chunking)}), table,
                      "\n".join(vocabulary), df.tobytes(), lexical.num_docs))
         cur.execute(sql.SQL("INSERT INTO {}.current (version) VALUES (%s) ON CONFLICT (singleton) "
                             "DO UPDATE SET version = excluded.version").format(s), (version,))
@@ -271,7 +271,7 @@ class PgPrevious:
             manifest = Manifest.model_validate({k: v for k, v in manifest.items() if k != "corpus_fingerprint"})
             if (manifest.embedder_id, manifest.dimension, manifest.analyzer) != (embedder.id, embedder.dim, analyzer_id):
                 return None
-            if reuse.get("pipeline") != pipeline_version() or reuse.get("chunking") != _limits(chunking):
+            if reuse.get("pipeline") != reuse_module.pipeline_version() or reuse.get("chunking") != _limits(chunking):
                 return None
             return cls(conn, schema_name, version, manifest)
         except psycopg.OperationalError:
