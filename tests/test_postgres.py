@@ -3,13 +3,24 @@ a rebuild visible whole and at once, the same refusals, and no password in any l
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import logging
+import re
 import threading
+import time
 
 import numpy as np
 import psycopg
 import pytest
+from fakebotapi import TOKEN, FakeBotAPI, running
 from helpers import SEEDS, BagOfWords, cli
+
+from benchmarks.postgres import wait_for
+from bot.app import build_application
+from bot.live_index import INDEX_POLL_SECONDS
+from bot.settings import BotSettings
 
 import retrieval.index.pg.write
 from retrieval import (
@@ -200,3 +211,49 @@ def test_mask_hides_every_password_in_a_line():
     assert mask(line) == "from postgresql://a:***@h/d to postgres://c:***@h:5/e"
     assert repr(DatabaseUrl("postgresql://a:secret@h/d")) == "DatabaseUrl('postgresql://a:***@h/d')"
     assert f"{DatabaseUrl('postgresql://a:secret@h/d')}" == "postgresql://a:***@h/d"
+
+
+async def test_a_running_bot_follows_a_rebuild_in_postgresql_within_seconds(database, corpus_copy, tmp_path, caplog):
+    build_index(corpus_copy, database, BagOfWords(), progress=False)
+    settings = BotSettings(_env_file=None, telegram_bot_token=TOKEN, index_dir=database, corpus_dir=corpus_copy,
+                           feedback_log=tmp_path / "feedback.jsonl", questions_per_minute=100)
+    async with FakeBotAPI() as api:
+        settings = settings.model_copy(update={"telegram_base_url": api.base_url})
+        async with running(build_application(settings, Retriever.load(database, BagOfWords()))):
+            await api.send_text("/sources", chat_id=601)
+            before = await api.wait_for("sendMessage", lambda c: c.chat_id == 601)
+            (corpus_copy / "luxor.txt").write_text(ARTICLE, encoding="utf-8")
+            with caplog.at_level(logging.INFO, logger="bot.live_index"):
+                await asyncio.to_thread(build_index, corpus_copy, database, BagOfWords(), progress=False)
+                built = time.monotonic()
+                while not any("was rebuilt" in r.getMessage() for r in caplog.records):
+                    assert time.monotonic() - built < INDEX_POLL_SECONDS + 5, "the bot did not follow the new version"
+                    await asyncio.sleep(0.1)
+            after = api.mark()
+            await api.send_text("/sources", chat_id=601)
+            listed = await api.wait_for("sendMessage", lambda c: c.chat_id == 601, after=after)
+    assert "مهرجان الأقصر" not in before.text and "مهرجان الأقصر" in listed.text
+    [line] = [r.getMessage() for r in caplog.records if "was rebuilt" in r.getMessage()]
+    assert "6 articles" in line and database.password not in line and "***" in line
+
+
+def test_search_is_served_by_a_streaming_replica_which_follows_the_primary_and_reports_its_lag(
+        postgres, corpus_copy, tmp_path):
+    primary = DatabaseUrl(postgres.url() + "?schema=replicated")
+    postgres.sql("DROP SCHEMA IF EXISTS replicated CASCADE", database="iqtibas")
+    build_index(corpus_copy, primary, BagOfWords(), progress=False)
+    with contextlib.closing(postgres.replica(tmp_path / "replica")) as replica:
+        mirror = DatabaseUrl(postgres.url(port=replica.port) + "?schema=replicated")
+        assert wait_for(lambda: index_stamp(mirror) == index_stamp(primary))
+        assert Retriever.load(mirror, BagOfWords()).search("جنيف").passages
+        (corpus_copy / "luxor.txt").write_text(ARTICLE, encoding="utf-8")
+        build_index(corpus_copy, primary, BagOfWords(), progress=False)
+        assert wait_for(lambda: index_stamp(mirror) == index_stamp(primary), seconds=10)
+        assert len(Retriever.load(mirror, BagOfWords()).articles) == 6
+        info = cli("info", "--index", mirror.secret())
+        with pytest.raises(BuildError, match="read-only|recovery"):
+            build_index(corpus_copy, mirror, BagOfWords(), progress=False)
+        on_primary = cli("info", "--index", primary.secret())
+    assert info.returncode == 0, info.stderr
+    assert re.search(r"replication: +a replica \(streaming\), [0-9.]+ s behind its primary", info.stdout)
+    assert re.search(r"replication: +a primary, replica \S+ streaming", on_primary.stdout)

@@ -8,11 +8,8 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
-import psycopg
-from pgvector.psycopg import register_vector
-from psycopg_pool import ConnectionPool, PoolTimeout
-
 from ...errors import IndexUnavailable
+from .driver import ConnectionPool, PoolTimeout, psycopg, register_vector
 from .url import DatabaseUrl, mask
 
 log = logging.getLogger(__name__)

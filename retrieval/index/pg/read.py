@@ -13,8 +13,6 @@ from collections import OrderedDict
 from functools import lru_cache
 
 import numpy as np
-import psycopg
-from psycopg import sql
 
 from ...errors import CorruptIndex, IndexMismatch, IndexNotFound
 from ...models import Embedder, can_query
@@ -23,6 +21,7 @@ from ..lexical import LexicalIndex
 from ..manifest import FORMAT_VERSION, Manifest
 from . import schema
 from .connection import Readers
+from .driver import psycopg, sql
 from .schema import ident
 from .url import DatabaseUrl
 from .write import _native

@@ -12,8 +12,8 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
-import psycopg
-from psycopg import sql
+
+from .driver import psycopg, sql
 
 # What the HNSW index over sentence vectors is built on, and with what graph (measured: docs/postgresql.md).
 # The column keeps float32 (passages are rescored exactly from it); the graph may hold half precision.

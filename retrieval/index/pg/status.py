@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import contextlib
 
-import psycopg
-from psycopg import sql
 
+from .driver import psycopg, sql
 from ...errors import IndexNotFound, IndexUnavailable
 from ..manifest import Manifest
 from . import schema

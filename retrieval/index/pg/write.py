@@ -11,9 +11,8 @@ import time
 from datetime import date
 
 import numpy as np
-import psycopg
-from psycopg import sql
 
+from .driver import psycopg, sql
 from ...arabic.analyzer import Analyzer
 from ...corpus.chunking import ChunkingParams
 from ...corpus.ingest import Article
@@ -128,8 +127,7 @@ def _write_version(conn: psycopg.Connection, schema_name: str, table: str, dim: 
         if missing:
             raise BuildError(f"{missing} sentence vectors are missing from {table}; nothing was written")
         if manifest.index_type == "hnsw" and not schema.has_hnsw(conn, schema_name, table):
-            log.info("building the HNSW index of %s", table)
-            cur.execute("SET LOCAL maintenance_work_mem = '1GB'")
+            log.info("building the HNSW index of %s", table)  # fast while the graph fits maintenance_work_mem
             schema.create_hnsw(conn, schema_name, table, dim)
         manifest.build_seconds = round(time.perf_counter() - started, 3)
         df = np.diff(np.asarray(lexical._indptr)).astype("<i4")
