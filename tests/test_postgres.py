@@ -257,3 +257,13 @@ def test_search_is_served_by_a_streaming_replica_which_follows_the_primary_and_r
     assert info.returncode == 0, info.stderr
     assert re.search(r"replication: +a replica \(streaming\), [0-9.]+ s behind its primary", info.stdout)
     assert re.search(r"replication: +a primary, replica \S+ streaming", on_primary.stdout)
+
+
+def test_the_same_sentence_twice_in_a_corpus_is_one_vector_row_and_the_index_equals_the_directory(database, tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("a.txt", "b.txt"):
+        (corpus / name).write_text(ARTICLE, encoding="utf-8")
+    build_index(corpus, database, BagOfWords(), progress=False)
+    build_index(corpus, tmp_path / "index", BagOfWords(), progress=False)
+    assert_same_index(database, tmp_path / "index", BagOfWords())

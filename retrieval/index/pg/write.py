@@ -203,15 +203,20 @@ class VectorRows:
         return vector if vector is not None and not bad_rows(vector[None]).size else None
 
     def add(self, keys: np.ndarray, vectors: np.ndarray) -> None:
-        with self._conn.cursor(binary=True) as cur, cur.copy(
-                sql.SQL("COPY {} (key, embedding) FROM STDIN (FORMAT binary)").format(self._table)) as copy:
-            copy.set_types(["bytea", "vector"])
-            for key, vector in zip(keys, vectors):
-                copy.write_row((bytes(key).ljust(KEY_DTYPE.itemsize, b"\0"), vector))
-        try:
-            self._conn.commit()
-        except psycopg.errors.UniqueViolation:  # a concurrent build embedded the same text: its vector is as good
-            self._conn.rollback()
+        """Store an embedded batch (committed at once); a text already there, or twice in the batch, is kept once."""
+        rows = {}
+        for key, vector in zip(keys, vectors):
+            rows.setdefault(bytes(key).ljust(KEY_DTYPE.itemsize, b"\0"), vector)
+        with self._conn.cursor(binary=True) as cur:
+            cur.execute(sql.SQL("CREATE TEMP TABLE IF NOT EXISTS vectors_in (LIKE {}) ON COMMIT DELETE ROWS")
+                        .format(self._table))
+            with cur.copy("COPY vectors_in (key, embedding) FROM STDIN (FORMAT binary)") as copy:
+                copy.set_types(["bytea", "vector"])
+                for row in rows.items():
+                    copy.write_row(row)
+            cur.execute(sql.SQL("INSERT INTO {} SELECT * FROM vectors_in ON CONFLICT (key) DO NOTHING")
+                        .format(self._table))
+        self._conn.commit()
 
 
 class PgPrevious:
