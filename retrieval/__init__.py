@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .corpus.chunking import ChunkingParams
 from .corpus.intake import IntakeReport, add_sources
-from .errors import BuildError, CorruptIndex, IndexMismatch, IndexNotFound, RetrievalError
+from .errors import BuildError, CorruptIndex, IndexMismatch, IndexNotFound, IndexUnavailable, RetrievalError
 from .index.build import BuildReport, build_index
 from .index.location import IndexLocation, index_stamp, parse_location
 from .index.manifest import MANIFEST, ArticleEntry, Manifest
@@ -26,7 +26,7 @@ from .settings import RetrievalSettings
 
 __all__ = [
     "EARLIER_TURNS", "MAX_QUESTION_CHARS", "ArticleEntry", "BuildError", "BuildReport", "ChunkingParams", "CorruptIndex", "Embedder",
-    "DatabaseUrl", "IndexLocation", "IndexMismatch", "IntakeReport", "IndexNotFound", "Manifest", "Passage", "Query", "ResolvedDay", "RetrievalError", "RetrievalSettings",
+    "DatabaseUrl", "IndexLocation", "IndexMismatch", "IntakeReport", "IndexNotFound", "IndexUnavailable", "Manifest", "Passage", "Query", "ResolvedDay", "RetrievalError", "RetrievalSettings",
     "Retriever", "SearchConfig", "SearchResult", "TimeNote", "Verdict", "add_sources", "build", "build_index", "date_label", "index_stamp", "parse_location",
     "make_embedder", "open_retriever", "understand",
 ]

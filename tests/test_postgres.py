@@ -28,6 +28,7 @@ from retrieval import (
     DatabaseUrl,
     IndexMismatch,
     IndexNotFound,
+    IndexUnavailable,
     RetrievalError,
     Retriever,
     build_index,
@@ -267,3 +268,23 @@ def test_the_same_sentence_twice_in_a_corpus_is_one_vector_row_and_the_index_equ
     build_index(corpus, database, BagOfWords(), progress=False)
     build_index(corpus, tmp_path / "index", BagOfWords(), progress=False)
     assert_same_index(database, tmp_path / "index", BagOfWords())
+
+
+def test_a_database_that_goes_away_is_one_line_and_the_same_retriever_answers_once_it_is_back(tmp_path, corpus_copy):
+    from benchmarks.postgres import LocalPostgres
+
+    with LocalPostgres(tmp_path / "own", settings={"fsync": "off"}) as server:
+        url = DatabaseUrl(server.url())
+        build_index(corpus_copy, url, BagOfWords(), progress=False)
+        retriever = Retriever.load(url, BagOfWords())
+        retriever.index.article_text.cache_clear()
+        assert retriever.search("جنيف").passages
+        server.stop()
+        with pytest.raises(IndexUnavailable) as failure:
+            retriever.index.article_text.cache_clear()
+            retriever.search("موعد الجولة المقبلة من المحادثات في جنيف")
+        assert "\n" not in str(failure.value) and url.password not in str(failure.value)
+        assert index_stamp(url) is None  # a following bot keeps its index and asks again later
+        server.start()
+        retriever.index.article_text.cache_clear()
+        assert retriever.search("موعد الجولة المقبلة من المحادثات في جنيف").passages

@@ -74,7 +74,7 @@ class Readers:
     @contextlib.contextmanager
     def connection(self) -> Iterator[psycopg.Connection]:
         try:
-            with self._pool.connection(timeout=CONNECT_TIMEOUT_S * ATTEMPTS) as conn:
+            with self._pool.connection(timeout=CONNECT_TIMEOUT_S) as conn:
                 yield conn
         except PoolTimeout as e:
             raise IndexUnavailable(f"cannot reach the index database {self.url}: {one_line(e)}") from None
