@@ -277,14 +277,14 @@ def test_a_database_that_goes_away_is_one_line_and_the_same_retriever_answers_on
         url = DatabaseUrl(server.url())
         build_index(corpus_copy, url, BagOfWords(), progress=False)
         retriever = Retriever.load(url, BagOfWords())
-        retriever.index.article_text.cache_clear()
+        retriever.index.clear_cache()
         assert retriever.search("جنيف").passages
         server.stop()
         with pytest.raises(IndexUnavailable) as failure:
-            retriever.index.article_text.cache_clear()
+            retriever.index.clear_cache()
             retriever.search("موعد الجولة المقبلة من المحادثات في جنيف")
         assert "\n" not in str(failure.value) and url.password not in str(failure.value)
         assert index_stamp(url) is None  # a following bot keeps its index and asks again later
         server.start()
-        retriever.index.article_text.cache_clear()
+        retriever.index.clear_cache()
         assert retriever.search("موعد الجولة المقبلة من المحادثات في جنيف").passages

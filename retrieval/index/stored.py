@@ -87,6 +87,9 @@ class StoredIndex:
         """The vectors of sentences first..last of each span."""
         return [self.vectors[first: last + 1] for first, last in spans]
 
+    def prefetch_texts(self, articles) -> None:
+        """Nothing to do: texts are read from the memory map on demand."""
+
     def article_text(self, article: int) -> str:
         start, length = (int(x) for x in self._offsets[article])
         return os.pread(self._texts, length, start).decode("utf-8")

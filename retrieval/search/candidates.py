@@ -70,8 +70,9 @@ def gather(index: StoredIndex, vector: np.ndarray | None, lexical: LexicalQuery,
     bound = lexical_bound(index, lexical.terms) + followup.EARLIER_TERM_WEIGHT * lexical_bound(index, lexical.earlier)
     scaled = scores[order] / bound if scores is not None and bound else np.zeros(len(order))
     spans = [(int(index.chunks[chunk]["first"]), int(index.chunks[chunk]["last"])) for chunk in order]
-    # read together: one round trip for an index in a database
+    # read together: one round trip each for an index in a database (the texts are quoted and reranked next)
     rows = index.sentence_vectors(spans) if vector is not None else [None] * len(spans)
+    index.prefetch_texts({int(index.chunks[chunk]["article"]) for chunk in order})
     candidates = []
     for chunk, lex, (first, _), vectors in zip(order, scaled, spans, rows):
         if vector is None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import OrderedDict
-from functools import lru_cache
 
 import numpy as np
 
@@ -43,7 +42,8 @@ class PgIndex:
         self.readers.run(self._load)
         self.lexical = PgLexical(self, self._vocabulary, self._df, self._num_docs)
         self.vectors = PgVectors(self, self._keys)
-        self.article_text = lru_cache(maxsize=ARTICLE_TEXTS_CACHED)(self._article_text)
+        self._texts: OrderedDict[int, str] = OrderedDict()
+        self._texts_lock = threading.Lock()
         del self._vocabulary, self._df
 
     def _load(self, conn: psycopg.Connection) -> None:
@@ -80,15 +80,41 @@ class PgIndex:
                 f"index at {self.url} was built by {m.embedder_id} ({m.dimension}-d), "
                 f"but the configured embedder is {embedder.id} ({embedder.dim}-d); rebuild it or set EMBEDDER")
 
-    def _article_text(self, article: int) -> str:
-        s = ident(self.url.schema)
-        row = self.readers.run(lambda c: c.execute(
-            sql.SQL("SELECT t.text FROM {0}.articles a JOIN {0}.texts t USING (sha256) WHERE a.version = %s AND a.id = %s")
-            .format(s), (self.version, article)).fetchone())
-        if row is None:
-            raise CorruptIndex(f"index at {self.url}: version {self.version} is gone (a newer build replaced it); "
-                               "reopen the index")
-        return row[0]
+    def article_text(self, article: int) -> str:
+        with self._texts_lock:
+            text = self._texts.get(article)
+            if text is not None:
+                self._texts.move_to_end(article)
+                return text
+        return self.prefetch_texts([article])[article]
+
+    def prefetch_texts(self, articles) -> dict[int, str]:
+        """Read the texts of `articles` not cached yet, in one query (the candidates' articles, before they are quoted)."""
+        wanted = sorted({int(a) for a in articles})
+        with self._texts_lock:
+            found = {a: self._texts[a] for a in wanted if a in self._texts}
+        missing = [a for a in wanted if a not in found]
+        if missing:
+            s = ident(self.url.schema)
+            rows = self.readers.run(lambda c: c.execute(
+                sql.SQL("SELECT a.id, t.text FROM {0}.articles a JOIN {0}.texts t USING (sha256) "
+                        "WHERE a.version = %s AND a.id = ANY(%s)").format(s), (self.version, missing)).fetchall())
+            if len(rows) != len(missing):
+                raise CorruptIndex(f"index at {self.url}: version {self.version} is gone (a newer build replaced it); "
+                                   "reopen the index")
+            found.update((int(a), text) for a, text in rows)
+            with self._texts_lock:
+                self._texts.update((int(a), text) for a, text in rows)
+                while len(self._texts) > ARTICLE_TEXTS_CACHED:
+                    self._texts.popitem(last=False)
+        return found
+
+    def clear_cache(self) -> None:
+        """Forget the texts, vectors and postings read so far (they are read again on demand)."""
+        with self._texts_lock:
+            self._texts.clear()
+        self.vectors.clear_cache()
+        self.lexical.clear_cache()
 
     def nearest_sentences(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(sentence ids, cosines) of the `k` sentences nearest `vector`, best first (as `dense.search`)."""
@@ -157,6 +183,10 @@ class PgVectors:
 
     def __len__(self) -> int:
         return self.shape[0]
+
+    def clear_cache(self) -> None:
+        with self._lock:
+            self._cache.clear()
 
     def sentences_of(self, keys: list[bytes], scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The sentences of this version holding each key, in the keys' order (a repeated sentence is in several)."""
@@ -264,6 +294,11 @@ class PgLexical(LexicalIndex):
                     _, (d, w) = self._cache.popitem(last=False)
                     self._cached_bytes -= d.nbytes + w.nbytes
         return [have[t] for t in ids]
+
+    def clear_cache(self) -> None:
+        with self._lock:
+            self._cache.clear()
+            self._cached_bytes = 0
 
     def save(self, directory) -> None:
         raise NotImplementedError("a PostgreSQL index is written by retrieval.index.pg.write")
