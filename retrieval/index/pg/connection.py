@@ -61,7 +61,7 @@ def _transient(error: psycopg.Error) -> bool:
 
 
 class Readers:
-    """A small pool of connections for searches (a Retriever is shared by threads), checked before use."""
+    """A small pool of connections for searches (a Retriever is shared by threads)."""
 
     def __init__(self, url: DatabaseUrl, size: int = 4) -> None:
         self.url = url
@@ -69,7 +69,7 @@ class Readers:
         self._pool = ConnectionPool(url.conninfo, min_size=1, max_size=size, open=True, name="iqtibas-readers",
                                     kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S,
                                             "application_name": "iqtibas"},
-                                    configure=register_vector, check=ConnectionPool.check_connection)
+                                    configure=register_vector)  # a broken one fails its query: `run` retries
 
     @contextlib.contextmanager
     def connection(self) -> Iterator[psycopg.Connection]:

@@ -151,8 +151,7 @@ class PgIndex:
 
     def sentence_vectors(self, spans: list[tuple[int, int]]) -> list[np.ndarray]:
         """The vectors of sentences first..last of each span, read together."""
-        self.vectors.fetch(np.concatenate([np.arange(f, l + 1) for f, l in spans]) if spans else np.empty(0, np.int64))
-        return [self.vectors[f: l + 1] for f, l in spans]
+        return self.vectors.spans(spans)
 
     def close(self) -> None:
         self.readers.close()
@@ -201,7 +200,8 @@ class PgVectors:
     def fetch(self, rows: np.ndarray) -> None:
         """Read the vectors of sentence `rows` not cached yet, in one query."""
         with self._lock:
-            missing = sorted({int(r) for r in rows} - self._cache.keys())
+            cache = self._cache
+            missing = sorted({int(r) for r in rows if int(r) not in cache})
         if not missing:
             return
         keys = [bytes(self._keys[r]).ljust(KEY_DTYPE.itemsize, b"\0") for r in missing]
@@ -221,6 +221,16 @@ class PgVectors:
                 self._cache[r] = vector
             while len(self._cache) > VECTORS_CACHED:
                 self._cache.popitem(last=False)
+
+    def spans(self, spans: list[tuple[int, int]]) -> list[np.ndarray]:
+        """The rows first..last of each span, fetched together."""
+        rows = np.concatenate([np.arange(f, l + 1) for f, l in spans]) if spans else np.empty(0, np.int64)
+        block = self._rows(rows)
+        out, at = [], 0
+        for f, l in spans:
+            out.append(block[at: at + l - f + 1])
+            at += l - f + 1
+        return out
 
     def _rows(self, rows: np.ndarray) -> np.ndarray:
         out = np.empty((len(rows), self.shape[1]), dtype=np.float32)
