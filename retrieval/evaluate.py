@@ -28,10 +28,13 @@ class QAItem:
     file: str | None
     key: str | None = None
     style: str = ""
+    # Other articles that count as the expected one: copies of its text under another source.
+    also: frozenset[str] = frozenset()
 
     def answered_by(self, source: str, text: str) -> bool:
-        """Whether a passage `text` of the article `source` answers the question: the expected file, holding the key."""
-        return source == self.file and (not self.key or contains(text, self.key))
+        """Whether a passage `text` of the article `source` answers the question: the expected file (or a copy of
+        it), holding the key."""
+        return (source == self.file or source in self.also) and (not self.key or contains(text, self.key))
 
 
 @dataclass
