@@ -21,66 +21,15 @@ import json
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
-from benchmarks.ant import DEV_TODAY
 from benchmarks.common import ROOT
 from retrieval import Retriever, SearchResult, make_embedder
 from retrieval.arabic.normalize import contains
-from retrieval.evaluate import QAItem, percentile, split_of
+from retrieval.evaluate import NewsItem, load_news_set, percentile, split_of
 
 NEWS_EVAL = ROOT / "eval" / "ant"
 DEV_SETS = ("answerable", "unanswerable", "time", "conversations")
-
-
-@dataclass(frozen=True)
-class NewsItem:
-    """One question of a news set, resolved against an index: the sources that count as its article."""
-
-    q: str
-    kind: str
-    style: str
-    today: date
-    context: tuple[str, ...] = ()
-    sources: frozenset[str] = frozenset()
-    key: str | None = None
-    url: str | None = None
-
-    @property
-    def answerable(self) -> bool:
-        return bool(self.url)
-
-    def qa(self) -> QAItem:
-        first, *rest = sorted(self.sources) or [None]
-        return QAItem(self.q, first, self.key, self.style, frozenset(rest))
-
-
-def load_set(path: Path, sources_of_url: dict[str, frozenset[str]]) -> list[NewsItem]:
-    """A set's questions; one whose article is not in the index is left out (with a warning)."""
-    items = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        r = json.loads(line)
-        kind = r.get("kind") or ("fact" if r.get("url") else "off")
-        url = r.get("url") or None
-        sources = sources_of_url.get(url, frozenset()) if url else frozenset()
-        if url and not sources:
-            print(f"warning: {path.name}:{number}: {url} is not in the index; question left out")
-            continue
-        items.append(NewsItem(r["q"].strip(), kind, r.get("style") or "-",
-                              date.fromisoformat(r.get("today") or DEV_TODAY), tuple(r.get("context") or ()),
-                              sources, r.get("key") or None, url))
-    return items
-
-
-def sources_by_url(retriever: Retriever) -> dict[str, frozenset[str]]:
-    """Each url's article and the articles holding the same text (the archive repeats bodies under other urls)."""
-    by_text: dict[str, set[str]] = defaultdict(set)
-    for a in retriever.articles:
-        by_text[a.sha256].add(a.source)
-    return {a.url: frozenset(by_text[a.sha256]) for a in retriever.articles if a.url}
 
 
 @dataclass
@@ -107,14 +56,14 @@ TIME_KINDS = {"latest", "earliest", "date_year", "date_no_year", "month", "yeste
 
 def ask(retriever: Retriever, item: NewsItem, k: int = 5) -> Outcome:
     started = time.perf_counter()
-    result = retriever.search(item.q, k, list(item.context), today=item.today)
+    result = retriever.search(item.q, k, list(item.context), today=item.today or retriever.calendar.current())
     ms = (time.perf_counter() - started) * 1000
     qa = item.qa()
     rank = None
     if item.answerable:
         rank = next((i + 1 for i, p in enumerate(result.passages)
                      if qa.answered_by(p.source, p.text) or (not item.key and p.source in item.sources)), None)
-    followup = bool(item.context) and retriever.is_followup(item.q)
+    followup = bool(item.context) and retriever.is_followup(item.q, item.context)
     return Outcome(item, result, rank, followup, ms)
 
 
@@ -198,12 +147,11 @@ def main() -> None:
     ap.add_argument("--misses", action="store_true")
     args = ap.parse_args()
     retriever = Retriever.load(args.index, make_embedder(args.embedder))
-    urls = sources_by_url(retriever)
     if args.part == "blind":
-        items = load_set(args.sets / "blind.jsonl", urls)
+        items = load_news_set(args.sets / "blind.jsonl", retriever.articles)
     else:
         items = [i for name in DEV_SETS if (args.sets / f"{name}.jsonl").is_file()
-                 for i in in_part(load_set(args.sets / f"{name}.jsonl", urls), args.part)]
+                 for i in in_part(load_news_set(args.sets / f"{name}.jsonl", retriever.articles), args.part)]
     outcomes = [ask(retriever, item) for item in items]
     print(f"== {args.part} part on {args.index} ({len(retriever.articles)} articles), {len(items)} questions")
     print(report(outcomes, args.part, args.misses))
