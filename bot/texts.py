@@ -64,6 +64,7 @@ TIME_ORDER = {"latest": "الأحدث", "earliest": "الأقدم", "timeline": 
 TIME_HEADER = "🕒 {what}:"
 TIME_HEADER_IN = "🕒 {what} ({window}):"
 TIMELINE_DATE = "🗓 {date}"
+ALSO_REPORTED = "وأيضاً: {outlets}"  # on a source line: the other outlets whose articles state the same
 EMPTY_WINDOW = "🗓 لا توجد عندي أخبار من {window}؛ {nearest}."
 EMPTY_WINDOW_NOTHING = "🗓 لا توجد عندي أخبار من {window}، ولا مقالات مؤرخة أخرى."
 NEAREST_BEFORE = "أحدث ما لدي بتاريخ {date}"

@@ -284,7 +284,8 @@ def _result_json(result) -> dict:
         "passages": [
             {"text": p.text, "score": p.score, "source": p.source, "title": p.title, "outlet": p.outlet,
              "date": p.date, "published": p.published, "url": p.url, "start": p.start, "end": p.end,
-             "highlight": list(p.highlight), "resolved": [_resolved_json(r) for r in p.resolved]}
+             "highlight": list(p.highlight), "resolved": [_resolved_json(r) for r in p.resolved],
+             "also": list(p.also)}
             for p in _quoted(result)
         ],
     }
@@ -322,7 +323,8 @@ def _result_text(result) -> str:
         lines.append(f"  time: {_time_text(result.time)}")
     for i, p in enumerate(_quoted(result), 1):
         source = " — ".join(x for x in (p.title, p.outlet, _shown_date(p.published, p.date)) if x)
-        lines += [f"[{i}] {p.score:.3f}  {source} ({p.source})", "    " + p.text.replace("\n", "\n    ")]
+        also = f"  (also: {', '.join(p.also)})" if p.also else ""
+        lines += [f"[{i}] {p.score:.3f}  {source} ({p.source}){also}", "    " + p.text.replace("\n", "\n    ")]
         lines += [f"    📅 {day.rendering}" for day in p.resolved]
     return "\n".join(lines) + "\n"
 

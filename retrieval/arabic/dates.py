@@ -272,7 +272,8 @@ def _day_month(m: re.Match, today: date):
 
 
 def _day_month_no_year(m: re.Match, today: date):
-    month, day = _GREGORIAN[_key(m["gmonth"])], int(m["day"])
+    named = m.groupdict().get("gmonth")
+    month, day = _GREGORIAN[_key(named)] if named else int(m["month"]), int(m["day"])
     d = _safe_date(today.year, month, day)
     if d and d > today:
         d = _safe_date(today.year - 1, month, day)
@@ -362,6 +363,11 @@ _WINDOWS: tuple[tuple[re.Pattern, _Handler], ...] = (
      _hijri_month_year),
     (re.compile(rf"(?<![\d\w])(?:(?:عام|سنه|العام|السنه)\s+)?(?P<hyear>1[34]\d\d){_HIJRI_MARK}"), _hijri_year),
     (re.compile(rf"(?<![\d\w]){_DAY}\s*(?:من\s+)?(?P<gmonth>{_GMONTH}){_E}"), _day_month_no_year),
+    (re.compile(rf"{_B}(?P<gmonth>{_GMONTH})\.?\s+{_DAY}(?:st|nd|rd|th)?(?![\d\w])"), _day_month_no_year),
+    # "يوم 6/8": a day and month as Arabs write them (day first), after a word that makes it a date, not a score.
+    (re.compile(r"(?:(?<![\w])(?:يوم|بتاريخ|تاريخ|في|on)\s+|(?<![\w])ب\s*)"
+                r"(?P<day>3[01]|[12]\d|0?[1-9])/(?P<month>1[0-2]|0?[1-9])(?![\d/.:-])"),
+     _day_month_no_year),
     (_r(rf"(?P<gmonth>{_GMONTH})\s+{_PAST}|last\s+(?P<gmonth2>{_GMONTH})"),
      _month_past),
     (_r(r"اول\s+امس|امس\s+الاول|اول\s+(?:امبارح|مبارح|البارحه)|قبل\s+(?:امبارح|مبارح|امس)"

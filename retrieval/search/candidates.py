@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -24,6 +24,8 @@ class Candidate:
     best_sentence: int = -1
     evidence: bool = False
     chars: float = 0.0  # character 3-gram BM25 among the head (hybrid only)
+    # Other articles whose passage states the same (another outlet's report, a copy): named, not quoted again.
+    restated_by: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
