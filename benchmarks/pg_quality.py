@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import statistics
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -195,6 +194,22 @@ def ant_slice(out: Path, articles: int) -> tuple[Path, list[QAItem]]:
     return corpus, items
 
 
+def ant_questions(retriever: Retriever, scratch: Path) -> list[QAItem]:
+    """The ANT dev sets' questions (eval/ant: answerable, unanswerable, blind) that the slice can be asked: those
+    about its articles, and those about none."""
+    from retrieval.evaluate import load_news_set
+
+    urls = {a.url for a in retriever.articles if a.url}
+    lines = []
+    for name in ("answerable", "unanswerable", "blind"):
+        path = ROOT / "eval" / "ant" / f"{name}.jsonl"
+        if path.is_file():
+            lines += [line for line in path.read_text(encoding="utf-8").splitlines()
+                      if line.strip() and (json.loads(line).get("url") or None) in urls | {None}]
+    scratch.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return [item.qa() for item in load_news_set(scratch, retriever.articles)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--work", type=Path, default=ROOT / "var" / "pgq")
@@ -225,7 +240,8 @@ def main() -> None:
         if "ant" in args.sets and args.ant_articles:
             corpus, items = ant_slice(work / f"ant-{args.ant_articles}", args.ant_articles)
             d, p = both(corpus, work / f"ant-{args.ant_articles}" / "index", url("q_ant"), embedder)
-            sets["ant"] = (d, p, {f"ant-dev-first-{args.ant_articles}": items}, d.calendar.current())
+            sets["ant"] = (d, p, {f"ant-dev-first-{args.ant_articles}": items,
+                                  "ant-dev-sets": ant_questions(d, work / "ant-questions.jsonl")}, d.calendar.current())
         for set_name, (d, p, questions, today) in sets.items():
             for name, items in questions.items():
                 figures = compare(d, p, items, today)
@@ -249,7 +265,6 @@ def main() -> None:
     results["load_avg_after"] = load_avg()
     (work / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=1, default=str))
     print(f"load average {load_avg()}; figures in {work / 'results.json'}")
-    del statistics
 
 
 if __name__ == "__main__":

@@ -36,6 +36,8 @@ class PgIndex:
     def __init__(self, url: DatabaseUrl, version: int | None = None, readers: Readers | None = None) -> None:
         self.url = self.directory = url
         self.readers = readers or Readers(url)
+        if readers is None:  # its connections close with it (a following bot drops the old index after a swap)
+            weakref.finalize(self, self.readers.close)
         self.version = version if version is not None else self.readers.run(lambda c: schema.current_version(c, url.schema))
         if self.version is None:
             raise IndexNotFound(f"no index at {url}; build one with: python -m retrieval build --index URL")
