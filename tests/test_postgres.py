@@ -288,3 +288,11 @@ def test_a_database_that_goes_away_is_one_line_and_the_same_retriever_answers_on
         server.start()
         retriever.index.clear_cache()
         assert retriever.search("موعد الجولة المقبلة من المحادثات في جنيف").passages
+
+
+def test_above_the_approximate_threshold_the_vectors_get_an_hnsw_index_on_halfvec_with_the_same_answers(
+        database, tmp_path):
+    report = build_index(SEEDS, database, BagOfWords(), approximate_from=10, progress=False)
+    build_index(SEEDS, tmp_path / "index", BagOfWords(), index_type="flat", progress=False)
+    assert report.index_type == "hnsw" and open_index(database).hnsw == "halfvec"
+    assert_same_index(database, tmp_path / "index", BagOfWords())

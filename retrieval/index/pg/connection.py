@@ -5,11 +5,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 from ...errors import IndexUnavailable
-from .driver import ConnectionPool, PoolTimeout, psycopg, register_vector
+from .driver import ConnectionPool, PoolTimeout, psycopg, register_vector, sql
 from .url import DatabaseUrl, mask
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ class Readers:
 
     def __init__(self, url: DatabaseUrl, size: int = 4) -> None:
         self.url = url
+        self._settings: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per connection
         connect(url, autocommit=True).close()  # fails fast, in one line, when the database is not there
         self._pool = ConnectionPool(url.conninfo, min_size=1, max_size=size, open=True, name="iqtibas-readers",
                                     kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S,
@@ -78,6 +80,13 @@ class Readers:
                 yield conn
         except PoolTimeout as e:
             raise IndexUnavailable(f"cannot reach the index database {self.url}: {one_line(e)}") from None
+
+    def set_once(self, conn: psycopg.Connection, name: str, value: int) -> None:
+        """SET `name` on this pooled connection unless it holds `value` already (a round trip saved per query)."""
+        held = self._settings.setdefault(conn, {})
+        if held.get(name) != value:
+            conn.execute(sql.SQL("SET {} = {}").format(sql.Identifier(*name.split(".")), sql.Literal(value)))
+            held[name] = value
 
     def run(self, work: Callable[[psycopg.Connection], T]) -> T:
         """`work` on a pooled connection, once more on another if the connection broke; else IndexUnavailable."""

@@ -23,7 +23,6 @@ from .connection import Readers
 from .driver import psycopg, sql
 from .schema import ident
 from .url import DatabaseUrl
-from .write import _native
 
 ARTICLE_TEXTS_CACHED = 4096
 VECTORS_CACHED = 20_000
@@ -61,11 +60,11 @@ class PgIndex:
         chunks = schema.copy_rows(conn, sql.SQL("SELECT article, start_char, end_char, first_sentence, last_sentence "
                                                 "FROM {}.passages WHERE version = %s ORDER BY id").format(s),
                                   (self.version,), [(n, ">i4") for n in CHUNK_DTYPE.names])
-        self.chunks = _native(chunks, CHUNK_DTYPE)
+        self.chunks = schema.native(chunks, CHUNK_DTYPE)
         sentences = schema.copy_rows(conn, sql.SQL("SELECT article, start_char, end_char, passage, key "
                                                    "FROM {}.sentences WHERE version = %s ORDER BY id").format(s),
                                      (self.version,), [*((n, ">i4") for n in SENTENCE_DTYPE.names), ("key", "S20")])
-        self.sentences = _native(sentences, SENTENCE_DTYPE)
+        self.sentences = schema.native(sentences, SENTENCE_DTYPE)
         self._keys = np.asarray(sentences["key"], dtype=KEY_DTYPE)
         self.hnsw = schema.has_hnsw(conn, self.url.schema, self.table) if self.manifest.index_type == "hnsw" else None
         m = self.manifest
@@ -131,17 +130,13 @@ class PgIndex:
                 return ids[:k], sims[:k]
             ask *= 4  # vectors of other versions filled the list: ask for more
 
-    _ef_search = weakref.WeakKeyDictionary()
-
     def _nearest_keys(self, conn: psycopg.Connection, vector: np.ndarray, limit: int) -> tuple[list[bytes], np.ndarray]:
         table, query = ident(self.url.schema, self.table), np.asarray(vector, dtype=np.float32)
         if self.hnsw is None:
             statement = sql.SQL("SELECT key, embedding <#> %s FROM {} ORDER BY 2 LIMIT %s").format(table)
         else:
             ef = min(max(schema.HNSW_EF_SEARCH, limit), schema.HNSW_EF_SEARCH_MAX)
-            if PgIndex._ef_search.get(conn) != ef:
-                conn.execute(sql.SQL("SET hnsw.ef_search = {}").format(sql.Literal(ef)))
-                PgIndex._ef_search[conn] = ef
+            self.readers.set_once(conn, "hnsw.ef_search", ef)
             expression, _ = schema.hnsw_expression(self.manifest.dimension, self.hnsw)
             cast = sql.SQL("::halfvec({})").format(sql.Literal(self.manifest.dimension)) if self.hnsw == "halfvec" else sql.SQL("")
             statement = sql.SQL("SELECT key, {e} <#> %s{c} FROM {t} ORDER BY {e} <#> %s{c} LIMIT %s").format(

@@ -171,3 +171,11 @@ def copy_rows(conn: psycopg.Connection, query: sql.Composable, params: tuple, fi
     if len(rows) and (rows["count"] != len(fields)).any():
         raise ValueError("unexpected rows in a binary COPY")
     return rows
+
+
+def native(rows: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """The columns `dtype` names of COPY rows, as a native little-endian structured array."""
+    out = np.empty(len(rows), dtype=dtype)
+    for name in dtype.names:
+        out[name] = rows[name]
+    return out

@@ -229,11 +229,11 @@ class PgPrevious:
         rows = schema.copy_rows(conn, sql.SQL("SELECT article, start_char, end_char, first_sentence, last_sentence "
                                               "FROM {}.passages WHERE version = %s ORDER BY id").format(s), (version,),
                                 [(n, ">i4") for n in CHUNK_DTYPE.names])
-        self.chunks = _native(rows, CHUNK_DTYPE)
+        self.chunks = schema.native(rows, CHUNK_DTYPE)
         rows = schema.copy_rows(conn, sql.SQL("SELECT article, start_char, end_char, passage, key FROM {}.sentences "
                                               "WHERE version = %s ORDER BY id").format(s), (version,),
                                 [*((n, ">i4") for n in SENTENCE_DTYPE.names), ("key", "S20")])
-        self.sentences = _native(rows, SENTENCE_DTYPE)
+        self.sentences = schema.native(rows, SENTENCE_DTYPE)
         self.keys = np.asarray(rows["key"], dtype=KEY_DTYPE)
         vocabulary = conn.execute(sql.SQL("SELECT vocabulary FROM {}.versions WHERE id = %s").format(s),
                                   (version,)).fetchone()[0]
@@ -311,11 +311,3 @@ class PgPrevious:
     def sentence_range(self, number: int) -> tuple[int, int]:
         c0, c1 = self.chunk_range(number)
         return int(self.chunks[c0]["first"]), int(self.chunks[c1 - 1]["last"]) + 1
-
-
-def _native(rows: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """The columns `dtype` names of COPY rows, as a native little-endian structured array."""
-    out = np.empty(len(rows), dtype=dtype)
-    for name in dtype.names:
-        out[name] = rows[name]
-    return out
