@@ -11,9 +11,9 @@ import pytest
 from helpers import SEEDS
 from pageserver import PageServer
 
-from retrieval.corpus.intake import add_sources
+from retrieval.corpus.intake import IntakeLimits, add_sources
 
-FAST = 1.0
+FAST = IntakeLimits(fetch_seconds=1.0)
 
 
 def _dribbled_headers(handler) -> None:
@@ -64,9 +64,9 @@ def test_a_hostile_server_is_one_failed_line_within_the_timeout(server, tmp_path
     corpus = tmp_path / "corpus"
     shutil.copytree(SEEDS, corpus)
     started = time.monotonic()
-    report = add_sources(corpus, [server.url(path), server.url("wakala_final.html")], timeout=FAST)
+    report = add_sources(corpus, [server.url(path), server.url("wakala_final.html")], FAST, server.allow)
     elapsed = time.monotonic() - started
     failed, added = report.outcomes
     assert failed.kind == "failed" and "\n" not in failed.line(), failed.line()
     assert added.kind == "added"
-    assert elapsed < FAST + 2.5, elapsed
+    assert elapsed < FAST.fetch_seconds + 2.5, elapsed

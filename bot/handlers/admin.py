@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import html
 import logging
 
@@ -16,6 +18,8 @@ from ..services import BotContext
 from .access import is_admin
 
 log = logging.getLogger(__name__)
+
+STOPPED_NOTICE_SECONDS = 2.0  # for telling an admin that the bot stopped before their rebuild or addition ended
 
 
 async def stats_command(update: Update, context: BotContext) -> None:
@@ -47,13 +51,21 @@ async def reindex_command(update: Update, context: BotContext) -> None:
     except BaseException:
         services.index.release_rebuild()
         raise
-    context.application.create_task(_rebuild(services.index, notice), update=update, name="reindex")
+    services.background.start(_rebuild(services.index, notice), name="reindex")
 
 
 async def _rebuild(index: LiveIndex, notice: Message) -> None:
-    """Rebuild, then edit `notice` into what came of it."""
+    """Rebuild (after any build another process runs), then edit `notice` into what came of it."""
+
+    async def waiting(why: str) -> None:
+        await notice.edit_text(texts.REINDEX_WAITING)
+
     try:
-        report = await index.rebuild()
+        report = await index.rebuild(waiting)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(notice.edit_text(texts.REINDEX_STOPPED), STOPPED_NOTICE_SECONDS)
+        raise
     except RetrievalError as e:
         log.warning("reindex failed: %s", e)
         await notice.edit_text(texts.REINDEX_FAILED.format(error=html.escape(str(e))))
