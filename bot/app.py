@@ -13,7 +13,7 @@ from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
-from retrieval import Retriever, remove_partial_writes
+from retrieval import RetrievalError, Retriever, remove_partial_writes
 
 from . import texts, webhook
 from .botapi import RetryTransientErrors, TelegramBot
@@ -80,7 +80,14 @@ def _services(application: Application) -> Services:
 
 async def start_up(application: Application) -> None:
     """Open the index (building it first if there is none) and follow it; register the command menu."""
-    await _services(application).index.open()
+    services = _services(application)
+    try:
+        await services.index.open()
+    except RetrievalError:
+        if services.background.stopping.is_set():  # stopped while building the first index: the next start does
+            log.info("stopped before the index was built; the next start builds it")
+            return
+        raise
     await application.bot.set_my_commands([BotCommand(name, about) for name, about in texts.COMMAND_MENU.items()])
 
 

@@ -89,8 +89,9 @@ def _host_port(entry: str) -> tuple[str, int]:
     if not colon or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
         raise ValueError(f"{entry!r} is neither host:port (port 1-65535) nor a network such as 10.0.0.0/8")
     host = host.lower()
-    if host.startswith("["):
-        host = host.strip("[]")
+    if host.startswith("[") != host.endswith("]"):
+        raise ValueError(f"{entry!r}: an IPv6 address needs both brackets, as [::1]:8080")
+    host = host.removeprefix("[").removesuffix("]")
     try:
         host = str(ipaddress.ip_address(host))
     except ValueError:

@@ -70,8 +70,9 @@ def extract_article(html: str, url: str | None = None) -> Extracted:
     import trafilatura
     from htmldate import find_date
 
-    logging.getLogger("trafilatura").setLevel(logging.ERROR)  # its "discarding data" notes are not ours to show
-    logging.getLogger("htmldate").setLevel(logging.ERROR)
+    # its "discarding data" and "empty HTML tree" notes are not ours to show: a page it cannot read is refused
+    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+    logging.getLogger("htmldate").setLevel(logging.CRITICAL)
     document = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False,
                                            include_images=False, deduplicate=False)
     paragraphs = [p.strip() for p in (document.text or "").splitlines() if p.strip()] if document else []

@@ -42,6 +42,8 @@ SOURCES = ".sources.jsonl"
 FAILURES = ".intake-failures.jsonl"  # feed items that failed, and when to try each again
 FILE_SUFFIXES = (".html", ".htm", ".txt", ".md", ".jsonl")
 
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")  # an address (http:, file:, data:, javascript: …), not a path
+
 Kind = Literal["added", "updated", "duplicate", "known", "failed"]
 _VERBS = {"added": "added", "updated": "updated", "duplicate": "duplicate", "known": "already in the corpus",
           "failed": "skipped"}
@@ -132,7 +134,7 @@ def add_sources(corpus_dir: Path, sources: Iterable[str | Path], limits: IntakeL
             report.not_reached += len(sources) - position
             break
         given = str(source)
-        if isinstance(source, str) and "://" in source:
+        if isinstance(source, str) and _is_address(source):
             report.outcomes.extend(_guarded(given, lambda: [corpus.add_url(given)]))
         else:
             report.outcomes.extend(_guarded(given, lambda: corpus.add_file(Path(source), report)))
@@ -200,6 +202,14 @@ def _poll_feed(corpus: _Corpus, feed: str, items: list, failures: _Failures, rep
     if left:
         line += f"; {left} left for the next poll ({corpus.why_cut})"
     return line
+
+
+def _is_address(source: str) -> bool:
+    """Whether a source given as text is an address (any scheme: refused unless http or https), not a file."""
+    try:
+        return bool(_SCHEME.match(source)) and not Path(source).exists()
+    except (OSError, ValueError):  # a NUL byte, a name too long for a path
+        return True
 
 
 def _guarded(given: str, add: Callable[[], list[Outcome]]) -> list[Outcome]:
@@ -346,14 +356,11 @@ class _Corpus:
                 check_html("text/html", data)
                 extracted = extract_article(decode_html(data))
                 return [self.take(given, _record(extracted, extracted.url), extracted.arabic)]
-            text = data.decode("utf-8-sig")
-        except NotAnArticle as e:
+            article = file_article(data, given, markdown=suffix == ".md")  # as the build reads it: too long, not UTF-8 …
+        except (NotAnArticle, Unreadable) as e:
             return [Outcome(given, "failed", str(e))]
-        except UnicodeDecodeError as e:
-            return [Outcome(given, "failed", f"not valid UTF-8 (byte {e.start})")]
-        article = parse_article(text, path.name, markdown=suffix == ".md")
-        return [self.take(given, {"title": article.title, "url": article.url, "text": text}, is_arabic(_body(article)),
-                          copy_suffix=suffix)]
+        return [self.take(given, {"title": article.title, "url": article.url, "text": article.text},
+                          is_arabic(_body(article)), copy_suffix=suffix)]
 
     def _add_lines(self, path: Path, report: IntakeReport) -> list[Outcome]:
         """One outcome per line of a JSONL file, each line added or refused on its own; none if it has too many."""
