@@ -32,6 +32,7 @@ class Background:
         self._tasks: set[asyncio.Task] = set()
         self._threads: set[threading.Thread] = set()
         self.folders: set[Path] = set()  # temporary folders in use, removed even if the bot must exit at once
+        self._stopped_by: float | None = None  # when `stop` gives up waiting
 
     @contextlib.contextmanager
     def folder(self, prefix: str) -> Iterator[Path]:
@@ -85,15 +86,19 @@ class Background:
         return await future
 
     async def stop(self, grace: float) -> None:
-        """Set `stopping`, cancel the tasks, and wait up to `grace` seconds for them and the threads to end."""
+        """Set `stopping`, cancel the tasks, and wait up to `grace` seconds (from the first call) for them and the
+        threads to end."""
         self.stopping.set()
-        deadline = time.monotonic() + grace
+        if self._stopped_by is None:
+            self._stopped_by = time.monotonic() + grace
+        deadline = self._stopped_by
+        grace = max(0.0, deadline - time.monotonic())
         tasks = [t for t in self._tasks if t is not asyncio.current_task()]
         for task in tasks:
             task.cancel()
-        if tasks:
+        if tasks and grace > 0:
             await asyncio.wait(tasks, timeout=grace)
         while any(t.is_alive() for t in list(self._threads)) and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         if alive := [t.name for t in list(self._threads) if t.is_alive()]:
-            log.warning("stopping without waiting for %s (still running after %.0f s)", ", ".join(alive), grace)
+            log.warning("stopping without waiting for %s (still running)", ", ".join(alive))

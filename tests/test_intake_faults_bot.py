@@ -214,6 +214,22 @@ async def test_letters_and_digits_gibberish_is_not_answered_in_a_chat_or_by_a_de
         assert texts.NOT_COVERED in reply.text and "«" not in reply.text.split(texts.NOT_COVERED)[0]
 
 
+async def test_a_reindex_cut_short_by_the_bot_stopping_says_so_and_keeps_the_old_index(api, make_bot, corpus_copy, index_copy):
+    (corpus_copy / "bulletins.jsonl").write_text(bulletins(400), encoding="utf-8")
+    before = Manifest.load(index_copy).built_at
+    async with make_bot():
+        after = api.mark()
+        await api.send_text("/reindex", chat_id=ADMIN)
+        await api.wait_for("sendMessage", lambda c: c.chat_id == ADMIN, after=after)
+        await asyncio.sleep(1.0)  # embedding some 4,800 sentences: minutes on this machine
+        stopping = time.monotonic()
+    took = time.monotonic() - stopping  # the application stopped as run_polling stops it on SIGTERM
+    stopped = await api.wait_for("editMessageText", lambda c: c.chat_id == ADMIN, after=after, timeout=5)
+    assert stopped.text == texts.REINDEX_STOPPED and took < STOP_DEADLINE_SECONDS
+    assert Manifest.load(index_copy).built_at == before
+    assert not [p for p in index_copy.parent.iterdir() if ".staging-" in p.name]
+
+
 # -- python -m bot, stopped with SIGTERM (issue 29, worrying case 13) -----------------------------------------------
 
 class BotProcess:

@@ -63,10 +63,12 @@ async def _rebuild(index: LiveIndex, notice: Message) -> None:
     try:
         report = await index.rebuild(waiting)
     except asyncio.CancelledError:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(notice.edit_text(texts.REINDEX_STOPPED), STOPPED_NOTICE_SECONDS)
+        await _tell_stopped(notice)
         raise
     except RetrievalError as e:
+        if index.background.stopping.is_set():
+            await _tell_stopped(notice)
+            return
         log.warning("reindex failed: %s", e)
         await notice.edit_text(texts.REINDEX_FAILED.format(error=html.escape(str(e))))
     except Exception:
@@ -79,6 +81,11 @@ async def _rebuild(index: LiveIndex, notice: Message) -> None:
         ))
     finally:
         index.release_rebuild()
+
+
+async def _tell_stopped(notice: Message) -> None:
+    with contextlib.suppress(Exception):  # the bot is stopping: a Telegram that does not answer at once is left
+        await asyncio.wait_for(notice.edit_text(texts.REINDEX_STOPPED), STOPPED_NOTICE_SECONDS)
 
 
 def _clip(text: str, limit: int) -> str:

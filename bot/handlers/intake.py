@@ -112,14 +112,21 @@ async def _add(services: Services, notice: Message, sources: list, names: dict[s
             indexed_now = {a.source for a in services.index.retriever.articles}
             due = report.changed or bool(report.articles - indexed_now)
             indexed, error = await _rebuild(services, notice) if due else (None, None)
+        if services.background.stopping.is_set():  # cut short by the bot stopping, whatever the report says
+            await _tell_stopped(notice)
+            return
         await notice.edit_text(render.intake_html(report, services.index.retriever.articles, names, indexed, error))
     except asyncio.CancelledError:  # the bot is stopping: what was saved is indexed by the next rebuild
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(notice.edit_text(texts.INTAKE_STOPPED), STOPPED_NOTICE_SECONDS)
+        await _tell_stopped(notice)
         raise
     except Exception:
         log.exception("adding %d source(s) failed", len(sources))
         await notice.edit_text(texts.INTAKE_CRASHED)
+
+
+async def _tell_stopped(notice: Message) -> None:
+    with contextlib.suppress(Exception):  # the bot is stopping: a Telegram that does not answer at once is left
+        await asyncio.wait_for(notice.edit_text(texts.INTAKE_STOPPED), STOPPED_NOTICE_SECONDS)
 
 
 async def _rebuild(services: Services, notice: Message) -> tuple[int | None, str | None]:

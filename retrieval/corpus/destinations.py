@@ -97,6 +97,13 @@ def _host_port(entry: str) -> tuple[str, int]:
     except ValueError:
         if ":" in host or not host:
             raise ValueError(f"{entry!r}: write an IPv6 address in brackets, as [::1]:8080") from None
+        if not host.isascii():  # a name in Arabic letters, as connections carry it (xn--…)
+            import idna
+
+            try:
+                host = idna.encode(host, uts46=True).decode("ascii")
+            except idna.IDNAError as e:
+                raise ValueError(f"{entry!r}: not a host name ({e})") from None
     return host, int(port)
 
 

@@ -114,7 +114,7 @@ class IntakeReport:
         if self.feeds_failed:
             parts.append(f"{self.feeds_failed} feed(s) unreadable")
         if self.not_reached:
-            parts.append(f"{self.not_reached} not reached (stopped)")
+            parts.append(f"{self.not_reached} not reached (the intake was stopped or ran out of time)")
         return "; ".join(parts) or "nothing to add"
 
 
@@ -233,6 +233,7 @@ def url_key(url: str) -> str:
     except FetchError:
         return url.strip()
     host = (parts.hostname or "").lower()
+    host = f"[{host}]" if ":" in host else host
     if parts.port and (parts.scheme.lower(), parts.port) not in (("http", 80), ("https", 443)):
         host += f":{parts.port}"
     return urlunsplit((parts.scheme.lower(), host, parts.path.rstrip("/") or "/", parts.query, ""))
