@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
 
@@ -70,7 +71,7 @@ def run_telegram(settings: BotSettings) -> int:
         return 2
     from telegram.error import InvalidToken, TelegramError
 
-    from .app import ALLOWED_UPDATES, build_application
+    from .app import ALLOWED_UPDATES, build_application, install_stop_signals
     from .botapi import describe_failure
     from .webhook import check_webhook
 
@@ -82,11 +83,14 @@ def run_telegram(settings: BotSettings) -> int:
             return 2
 
     application = build_application(settings)
+    loop = asyncio.new_event_loop()  # the one run_polling/run_webhook use: it gets our stop signals
+    asyncio.set_event_loop(loop)
+    install_stop_signals(application, loop)
     try:
         if settings.webhook_url:
-            application.run_webhook(**settings.webhook_options(), allowed_updates=ALLOWED_UPDATES)
+            application.run_webhook(**settings.webhook_options(), allowed_updates=ALLOWED_UPDATES, stop_signals=None)
         else:
-            application.run_polling(allowed_updates=ALLOWED_UPDATES)
+            application.run_polling(allowed_updates=ALLOWED_UPDATES, stop_signals=None)
     except InvalidToken:
         problem, status = "Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather", 2
     except TelegramError as e:

@@ -50,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     for command in (add, feeds):
         command.add_argument("--corpus", type=Path, default=settings.corpus_dir)
         command.add_argument("--index", type=_index_location, default=settings.index_dir)
-        command.add_argument("--timeout", type=float, default=15.0, help="seconds for each fetch, whole (default 15)")
+        command.add_argument("--timeout", type=_positive_seconds, default=15.0,
+                             help="seconds for each fetch, whole (default 15)")
 
     search = sub.add_parser("search", help="ask questions; with no QUESTION, one per line from stdin")
     search.add_argument("question", nargs="?")
@@ -135,6 +136,16 @@ def _with_flags(settings: RetrievalSettings, **flags) -> RetrievalSettings:
         raise ValueError(f"invalid {flag} {value}: {problem}") from None
 
 
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 3600, not {text}")
+    return value
+
+
 def _at_least_one(text: str) -> int:
     try:
         value = int(text)
@@ -162,36 +173,45 @@ def _retriever(index: Path, settings: RetrievalSettings):
 
 
 def _build(args, settings: RetrievalSettings) -> int:
-    from . import build
+    from . import build_when_free
 
     logging.getLogger("retrieval.corpus.ingest").setLevel(logging.ERROR)  # the summary lists skipped files
     settings = _with_flags(settings, corpus_dir=args.corpus, index_dir=args.index, embedder=args.embedder,
                            device=args.device, index_type=args.index_type, batch_size=args.batch_size)
     embedder = settings.make_embedder()
-    print(build(settings, embedder, progress=not args.quiet).summary())
+    print(build_when_free(settings, embedder, progress=not args.quiet, waiting=_say_waiting).summary())
     print(f"embedder: {embedder.id}")
     return 0
 
 
 def _intake(args, settings: RetrievalSettings) -> int:
-    """Add what `add` or `feeds` names to the corpus, print what became of each, and rebuild once if anything changed."""
-    from . import build
-    from .corpus.intake import add_sources, poll_feeds
+    """Add what `add` or `feeds` names to the corpus, print what became of each, and rebuild once if anything changed
+    (or if an article it names is in the corpus but not yet in the index: an earlier build did not run)."""
+    from . import build_when_free, not_indexed
+    from .corpus.intake import IntakeLimits, add_sources, poll_feeds
 
+    limits, allow = IntakeLimits(fetch_seconds=args.timeout), settings.intake_destinations()
     if args.command == "add":
-        report = add_sources(args.corpus, args.sources, timeout=args.timeout)
+        report = add_sources(args.corpus, args.sources, limits, allow)
     else:
         if not (feeds := args.feeds or settings.feeds):
             raise ValueError("no feeds: give FEED_URL arguments or set FEEDS=url1,url2")
-        report = poll_feeds(args.corpus, feeds, timeout=args.timeout)
+        report = poll_feeds(args.corpus, feeds, limits, allow)
     for line in report.lines():
-        print(line, flush=True)
+        print(_for_terminal(line), flush=True)
     print(report.summary())
-    if report.changed:
+    missing = not_indexed(args.index, report.articles)
+    if report.changed or missing:
+        if not report.changed:
+            print(f"{len(missing)} of them in the corpus but not in the index yet: rebuilding")
         logging.getLogger("retrieval.corpus.ingest").setLevel(logging.ERROR)  # the summary lists skipped files
         settings = settings.with_values(corpus_dir=args.corpus, index_dir=args.index)
-        print(build(settings, settings.make_embedder()).summary())
+        print(build_when_free(settings, settings.make_embedder(), waiting=_say_waiting).summary())
     return 1 if report.failed else 0
+
+
+def _say_waiting(why: str) -> None:
+    print(f"waiting: {why}; this build starts when it ends", file=sys.stderr, flush=True)
 
 
 def _search(args, settings: RetrievalSettings) -> int:

@@ -21,6 +21,10 @@ class BuildError(RetrievalError):
     """A build failed; the previous index, if any, is untouched."""
 
 
+class BuildBusy(BuildError):
+    """Another build of the same index is running: try again when it ends."""
+
+
 REBUILD = "rebuild it with: python -m retrieval build"
 
 

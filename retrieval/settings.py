@@ -9,6 +9,7 @@ from pydantic import BeforeValidator, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .corpus.chunking import ChunkingParams
+from .corpus.destinations import Destinations
 from .index.dense import APPROXIMATE_FROM
 from .index.location import parse_location
 from .index.pg.url import DatabaseUrl
@@ -37,11 +38,23 @@ class RetrievalSettings(BaseSettings):
     chunk_chars: int = Field(ChunkingParams.max_chars, ge=1)
     # RSS/Atom feeds that `python -m retrieval feeds` polls: FEEDS=url1,url2
     feeds: Annotated[list[str], NoDecode] = []
+    # Non-public destinations intake may fetch from (host:port or CIDR, comma-separated); none by default.
+    intake_allow_private: Annotated[list[str], NoDecode] = []
 
-    @field_validator("feeds", mode="before")
+    @field_validator("feeds", "intake_allow_private", mode="before")
     @classmethod
-    def _comma_separated(cls, value):
+    def _comma_separated_texts(cls, value):  # not `_comma_separated`: BotSettings has one, which would replace it
         return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
+
+    @field_validator("intake_allow_private")
+    @classmethod
+    def _destinations(cls, value: list[str]) -> list[str]:
+        Destinations.parse(value)  # ValueError names the entry that is neither host:port nor a network
+        return value
+
+    def intake_destinations(self) -> Destinations:
+        """The non-public destinations intake may fetch from (INTAKE_ALLOW_PRIVATE)."""
+        return Destinations.parse(self.intake_allow_private)
 
     def with_values(self, **values: Any) -> RetrievalSettings:
         """A copy with `values` set, validated as settings from the environment are (ValidationError if not)."""

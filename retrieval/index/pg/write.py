@@ -16,7 +16,7 @@ from .driver import psycopg, sql
 from ...arabic.analyzer import Analyzer
 from ...corpus.chunking import ChunkingParams
 from ...corpus.ingest import Article
-from ...errors import BuildError, IndexUnavailable
+from ...errors import BuildBusy, BuildError, IndexUnavailable
 from ...models import BATCH_SIZE, Embedder
 from .. import dense
 from ..build import BuildReport, _manifest, _read, _tables
@@ -80,7 +80,7 @@ def _exclusive(conn: psycopg.Connection, url: DatabaseUrl):
     got = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]
     conn.commit()
     if not got:
-        raise BuildError(f"another build of {url} is running")
+        raise BuildBusy(f"another build of {url} is running")
     try:
         yield
     finally:
