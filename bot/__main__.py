@@ -21,7 +21,11 @@ def main(argv: list[str] | None = None) -> int:
     # The embedder's OpenMP threads otherwise spin while waiting; when anything else wants the CPU (a /reindex,
     # another process) a lone question then takes seconds instead of tens of milliseconds (benchmarks/bot_latency.py).
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    parser = argparse.ArgumentParser(prog="python -m bot", description="Iqtibas: Arabic questions, quoted answers.")
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="Iqtibas: Arabic questions, quoted answers. Without --console: the Telegram "
+        "bot, by long polling, or a webhook server when WEBHOOK_URL is set.",
+        epilog="Settings come from the environment or .env, one line each in .env.example (TELEGRAM_BOT_TOKEN, "
+        "ADMIN_USER_IDS, CORPUS_DIR, INDEX_DIR …); the index is built on first start.")
     parser.add_argument("--console", action="store_true", help="chat in the terminal, offline (no token needed)")
     args = parser.parse_args(argv)
     for stream in (sys.stdin, sys.stdout):

