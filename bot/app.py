@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
+import shutil
+import signal
+import threading
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
-from retrieval import Retriever
+from retrieval import RetrievalError, Retriever, remove_partial_writes
 
 from . import texts, webhook
 from .botapi import RetryTransientErrors, TelegramBot
@@ -26,6 +31,15 @@ SEARCH_WORKERS = min(4, os.cpu_count() or 1)
 # Handler groups, in the order an update meets them: a refused chat stops in ACCESS.
 ACCESS, ANSWERS = -1, 0
 
+# When told to stop (SIGTERM, SIGINT), long work (an intake, a rebuild) gets STOP_GRACE_SECONDS to end at its next
+# look at `stopping` and clean up; whatever still runs STOP_DEADLINE_SECONDS after the signal is cut short by
+# exiting (after removing what intake wrote half-way), so a supervisor's stop always takes under 10 s.
+STOP_GRACE_SECONDS = 4.0
+STOP_DEADLINE_SECONDS = 9.0
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGABRT)
+
+log = logging.getLogger(__name__)
+
 
 def build_application(settings: BotSettings, retriever: Retriever | None = None) -> Application:
     """The bot, ready for `run_polling`/`run_webhook`; without `retriever`, start-up opens (or builds) the index."""
@@ -39,7 +53,7 @@ def build_application(settings: BotSettings, retriever: Retriever | None = None)
     )
     application = (
         ApplicationBuilder().bot(bot).context_types(ContextTypes(context=BotContext)).concurrent_updates(True)
-        .post_init(start_up).post_shutdown(shut_down).build()
+        .post_init(start_up).post_stop(stop_work).post_shutdown(shut_down).build()
     )
     bot.stop_on_rejected_token(application.stop_running)
     services = Services.for_settings(settings, LiveIndex(settings, retriever), SEARCH_WORKERS)
@@ -66,9 +80,58 @@ def _services(application: Application) -> Services:
 
 async def start_up(application: Application) -> None:
     """Open the index (building it first if there is none) and follow it; register the command menu."""
-    await _services(application).index.open()
+    services = _services(application)
+    try:
+        await services.index.open()
+    except RetrievalError:
+        if services.background.stopping.is_set():  # stopped while building the first index: the next start does
+            log.info("stopped before the index was built; the next start builds it")
+            return
+        raise
     await application.bot.set_my_commands([BotCommand(name, about) for name, about in texts.COMMAND_MENU.items()])
 
 
+async def stop_work(application: Application) -> None:
+    """Stop the long work (intake, rebuilds) and remove what it wrote half-way."""
+    services = _services(application)
+    await services.background.stop(STOP_GRACE_SECONDS)
+    await services.index.close()
+    clean_up(services)
+
+
 async def shut_down(application: Application) -> None:
-    await _services(application).index.close()
+    await stop_work(application)  # again, for a stop during start-up, before the application ran
+
+
+def clean_up(services: Services) -> None:
+    """Remove the download folders and the half-written corpus files of this process's intake."""
+    for folder in list(services.background.folders):
+        shutil.rmtree(folder, ignore_errors=True)
+    remove_partial_writes(services.settings.corpus_dir)
+
+
+def install_stop_signals(application: Application, loop: asyncio.AbstractEventLoop) -> None:
+    """Stop on SIGINT, SIGTERM or SIGABRT as python-telegram-bot does (its `run_*` then stop the application),
+    but first tell the long work to stop, and exit STOP_DEADLINE_SECONDS later whatever still runs.
+    Call `run_polling`/`run_webhook` with `stop_signals=None` on this loop."""
+    services = _services(application)
+
+    def stop() -> None:
+        if services.background.stopping.is_set():
+            return  # a second signal: the deadline is already set
+        services.background.stopping.set()
+        log.info("stopping (signal received)")
+        deadline = threading.Timer(STOP_DEADLINE_SECONDS, _exit_now, (services,))
+        deadline.daemon = True  # a bot that stops in time exits without waiting for it
+        deadline.start()
+        raise SystemExit
+
+    for sig in STOP_SIGNALS:
+        loop.add_signal_handler(sig, stop)
+
+
+def _exit_now(services: Services) -> None:
+    log.error("did not stop within %.0f s of the signal: exiting now", STOP_DEADLINE_SECONDS)
+    clean_up(services)
+    logging.shutdown()
+    os._exit(1)

@@ -5,17 +5,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
+import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import retrieval
 from retrieval import (
-    MANIFEST,
+    BUILD_PATIENCE_SECONDS,
+    BUILD_RETRY_SECONDS,
+    BuildBusy,
+    BuildError,
     BuildReport,
     CorruptIndex,
+    IndexLocation,
     Retriever,
     build,
     open_retriever,
 )
 
+from .background import Background
 from .settings import BotSettings
 
 log = logging.getLogger(__name__)
@@ -24,18 +33,17 @@ log = logging.getLogger(__name__)
 INDEX_POLL_SECONDS = 3.0
 
 
-def index_stamp(index_dir: Path) -> tuple[int, ...] | None:
-    """What changes when a build replaces the index (its manifest's inode, time, size); None without one."""
-    try:
-        stat = (Path(index_dir) / MANIFEST).stat()
-    except OSError:
-        return None
-    return stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_size
+def index_stamp(index_dir: IndexLocation) -> tuple | None:
+    """What changes when a build replaces the index (its manifest's inode, time, size; a database's current
+    version); None without one."""
+    return retrieval.index_stamp(index_dir)
 
 
-def file_stamps(index_dir: Path, retriever: Retriever) -> dict[str, tuple[int, int]]:
-    """Inode and size of each file of the index `retriever` was loaded from, as they are now."""
+def file_stamps(index_dir: IndexLocation, retriever: Retriever) -> dict[str, tuple[int, int]]:
+    """Inode and size of each file of the index `retriever` was loaded from, as they are now (none in a database)."""
     stamps = {}
+    if not isinstance(index_dir, Path):
+        return stamps
     for name in retriever.manifest.files:
         with contextlib.suppress(OSError):
             st = (Path(index_dir) / name).stat()
@@ -46,8 +54,10 @@ def file_stamps(index_dir: Path, retriever: Retriever) -> dict[str, tuple[int, i
 class LiveIndex:
     """Owns `retriever`: a question reads it once and keeps that index even if a rebuild swaps it meanwhile."""
 
-    def __init__(self, settings: BotSettings, retriever: Retriever | None = None) -> None:
+    def __init__(self, settings: BotSettings, retriever: Retriever | None = None,
+                 background: Background | None = None) -> None:
         self.settings = settings
+        self.background = background or Background()  # builds run in its threads and stop when it stops
         self._retriever = retriever
         self._stamp: tuple[int, ...] | None = None  # of the index `_retriever` was loaded from
         self._rebuilding = False
@@ -87,7 +97,7 @@ class LiveIndex:
         """Open the index (building it first if there is none) unless given one; then follow its rebuilds."""
         self._stamp = index_stamp(self.settings.index_dir)
         if self._retriever is None:
-            self._retriever = await asyncio.to_thread(open_retriever, self.settings)
+            self._retriever = await self.background.run(self._open)
             self._stamp = self._stamp or index_stamp(self.settings.index_dir)  # just built
         self._files = file_stamps(self.settings.index_dir, self._retriever)
         manifest = self._retriever.manifest
@@ -95,8 +105,12 @@ class LiveIndex:
                  manifest.built_at)
         self._follower = asyncio.create_task(self._follow(), name="follow the index")
 
+    def _open(self) -> Retriever:
+        return open_retriever(self.settings, StopsWith(self.settings.make_embedder(), self.background.stopping))
+
     async def close(self) -> None:
-        """Stop following the index."""
+        """Stop following the index, and any build (see `StopsWith`)."""
+        self.background.stopping.set()
         if self._follower is not None:
             self._follower.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -112,13 +126,28 @@ class LiveIndex:
     def release_rebuild(self) -> None:
         self._rebuilding = False
 
-    async def rebuild(self) -> BuildReport:
+    async def rebuild(self, waiting: Callable[[str], Awaitable[None]] | None = None) -> BuildReport:
         """Build into the index directory (replaced on disk atomically), load it and swap it in (after
-        `claim_rebuild`); questions keep using the current index meanwhile. Raises what the build raises."""
+        `claim_rebuild`); questions keep using the current index meanwhile. While another process builds the same
+        index, waits for it (`waiting` is told once): what it read may lack what this build is for. Raises what
+        the build raises; a build stopped with the bot removes what it wrote."""
         current = self._retriever
-        report = await asyncio.to_thread(build, self.settings, current.embedder)
+        embedder = StopsWith(current.embedder, self.background.stopping)
+        started = time.monotonic()
+        while True:
+            try:
+                report = await self.background.run(build, self.settings, embedder)
+                break
+            except BuildBusy as e:
+                if time.monotonic() - started >= BUILD_PATIENCE_SECONDS:
+                    raise BuildBusy(f"{e}; gave up after waiting {BUILD_PATIENCE_SECONDS:g} s") from None
+                if waiting is not None:
+                    log.info("waiting: %s", e)
+                    await waiting(str(e))
+                    waiting = None
+                await asyncio.sleep(BUILD_RETRY_SECONDS)
         stamp = index_stamp(self.settings.index_dir)
-        self._swap(await asyncio.to_thread(Retriever.load, self.settings.index_dir, current.embedder, current.config),
+        self._swap(await self.background.run(Retriever.load, self.settings.index_dir, current.embedder, current.config),
                    stamp)
         return report
 
@@ -151,6 +180,26 @@ class LiveIndex:
         manifest = fresh.manifest
         log.info("the index at %s was rebuilt (built %s): now answering from %d articles (%d passages)",
                  self.settings.index_dir, manifest.built_at, len(manifest.articles), manifest.chunks)
+
+
+class StopsWith:
+    """An embedder whose next batch raises BuildError once `stopping` is set: a build in a thread cannot be
+    cancelled otherwise, and on that error it removes its staging directory (the old index stays)."""
+
+    def __init__(self, embedder, stopping: threading.Event) -> None:
+        self._embedder, self._stopping = embedder, stopping
+        self.id, self.dim = embedder.id, embedder.dim
+
+    def embed_passages(self, texts: list[str]):
+        if self._stopping.is_set():
+            raise BuildError("stopped: the bot is shutting down; the previous index is unchanged")
+        return self._embedder.embed_passages(texts)
+
+    def embed_query(self, text: str):
+        return self._embedder.embed_query(text)
+
+    def __getattr__(self, name: str):
+        return getattr(self._embedder, name)
 
 
 def _same_build(a: Retriever, b: Retriever) -> bool:

@@ -87,12 +87,10 @@ class QuestionPipeline:
         why_not = refusal(question, example)
         if why_not:
             return why_not
-        earlier: tuple[str, ...] = ()
-        if retriever.is_followup(question):  # else it names its own subject: a new topic, even in a reply
-            if replied_thread is not None:
-                earlier = replied_thread
-            elif private:
-                earlier = self.conversations.recent(chat_id, user_id)
+        thread = replied_thread if replied_thread is not None else (
+            self.conversations.recent(chat_id, user_id) if private else ())
+        # A message that names its own subject, or one the thread's story never mentions, starts a new topic.
+        earlier = thread if thread and retriever.is_followup(question, thread) else ()
         return Question(question, chat_id, user_id, earlier, retriever)
 
     def search(self, question: Question) -> SearchResult:

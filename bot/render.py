@@ -434,7 +434,12 @@ def _tidy(text: str) -> str:
 def _source_html(p: Passage) -> str:
     """Title (linked to its page) — outlet — date or «بدون تاريخ» (source file)."""
     rest = html.escape("".join(f" — {_metadata(x)}" for x in (p.outlet, shown_date(p.published, p.date)) if x))
-    return f"{_linked(p.title, p.url)}{rest} (<code>{html.escape(_metadata(p.source))}</code>)"
+    return f"{_linked(p.title, p.url)}{rest} (<code>{html.escape(_metadata(p.source))}</code>){html.escape(_also(p))}"
+
+
+def _also(p: Passage) -> str:
+    """« — وأيضاً: بي بي سي عربي، سكاي نيوز عربية»: the other outlets that state the same; "" when none."""
+    return f" — {texts.ALSO_REPORTED.format(outlets='، '.join(map(_metadata, p.also)))}" if p.also else ""
 
 
 def _linked(title: str, url: str | None) -> str:
@@ -446,7 +451,7 @@ def _linked(title: str, url: str | None) -> str:
 
 def _source_text(p: Passage) -> str:
     return (f"{_describe(p.title, p.outlet, shown_date(p.published, p.date))} ({_metadata(p.source)})"
-            + (f" {_metadata(p.url)}" if p.url else ""))
+            + (f" {_metadata(p.url)}" if p.url else "") + _also(p))
 
 
 def _describe(title: str, outlet: str | None, date: str | None) -> str:

@@ -12,6 +12,7 @@ from retrieval import SearchResult
 
 from . import render
 from .answers import AnswerStore
+from .background import Background
 from .botapi import TelegramBot
 from .conversations import Conversations
 from .fairqueue import FairQueue
@@ -55,6 +56,11 @@ class Services:
     inline: InlineState = field(default_factory=InlineState)
     stats: Stats = field(default_factory=Stats)
     intake: asyncio.Lock = field(default_factory=asyncio.Lock)  # one addition to the corpus at a time
+
+    @property
+    def background(self) -> Background:
+        """Long work (additions, rebuilds): cancelled, not awaited, when the bot stops."""
+        return self.index.background
 
     @classmethod
     def for_settings(cls, settings: BotSettings, index: LiveIndex, search_workers: int) -> Services:

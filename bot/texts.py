@@ -64,6 +64,7 @@ TIME_ORDER = {"latest": "الأحدث", "earliest": "الأقدم", "timeline": 
 TIME_HEADER = "🕒 {what}:"
 TIME_HEADER_IN = "🕒 {what} ({window}):"
 TIMELINE_DATE = "🗓 {date}"
+ALSO_REPORTED = "وأيضاً: {outlets}"  # on a source line: the other outlets whose articles state the same
 EMPTY_WINDOW = "🗓 لا توجد عندي أخبار من {window}؛ {nearest}."
 EMPTY_WINDOW_NOTHING = "🗓 لا توجد عندي أخبار من {window}، ولا مقالات مؤرخة أخرى."
 NEAREST_BEFORE = "أحدث ما لدي بتاريخ {date}"
@@ -106,6 +107,8 @@ BUTTONS_RATE_LIMITED = "تمهّل قليلاً من فضلك، ثم أعد ال
 
 REINDEX_STARTED = "⏳ بدأت إعادة بناء الفهرس من <code>{corpus}</code>. سأواصل الإجابة من الفهرس الحالي حتى تنتهي."
 REINDEX_RUNNING = "إعادة بناء الفهرس جارية بالفعل؛ سأخبرك حين تنتهي."
+REINDEX_WAITING = "⏳ يُبنى الفهرس الآن خارج البوت (python -m retrieval)؛ سأعيد بناءه حين ينتهي ذلك."
+REINDEX_STOPPED = "⏹ توقّف البوت قبل أن تنتهي إعادة بناء الفهرس؛ ما زال الفهرس السابق كما هو. أرسل /reindex بعد تشغيله."
 REINDEX_DONE = "✅ تم تحديث الفهرس (المقالات: {articles}، المقاطع: {chunks}).\n<pre>{summary}</pre>"
 REINDEX_FAILED = "❌ تعذّرت إعادة بناء الفهرس، وما زال الفهرس السابق في الخدمة:\n<pre>{error}</pre>"
 REINDEX_CRASHED = "❌ تعذّرت إعادة بناء الفهرس بسبب خطأ غير متوقع (التفاصيل في سجل البوت). ما زال الفهرس السابق في الخدمة."
@@ -126,6 +129,9 @@ INTAKE_NOTHING = "لم أجد فيه ما أضيفه."
 INTAKE_INDEXED = "الفهرس محدّث (المقالات: {articles})، ويمكن السؤال عنه الآن."
 INTAKE_INDEX_FAILED = "❌ حُفظ في المقالات، لكن تعذّر تحديث الفهرس، وما زال الفهرس السابق في الخدمة:\n<pre>{error}</pre>"
 INTAKE_DOWNLOAD_FAILED = "❌ تعذّر تنزيل الملف من تيليغرام: <code>{error}</code>"
+INTAKE_WAITING = "⏳ حُفظ ما أرسلته، ويُبنى الفهرس الآن خارج البوت (python -m retrieval)؛ سأحدّثه حين ينتهي ذلك."
+INTAKE_STOPPED = ("⏹ توقّف البوت قبل أن تكتمل الإضافة. ما حُفظ منها يدخل الفهرس عند إعادة بنائه "
+                  "(/reindex بعد تشغيله)، وما لم يُحفظ أرسله مرة أخرى.")
 INTAKE_CRASHED = "❌ تعذّرت الإضافة بسبب خطأ غير متوقع (التفاصيل في سجل البوت). ما زال الفهرس السابق في الخدمة."
 
 STATS = (

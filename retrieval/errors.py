@@ -21,4 +21,12 @@ class BuildError(RetrievalError):
     """A build failed; the previous index, if any, is untouched."""
 
 
+class BuildBusy(BuildError):
+    """Another build of the same index is running: try again when it ends."""
+
+
 REBUILD = "rebuild it with: python -m retrieval build"
+
+
+class IndexUnavailable(RetrievalError):
+    """The database holding the index cannot be reached (after retries); nothing was changed."""

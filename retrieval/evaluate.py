@@ -13,6 +13,7 @@ from pathlib import Path
 from .arabic.normalize import contains
 from .errors import RetrievalError
 from .index.build import build_index
+from .index.manifest import ArticleEntry
 from .models import Embedder
 from .search.retriever import Retriever, SearchConfig
 
@@ -28,10 +29,62 @@ class QAItem:
     file: str | None
     key: str | None = None
     style: str = ""
+    # Other articles that count as the expected one: copies of its text under another source.
+    also: frozenset[str] = frozenset()
 
     def answered_by(self, source: str, text: str) -> bool:
-        """Whether a passage `text` of the article `source` answers the question: the expected file, holding the key."""
-        return source == self.file and (not self.key or contains(text, self.key))
+        """Whether a passage `text` of the article `source` answers the question: the expected file (or a copy of
+        it), holding the key."""
+        return (source == self.file or source in self.also) and (not self.key or contains(text, self.key))
+
+
+@dataclass(frozen=True)
+class NewsItem:
+    """A question of a news set (eval/ant/): articles named by url, resolved against an index to the sources that
+    count as the article (it and the copies of its text). `kind`: fact, near, off, a time kind (latest, month,
+    empty …) or a conversation's (followup, switch, offtopic); answerable when it names a url. `today`: None for
+    the day after the index's newest article."""
+
+    q: str
+    kind: str
+    style: str
+    today: date | None = None
+    context: tuple[str, ...] = ()
+    sources: frozenset[str] = frozenset()
+    key: str | None = None
+    url: str | None = None
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.url)
+
+    def qa(self) -> QAItem:
+        first, *rest = sorted(self.sources) or [None]
+        return QAItem(self.q, first, self.key, self.style, frozenset(rest))
+
+
+def load_news_set(path: Path, articles: list[ArticleEntry]) -> list[NewsItem]:
+    """A news set's questions over an index's `articles`; one whose article the index lacks is an error."""
+    by_text: dict[str, set[str]] = {}
+    for a in articles:
+        by_text.setdefault(a.sha256, set()).add(a.source)
+    sources_of = {a.url: frozenset(by_text[a.sha256]) for a in articles if a.url}
+    items = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            r = json.loads(line)
+            url = r.get("url") or None
+            today = date.fromisoformat(r["today"]) if r.get("today") else None
+            item = NewsItem(r["q"].strip(), r.get("kind") or ("fact" if url else "off"), r.get("style") or "-", today,
+                            tuple(r.get("context") or ()), sources_of.get(url, frozenset()), r.get("key") or None, url)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise RetrievalError(f"{path}:{number}: expected {{\"q\": str, \"url\": str|null, \"kind\": str, …}}") from None
+        if url and not item.sources:
+            raise RetrievalError(f"{path}:{number}: {url} is not an article of this index")
+        items.append(item)
+    return items
 
 
 @dataclass

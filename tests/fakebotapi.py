@@ -602,5 +602,7 @@ async def running(application: Any, webhook: dict | None = None) -> AsyncIterato
         finally:
             await application.updater.stop()
             await application.stop()
+            if application.post_stop:
+                await application.post_stop(application)
     if application.post_shutdown:
         await application.post_shutdown(application)

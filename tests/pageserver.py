@@ -7,6 +7,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from retrieval import Destinations
+
 PAGES = Path(__file__).resolve().parent / "pages"
 _TYPES = {".html": "text/html; charset=utf-8", ".xml": "application/xml; charset=utf-8"}
 _FEED_TYPES = {"rss.xml": "application/rss+xml; charset=utf-8", "atom.xml": "application/atom+xml; charset=utf-8"}
@@ -53,6 +55,9 @@ class PageServer:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
+        # What INTAKE_ALLOW_PRIVATE must list for intake to fetch from this server (127.0.0.1 is not public).
+        self.allowed = f"127.0.0.1:{self.port}"
+        self.allow = Destinations.parse(self.allowed)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def url(self, path: str) -> str:

@@ -105,3 +105,15 @@ def test_every_benchmark_script_starts(module):
     done = run(module, "--help", timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "usage:" in done.stdout
+
+
+def test_style_plot_draws_a_bar_per_style_and_grows_with_them(tmp_path):
+    pytest.importorskip("matplotlib")
+    from PIL import Image
+
+    from benchmarks import style_plot
+
+    few = style_plot.plot({"answerable": {"MSA": (3, 4)}, "unanswerable": {"near": (2, 2)}}, "t", tmp_path / "a.png")
+    styles = {f"style {i}": (i, 10) for i in range(8)}
+    many = style_plot.plot({"answerable": styles}, "t", tmp_path / "b.png")
+    assert Image.open(many).height > Image.open(few).height

@@ -164,3 +164,10 @@ def test_the_console_reads_a_followup_with_the_last_question_until_new(retriever
     assert followup.startswith(FOLLOWUP_LINE) and ANSWER in followup
     assert chat.reply("/new") == texts.NEW_TOPIC
     assert not chat.reply(FOLLOWUP).startswith(FOLLOWUP_LINE)
+
+
+async def test_an_off_topic_next_question_is_not_taken_for_a_followup(api, make_bot):
+    async with make_bot():
+        await ask(api, "وين انعقدت محادثات اسطنبول؟", chat_id=56)
+        answer = await ask(api, "كيف اطبخ كبسة؟", chat_id=56)
+    assert FOLLOWUP_LINE not in answer.text and texts.NOT_COVERED in answer.text

@@ -35,12 +35,12 @@ def pages():
 
 
 @pytest.fixture
-def make_bot(api, index_copy, corpus_copy, embedder, tmp_path):
+def make_bot(api, index_copy, corpus_copy, embedder, tmp_path, pages):
     """The bot over a private corpus and index; `bot.index.retriever` is the one it answers from."""
     def make(**overrides):
         settings = BotSettings(_env_file=None, **{**dict(
             telegram_bot_token=TOKEN, telegram_base_url=api.base_url, index_dir=index_copy, corpus_dir=corpus_copy,
-            allowed_chat_ids="", admin_user_ids=str(ADMIN), questions_per_minute=100,
+            allowed_chat_ids="", admin_user_ids=str(ADMIN), questions_per_minute=100, intake_allow_private=pages.allowed,
             feedback_log=tmp_path / "feedback.jsonl", webhook_url=None), **overrides})
         return running(build_application(settings, Retriever.load(index_copy, embedder)))
 

@@ -27,7 +27,7 @@ def test_search_json_prints_one_object_per_question(seed_index):
     assert (first["verdict"], second["verdict"]) == ("answered", "none") and not second["passages"]
     passage = first["passages"][0]
     assert set(passage) == {"text", "score", "source", "title", "outlet", "date", "published", "url", "start", "end",
-                            "highlight", "resolved"}
+                            "highlight", "resolved", "also"}
     assert (passage["published"], passage["url"], first["time"]) == ("2025-12-24", None, None)
     start, end = passage["highlight"]
     assert 0 <= start < end <= len(passage["text"]) and "ميامي" in passage["text"][start:end]

@@ -302,3 +302,14 @@ def test_yesterday_with_a_weekday_that_disagrees_is_left_unresolved():
 def test_spans_point_into_the_original_text_with_its_harakat():
     text = "وأعلن الكرملينُ أمسِ، أن موسكو ستباشر غداً"
     assert [text[r.start:r.end] for r in resolve_relative_days(text, date(2021, 12, 9))] == ["أمسِ", "غداً"]
+
+
+@pytest.mark.parametrize("question,window", [
+    ("shu sar mbare7 bil 3alam?", (date(2026, 1, 14), date(2026, 1, 14))),
+    ("el osbou3 el mado Ronaldo la wen ra7?", (date(2026, 1, 2), date(2026, 1, 8))),  # as الأسبوع الماضي
+    ("shu sar l shahr elli fat?", (date(2025, 12, 1), date(2025, 12, 31))),
+    ("min rebe7 el kas b tammuz?", (date(2025, 7, 1), date(2025, 7, 31))),
+    ("shu sar bil ghouta b 10/3?", (date(2025, 3, 10), date(2025, 3, 10))),
+])
+def test_arabizi_time_words_are_read(question, window):
+    assert read_time(question, TODAY).window == window

@@ -79,3 +79,9 @@ def test_a_question_that_names_its_own_subject_is_read_alone_even_with_context(r
 def test_an_off_topic_followup_of_an_off_topic_question_is_still_declined(retriever):
     result = retriever.search("وكم تكلفته؟", k=3, context=["كيف أحضّر الكشري في البيت؟"])
     assert not result.answerable
+
+
+@pytest.mark.parametrize("question", ["كيف اطبخ كبسة؟", "طيب كيف أسوي كبسة لحم؟"])
+def test_an_off_topic_question_after_one_on_the_talks_is_not_a_followup(question, retriever):
+    assert not retriever.is_followup(question, ["وين انعقدت محادثات اسطنبول؟"])
+    assert retriever.search(question, k=3, context=["وين انعقدت محادثات اسطنبول؟"]).verdict == "none"

@@ -13,11 +13,11 @@ from retrieval.corpus.duplicates import THRESHOLD, Duplicates, resemblance, shin
 from retrieval.corpus.extract import extract_article
 from retrieval.corpus.fetch import FetchError, fetch
 from retrieval.corpus.ingest import read_corpus
-from retrieval.corpus.intake import SHINGLES, SOURCES, add_sources, poll_feeds
+from retrieval.corpus.intake import SHINGLES, SOURCES, IntakeLimits, add_sources, poll_feeds
 from retrieval.settings import RetrievalSettings
 
 TRUTH = json.loads((PAGES / "truth.json").read_text(encoding="utf-8"))
-FAST = 1.0  # seconds: the fetch timeout in tests
+FAST = IntakeLimits(fetch_seconds=1.0)  # the fetch timeout in tests
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def body(article):
 
 def test_an_added_page_becomes_an_article_with_its_url_title_outlet_and_date(server, corpus):
     url = server.url("wakala_final.html")
-    report = add_sources(corpus, [url], timeout=FAST)
+    report = add_sources(corpus, [url], FAST, server.allow)
     [outcome] = report.outcomes
     assert outcome.kind == "added" and report.changed
     article = articles(corpus)[outcome.article]
@@ -53,13 +53,13 @@ def test_an_added_page_becomes_an_article_with_its_url_title_outlet_and_date(ser
 
 
 def test_chrome_is_left_out_and_every_body_paragraph_kept(server, corpus):
-    report = add_sources(corpus, [server.url("rasif_flood_report.html"), server.url("madina_rates.html")], timeout=FAST)
+    report = add_sources(corpus, [server.url("rasif_flood_report.html"), server.url("madina_rates.html")], FAST, server.allow)
     for outcome, name in zip(report.outcomes, ["rasif_flood_report.html", "madina_rates.html"]):
         assert body(articles(corpus)[outcome.article]) == "\n".join(TRUTH[name]["body"])
 
 
 def test_a_page_that_states_no_date_is_added_without_one(server, corpus):
-    [outcome] = add_sources(corpus, [server.url("rasif_vaccines.html")], timeout=FAST).outcomes
+    [outcome] = add_sources(corpus, [server.url("rasif_vaccines.html")], FAST, server.allow).outcomes
     assert outcome.kind == "added" and "no date found" in outcome.detail
     assert articles(corpus)[outcome.article].date is None  # not the copyright line's year
 
@@ -81,7 +81,7 @@ def test_a_page_that_states_no_date_is_added_without_one(server, corpus):
 ])
 def test_a_page_that_cannot_be_added_is_one_line_and_the_rest_goes_on(server, corpus, path, reason):
     before = {p.name for p in corpus.rglob("*")}
-    report = add_sources(corpus, [server.url(path), server.url("wakala_final.html")], timeout=FAST)
+    report = add_sources(corpus, [server.url(path), server.url("wakala_final.html")], FAST, server.allow)
     failed, added = report.outcomes
     assert failed.kind == "failed" and failed.detail.startswith(reason), failed.detail
     assert "\n" not in failed.line() and added.kind == "added"
@@ -92,16 +92,16 @@ def test_a_page_that_cannot_be_added_is_one_line_and_the_rest_goes_on(server, co
 @pytest.mark.parametrize("address", ["file:///etc/passwd", "ftp://127.0.0.1/x.html", "http:///nohost"])
 def test_only_http_and_https_addresses_are_fetched(address):
     with pytest.raises(FetchError):
-        fetch(address, timeout=FAST)
+        fetch(address, timeout=1.0)
 
 
 def test_a_redirect_is_followed_and_the_article_keeps_its_final_address(server, corpus):
-    [outcome] = add_sources(corpus, [server.url("moved")], timeout=FAST).outcomes
+    [outcome] = add_sources(corpus, [server.url("moved")], FAST, server.allow).outcomes
     assert articles(corpus)[outcome.article].url == server.url("wakala_final.html")
 
 
 def test_a_page_in_another_language_is_kept_and_said_to_be(server, corpus):
-    report = add_sources(corpus, [server.url("english_floods.html")], timeout=FAST)
+    report = add_sources(corpus, [server.url("english_floods.html")], FAST, server.allow)
     [outcome] = report.outcomes
     assert outcome.kind == "added" and not outcome.arabic
     assert "not in Arabic" in outcome.line() and "1 not in Arabic (kept)" in report.summary()
@@ -109,7 +109,7 @@ def test_a_page_in_another_language_is_kept_and_said_to_be(server, corpus):
 
 def test_the_same_story_from_another_outlet_is_a_second_source_not_a_second_article(server, corpus):
     names = ["wakala_flood.html", "rasif_flood.html", "madina_flood.html", "sada_flood.html"]
-    report = add_sources(corpus, [server.url(n) for n in names], timeout=FAST)
+    report = add_sources(corpus, [server.url(n) for n in names], FAST, server.allow)
     first, *copies = report.outcomes
     assert first.kind == "added" and [o.kind for o in copies] == ["duplicate"] * 3
     assert all(f"duplicate of {first.article}" in o.detail for o in copies)
@@ -120,7 +120,7 @@ def test_the_same_story_from_another_outlet_is_a_second_source_not_a_second_arti
 
 
 def test_a_different_article_on_the_same_event_is_kept_apart(server, corpus):
-    report = add_sources(corpus, [server.url("wakala_flood.html"), server.url("rasif_flood_report.html")], timeout=FAST)
+    report = add_sources(corpus, [server.url("wakala_flood.html"), server.url("rasif_flood_report.html")], FAST, server.allow)
     assert [o.kind for o in report.outcomes] == ["added", "added"]
 
 
@@ -168,14 +168,14 @@ def test_an_article_updated_at_its_address_replaces_the_old_version(server, corp
     url = server.url("story.html")
     page = (PAGES / "wakala_final.html").read_bytes()
     server.routes["/story.html"] = (200, "text/html", page)
-    [first] = add_sources(corpus, [url], timeout=FAST).outcomes
-    [again] = add_sources(corpus, [url], timeout=FAST).outcomes
+    [first] = add_sources(corpus, [url], FAST, server.allow).outcomes
+    [again] = add_sources(corpus, [url], FAST, server.allow).outcomes
     assert (first.kind, again.kind) == ("added", "known") and "unchanged" in again.detail
     updated = "وأعلن الاتحاد لاحقا أن المباراة شهدت حضور أكثر من أربعين ألف متفرج في مدرجات الملعب."
     server.routes["/story.html"] = (200, "text/html", page.replace(b"</div>\n<p class=\"credit\">",
                                                                    f"<p>{updated}</p></div>\n<p class=\"credit\">".encode()))
     try:
-        report = add_sources(corpus, [url], timeout=FAST)
+        report = add_sources(corpus, [url], FAST, server.allow)
     finally:
         del server.routes["/story.html"]
     [outcome] = report.outcomes
@@ -202,12 +202,12 @@ def test_files_of_each_kind_are_added(corpus, tmp_path):
 
 def test_a_feed_adds_its_new_items_and_a_second_poll_adds_nothing(server, corpus):
     feeds = [server.url("rss.xml"), server.url("atom.xml")]
-    first = poll_feeds(corpus, feeds, timeout=FAST)
+    first = poll_feeds(corpus, feeds, FAST, server.allow)
     assert first.count("added") == 5 and first.count("duplicate") == 1  # madina_flood copies rasif_flood
     assert first.feeds == [f"feed {feeds[0]}: 3 items, 3 new, 0 already in the corpus",
                            f"feed {feeds[1]}: 3 items, 2 new, 0 already in the corpus, 1 not added"]
     server.requests.clear()
-    second = poll_feeds(corpus, feeds, timeout=FAST)
+    second = poll_feeds(corpus, feeds, FAST, server.allow)
     assert not second.changed and second.outcomes == [] and second.summary() == "nothing to add"
     assert sorted(server.requests) == ["/atom.xml", "/rss.xml"]  # no article page fetched again
 
@@ -218,7 +218,7 @@ def test_a_feed_adds_its_new_items_and_a_second_poll_adds_nothing(server, corpus
     ("not-a-feed.xml", "unreadable: not an RSS or Atom feed"),
 ])
 def test_a_feed_that_is_down_or_malformed_is_one_line_and_adds_nothing(server, corpus, feed, line):
-    report = poll_feeds(corpus, [server.url(feed), server.url("rss.xml")], timeout=FAST)
+    report = poll_feeds(corpus, [server.url(feed), server.url("rss.xml")], FAST, server.allow)
     assert report.feeds[0].startswith(f"feed {server.url(feed)}: {line}") and report.failed
     assert report.count("added") == 3
 
@@ -246,7 +246,8 @@ def test_the_cli_feeds_without_any_feed_is_one_error_line(corpus, tmp_path):
 
 def test_cli_add_builds_the_index_once_with_the_new_article_and_its_url(server, corpus, index_copy):
     url = server.url("wakala_final.html")
-    run = cli("add", "--corpus", corpus, "--index", index_copy, "--timeout", "5", url, server.url("missing.html"))
+    run = cli("add", "--corpus", corpus, "--index", index_copy, "--timeout", "5", url, server.url("missing.html"),
+              INTAKE_ALLOW_PRIVATE=server.allowed)
     assert run.returncode == 1, run.stderr  # one source failed
     assert f"skipped: {url.replace('wakala_final', 'missing')}: HTTP 404 Not Found" in run.stdout
     assert "6 articles" in run.stdout

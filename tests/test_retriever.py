@@ -1,9 +1,11 @@
 """The retriever on the seed index: right passages, exact quotes, diversity, abstention."""
 
+import json
+
 import pytest
 from helpers import SEEDS
 
-from retrieval import Retriever, SearchConfig
+from retrieval import RetrievalSettings, Retriever, SearchConfig, build
 from retrieval.arabic.normalize import contains
 
 QUESTIONS = [
@@ -126,3 +128,15 @@ def test_a_fact_the_articles_never_state_is_not_answered(retriever):
 def test_answered_questions_hold_the_kind_of_fact_asked(retriever):
     result = retriever.search("متى ممكن تنعقد الجولة الجاية من المباحثات؟", 3)
     assert result.verdict == "answered" and result.asks == "when" and result.holds_asked
+
+
+def test_a_fact_two_outlets_state_is_quoted_once_and_names_the_other(index_copy, corpus_copy, embedder):
+    text = (SEEDS / "000_929b026e6166e937.txt").read_text(encoding="utf-8")
+    record = {"text": text, "title": "ريابكوف يصف المباحثات", "outlet": "وكالة أخرى", "date": "2025-12-24"}
+    (corpus_copy / "copies.jsonl").write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    build(RetrievalSettings(_env_file=None, corpus_dir=corpus_copy, index_dir=index_copy), embedder)
+    result = Retriever.load(index_copy, embedder).search("بأي أوصاف وصف ريابكوف جولة المباحثات الأخيرة مع الأمريكيين؟")
+    first = result.passages[0]
+    assert "جدّية، مهمة، ومعمقة" in first.text
+    assert set(first.also) == {"وكالة أخرى", "الأمصار"} - {first.outlet}
+    assert len({p.text for p in result.passages}) == len(result.passages)

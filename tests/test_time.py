@@ -14,6 +14,7 @@ from helpers import SEEDS
 
 from retrieval import BuildError
 from retrieval.corpus.ingest import read_corpus
+from retrieval.arabic.dates import read_time
 from retrieval.search.time import plan
 
 TODAY = date(2026, 12, 2)
@@ -80,8 +81,17 @@ def test_a_question_without_time_words_is_not_planned():
     assert plan("ما الشرط الذي وضعه ريابكوف لعقد جولة جديدة؟", [], TODAY) is None
 
 
-def test_the_day_an_event_happened_is_not_a_publication_window():
-    assert plan("ما هدف محادثات ترمب وبوتين يوم 12 شباط؟", [], TODAY) is None
+def test_a_named_past_day_is_a_window_of_that_day_and_the_next_when_it_is_reported():
+    when = plan("ما هدف محادثات ترمب وبوتين يوم 12 شباط؟", [], TODAY)
+    assert when.ask.window == (date(2026, 2, 12), date(2026, 2, 13)) and when.ask.label == "12 فبراير 2026"
+
+
+def test_a_day_and_month_written_in_digits_is_a_date_of_this_year():
+    assert read_time("شو صار يوم 6/8؟", date(2018, 10, 13)).window == (date(2018, 8, 6), date(2018, 8, 6))
+
+
+def test_a_score_written_with_a_slash_is_no_date():
+    assert read_time("نتيجة المباراة 2/1", date(2018, 10, 13)).window is None
 
 
 def test_a_follow_up_with_its_own_order_keeps_the_earlier_window():

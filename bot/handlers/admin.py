@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import html
 import logging
 
@@ -16,6 +18,8 @@ from ..services import BotContext
 from .access import is_admin
 
 log = logging.getLogger(__name__)
+
+STOPPED_NOTICE_SECONDS = 2.0  # for telling an admin that the bot stopped before their rebuild or addition ended
 
 
 async def stats_command(update: Update, context: BotContext) -> None:
@@ -47,14 +51,24 @@ async def reindex_command(update: Update, context: BotContext) -> None:
     except BaseException:
         services.index.release_rebuild()
         raise
-    context.application.create_task(_rebuild(services.index, notice), update=update, name="reindex")
+    services.background.start(_rebuild(services.index, notice), name="reindex")
 
 
 async def _rebuild(index: LiveIndex, notice: Message) -> None:
-    """Rebuild, then edit `notice` into what came of it."""
+    """Rebuild (after any build another process runs), then edit `notice` into what came of it."""
+
+    async def waiting(why: str) -> None:
+        await notice.edit_text(texts.REINDEX_WAITING)
+
     try:
-        report = await index.rebuild()
+        report = await index.rebuild(waiting)
+    except asyncio.CancelledError:
+        await _tell_stopped(notice)
+        raise
     except RetrievalError as e:
+        if index.background.stopping.is_set():
+            await _tell_stopped(notice)
+            return
         log.warning("reindex failed: %s", e)
         await notice.edit_text(texts.REINDEX_FAILED.format(error=html.escape(str(e))))
     except Exception:
@@ -67,6 +81,11 @@ async def _rebuild(index: LiveIndex, notice: Message) -> None:
         ))
     finally:
         index.release_rebuild()
+
+
+async def _tell_stopped(notice: Message) -> None:
+    with contextlib.suppress(Exception):  # the bot is stopping: a Telegram that does not answer at once is left
+        await asyncio.wait_for(notice.edit_text(texts.REINDEX_STOPPED), STOPPED_NOTICE_SECONDS)
 
 
 def _clip(text: str, limit: int) -> str:

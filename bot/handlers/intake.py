@@ -4,28 +4,32 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import logging
 import re
-import shutil
-import tempfile
 from pathlib import Path
 
 from telegram import Document, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import MessageHandler, filters
 
-from retrieval import RetrievalError, add_sources
+from retrieval import IntakeLimits, RetrievalError, add_sources
 
 from .. import render, texts
 from ..services import BotContext, Services
 from .access import is_admin
+from .admin import STOPPED_NOTICE_SECONDS
 
 log = logging.getLogger(__name__)
 
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024  # the largest file Telegram lets a bot download
 FILE_SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl")
 REBUILD_WAIT_SECONDS = 1.0  # between looks at whether another rebuild (/reindex) has ended
+# A document's name as shown in the reply, at most (Telegram allows names longer than a file system does: the
+# file is saved under a short name of its own, whatever it was sent as).
+MAX_SHOWN_NAME_CHARS = 100
+TEMPORARY_PREFIX = "iqtibas-intake-"
 
 
 async def link_sent(update: Update, context: BotContext) -> None:
@@ -36,8 +40,7 @@ async def link_sent(update: Update, context: BotContext) -> None:
         await message.reply_text(texts.INTAKE_ADMINS_ONLY)
         return
     notice = await message.reply_text(texts.INTAKE_STARTED)
-    context.application.create_task(_add(context.services, notice, message.text.split(), {}), update=update,
-                                     name="add links")
+    context.services.background.start(_add(context.services, notice, message.text.split(), {}), name="add links")
 
 
 async def document_sent(update: Update, context: BotContext) -> None:
@@ -59,14 +62,18 @@ async def document_sent(update: Update, context: BotContext) -> None:
                                                              limit=MAX_DOWNLOAD_BYTES // 2**20))
         return
     notice = await message.reply_text(texts.INTAKE_STARTED)
-    context.application.create_task(_add_document(context.services, notice, document, name), update=update,
-                                    name="add a document")
+    context.services.background.start(_add_document(context.services, notice, document, name), name="add a document")
 
 
 def _file_name(document: Document) -> str | None:
-    """The document's own file name, without any folder, if it is of a type we add."""
-    name = Path(document.file_name or "").name.strip()
-    return name if name.lower().endswith(FILE_SUFFIXES) and not name.startswith(".") else None
+    """The document's own file name, without any folder, if it is of a type we add; a long one cut (shown only)."""
+    name = Path((document.file_name or "").replace("\\", "/")).name.strip()
+    if not name.lower().endswith(FILE_SUFFIXES) or name.startswith("."):
+        return None
+    if len(name) > MAX_SHOWN_NAME_CHARS:
+        suffix = Path(name).suffix
+        name = name[: MAX_SHOWN_NAME_CHARS - len(suffix) - 1] + "…" + suffix
+    return name
 
 
 def _megabytes(size: int) -> str:
@@ -74,44 +81,66 @@ def _megabytes(size: int) -> str:
 
 
 async def _add_document(services: Services, notice: Message, document: Document, name: str) -> None:
-    """Download the document into a folder of its own, add it, and remove the folder."""
-    folder = Path(tempfile.mkdtemp(prefix="iqtibas-intake-"))
+    """Download the document into a folder of its own (under a short name: a file system takes at most 255 bytes,
+    fewer than Telegram allows), add it, and remove the folder."""
     try:
-        path = folder / name
-        try:
-            await (await document.get_file()).download_to_drive(path)
-        except TelegramError as e:
-            log.warning("could not download the document %r: %s", name, e)
-            await notice.edit_text(texts.INTAKE_DOWNLOAD_FAILED.format(error=html.escape(str(e))))
-            return
-        await _add(services, notice, [path], {str(path): name})
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        with services.background.folder(TEMPORARY_PREFIX) as folder:
+            path = folder / f"document{Path(name).suffix.lower()}"
+            try:
+                await (await document.get_file()).download_to_drive(path)
+            except (TelegramError, OSError) as e:
+                log.warning("could not download the document %r: %s", name, e)
+                await notice.edit_text(texts.INTAKE_DOWNLOAD_FAILED.format(error=html.escape(str(e))))
+                return
+            await _add(services, notice, [path], {str(path): name})
+    except Exception:
+        log.exception("adding the document %r failed", name)
+        with contextlib.suppress(TelegramError):
+            await notice.edit_text(texts.INTAKE_CRASHED)
 
 
 async def _add(services: Services, notice: Message, sources: list, names: dict[str, str]) -> None:
-    """Add `sources` to the corpus (one addition at a time), rebuild and swap the index if anything was added,
-    then edit `notice` into what came of it."""
+    """Add `sources` to the corpus (one addition at a time), rebuild and swap the index if anything was added (or an
+    article they name is not in the index yet), then edit `notice` into what came of it."""
+    settings = services.settings
     try:
         async with services.intake:
-            report = await asyncio.to_thread(add_sources, services.settings.corpus_dir, sources)
+            report = await services.background.run(add_sources, settings.corpus_dir, sources, IntakeLimits(),
+                                                   settings.intake_destinations(), services.background.stopping)
             for line in report.lines():
                 log.info("intake: %s", line)
-            indexed, error = await _rebuild(services) if report.changed else (None, None)
+            indexed_now = {a.source for a in services.index.retriever.articles}
+            due = report.changed or bool(report.articles - indexed_now)
+            indexed, error = await _rebuild(services, notice) if due else (None, None)
+        if services.background.stopping.is_set():  # cut short by the bot stopping, whatever the report says
+            await _tell_stopped(notice)
+            return
         await notice.edit_text(render.intake_html(report, services.index.retriever.articles, names, indexed, error))
+    except asyncio.CancelledError:  # the bot is stopping: what was saved is indexed by the next rebuild
+        await _tell_stopped(notice)
+        raise
     except Exception:
         log.exception("adding %d source(s) failed", len(sources))
         await notice.edit_text(texts.INTAKE_CRASHED)
 
 
-async def _rebuild(services: Services) -> tuple[int | None, str | None]:
-    """Rebuild and swap in the index after waiting for any rebuild already running: (articles, None), or
-    (None, why not) with the old index still answering."""
+async def _tell_stopped(notice: Message) -> None:
+    with contextlib.suppress(Exception):  # the bot is stopping: a Telegram that does not answer at once is left
+        await asyncio.wait_for(notice.edit_text(texts.INTAKE_STOPPED), STOPPED_NOTICE_SECONDS)
+
+
+async def _rebuild(services: Services, notice: Message) -> tuple[int | None, str | None]:
+    """Rebuild and swap in the index after waiting for any rebuild already running (a /reindex, or another process's
+    build): (articles, None), or (None, why not) with the old index still answering."""
     index = services.index
     while not index.claim_rebuild():
         await asyncio.sleep(REBUILD_WAIT_SECONDS)
+
+    async def waiting(why: str) -> None:
+        await notice.edit_text(texts.INTAKE_WAITING)
+
     try:
-        report = await index.rebuild()
+        report = await index.rebuild(waiting)
     except RetrievalError as e:
         log.warning("rebuild after intake failed: %s", e)
         return None, str(e)

@@ -32,6 +32,10 @@ _GREGORIAN = {
     "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7, "august": 8,
     "september": 9, "october": 10, "november": 11, "december": 12,
     "jan": 1, "feb": 2, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+    # Levantine and Iraqi month names in Arabizi
+    "kanoun el tani": 1, "shbat": 2, "sbat": 2, "adar": 3, "azar": 3, "nisan": 4, "nissan": 4, "ayyar": 5, "ayar": 5,
+    "7zayran": 6, "7zeiran": 6, "hzayran": 6, "huzayran": 6, "tammuz": 7, "tamouz": 7, "tamuz": 7, "aylul": 9,
+    "ailoul": 9, "ayloul": 9, "teshreen el awal": 10, "tishreen el awal": 10, "kanoun el awal": 12,
 }
 # Also ordinary words (father, "practised", the modal may): a month only beside a day, a year, شهر/في or الماضي.
 _AMBIGUOUS_MONTHS = {"اب", "ماي", "مارس", "may", "march", "jan"}
@@ -272,7 +276,8 @@ def _day_month(m: re.Match, today: date):
 
 
 def _day_month_no_year(m: re.Match, today: date):
-    month, day = _GREGORIAN[_key(m["gmonth"])], int(m["day"])
+    named = m.groupdict().get("gmonth")
+    month, day = _GREGORIAN[_key(named)] if named else int(m["month"]), int(m["day"])
     d = _safe_date(today.year, month, day)
     if d and d > today:
         d = _safe_date(today.year - 1, month, day)
@@ -345,6 +350,10 @@ _UNIT_WORDS = (r"(?P<unit>ايام|يوم|يومين|اسابيع|اسبوع|ا�
                r"عامين|ساعه|ساعات|days?|weeks?|months?|years?|hours?)")
 _MONTH_CUE = r"(?P<cue>(?:[وفب]?(?:شهر|في|خلال|منذ)|in|during|since)\s+)?"
 
+# Arabizi: "el osbou3 el mado", "l shahr elli fat"
+_ARABIZI_THE = r"(?:el|il|l)[\s-]*"
+_ARABIZI_PAST = r"(?:(?:el|il|l)[\s-]*)?(?:mado|madi|fat|elli\s+fat|li\s*fat|ely\s+fat|elfat)"
+
 # Window patterns, most specific first; a later pattern never takes characters an earlier one took.
 _WINDOWS: tuple[tuple[re.Pattern, _Handler], ...] = (
     (re.compile(rf"(?:{_B}{_PRE}{_WDAY}\s*[،,]?\s*)?(?<![\d\w])(?:{_DAY}\s*(?:من\s+)?(?P<gmonth>{_GMONTH}){_E}"
@@ -362,19 +371,25 @@ _WINDOWS: tuple[tuple[re.Pattern, _Handler], ...] = (
      _hijri_month_year),
     (re.compile(rf"(?<![\d\w])(?:(?:عام|سنه|العام|السنه)\s+)?(?P<hyear>1[34]\d\d){_HIJRI_MARK}"), _hijri_year),
     (re.compile(rf"(?<![\d\w]){_DAY}\s*(?:من\s+)?(?P<gmonth>{_GMONTH}){_E}"), _day_month_no_year),
+    (re.compile(rf"{_B}(?P<gmonth>{_GMONTH})\.?\s+{_DAY}(?:st|nd|rd|th)?(?![\d\w])"), _day_month_no_year),
+    # "يوم 6/8": a day and month as Arabs write them (day first), after a word that makes it a date, not a score.
+    (re.compile(r"(?:(?<![\w])(?:يوم|بتاريخ|تاريخ|في|on|fi|yom|youm)\s+|(?<![\w])(?:ب|b|bi)\s*)"
+                r"(?P<day>3[01]|[12]\d|0?[1-9])/(?P<month>1[0-2]|0?[1-9])(?![\d/.:-])"),
+     _day_month_no_year),
     (_r(rf"(?P<gmonth>{_GMONTH})\s+{_PAST}|last\s+(?P<gmonth2>{_GMONTH})"),
      _month_past),
     (_r(r"اول\s+امس|امس\s+الاول|اول\s+(?:امبارح|مبارح|البارحه)|قبل\s+(?:امبارح|مبارح|امس)"
         r"|the\s+day\s+before\s+yesterday"),
      _fixed("before_yesterday")),
-    (_r(r"امس|البارحه|البارح|امبارح|مبارح|yesterday"), _fixed("yesterday")),
+    (_r(r"امس|البارحه|البارح|امبارح|مبارح|yesterday|e?mbare7a?|mbere7|l?bar7a|el\s*bare7a?"), _fixed("yesterday")),
     (_r(rf"يوم\s+(?P<wday>{_WDAY})(?:\s+(?P<past>{_PAST}))?|(?P<wday2>{_WDAY})\s+(?P<past2>{_PAST})"
         rf"|(?:on|last)\s+(?P<wday3>monday|tuesday|wednesday|thursday|friday|saturday|sunday)"),
      _weekday),
     (_r(r"اليوم|النهارده|النهارضه|الليله|today|tonight"), _fixed("today")),
-    (_r(rf"{_WEEK}\s+{_PAST}|last\s+week"), _fixed("last_week")),
-    (_r(rf"{_this(_WEEK, 'اسبوع')}|هالجمعه|this\s+week|(?:the\s+)?past\s+week"), _fixed("this_week")),
-    (_r(rf"{_MONTH}\s+{_PAST}|last\s+month"), _last_month),
+    (_r(rf"{_WEEK}\s+{_PAST}|last\s+week|{_ARABIZI_THE}osbou[3e]\s+{_ARABIZI_PAST}"), _fixed("last_week")),
+    (_r(rf"{_this(_WEEK, 'اسبوع')}|هالجمعه|this\s+week|(?:the\s+)?past\s+week|hal\s*(?:osbou[3e]|jem3a)"),
+     _fixed("this_week")),
+    (_r(rf"{_MONTH}\s+{_PAST}|last\s+month|{_ARABIZI_THE}sha?hr\s+{_ARABIZI_PAST}"), _last_month),
     (_r(rf"{_this(_MONTH, 'شهر')}|this\s+month"), _fixed("this_month")),
     (_r(rf"{_YEAR_UNIT}\s+{_PAST}|last\s+year"), _last_year),
     (_r(rf"{_this(_YEAR_UNIT, 'سنه')}|هالعام|this\s+year"), _fixed("this_year")),

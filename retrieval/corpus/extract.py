@@ -70,22 +70,59 @@ def extract_article(html: str, url: str | None = None) -> Extracted:
     import trafilatura
     from htmldate import find_date
 
-    logging.getLogger("trafilatura").setLevel(logging.ERROR)  # its "discarding data" notes are not ours to show
-    logging.getLogger("htmldate").setLevel(logging.ERROR)
+    # its "discarding data" and "empty HTML tree" notes are not ours to show: a page it cannot read is refused
+    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+    logging.getLogger("htmldate").setLevel(logging.CRITICAL)
     document = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False,
                                            include_images=False, deduplicate=False)
     paragraphs = [p.strip() for p in (document.text or "").splitlines() if p.strip()] if document else []
     paragraphs = [p for p in paragraphs if not normalize(p).startswith(_READ_ALSO)]
     text = "\n".join(paragraphs)
     # headlines and link lists are not body text: a home page has plenty of words but no prose
-    words = sum(len(p.split()) for p in paragraphs if is_prose(p))
+    words = _prose_words(paragraphs)
     if words < MIN_ARTICLE_WORDS:
         raise NotAnArticle(f"no article on the page ({words} words of body text; at least {MIN_ARTICLE_WORDS})")
+    if words - _link_words(html) < MIN_ARTICLE_WORDS and (outside := _words_outside_links(html, url)) < MIN_ARTICLE_WORDS:
+        raise NotAnArticle(f"no article on the page: its text is links ({outside} words of body text outside "
+                           f"links; at least {MIN_ARTICLE_WORDS})")
     # Not the extensive search: it takes a bare year (a copyright line) for a date.
     date = find_date(html, url=url, extensive_search=False, original_date=True, outputformat="%Y-%m-%d")
     canonical = document.url if document.url and urlsplit(document.url).scheme in ("http", "https") else None
     outlet = document.sitename or (urlsplit(url).hostname if url else None)
     return Extracted(document.title or None, text, date or None, outlet, canonical, is_arabic(text))
+
+
+def _prose_words(paragraphs: list[str]) -> int:
+    return sum(len(p.split()) for p in paragraphs if is_prose(p))
+
+
+def _link_words(html: str) -> int:
+    """Words of link text on the whole page (an upper bound on those in its body)."""
+    import lxml.html
+
+    try:
+        page = lxml.html.document_fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return 0
+    return sum(len(a.text_content().split()) for a in page.iter("a"))
+
+
+def _words_outside_links(html: str, url: str | None) -> int:
+    """Words of body text once every link's text is taken out: a menu of links written on one line (minified)
+    reads as one long paragraph, which is no article."""
+    import lxml.html
+    import trafilatura
+
+    try:
+        page = lxml.html.document_fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return 0
+    for link in list(page.iter("a")):
+        link.drop_tree()  # its text goes, the text after it stays
+    document = trafilatura.bare_extraction(lxml.html.tostring(page, encoding="unicode"), url=url,
+                                           include_comments=False, include_images=False, deduplicate=False)
+    paragraphs = [p.strip() for p in (document.text or "").splitlines() if p.strip()] if document else []
+    return _prose_words([p for p in paragraphs if not normalize(p).startswith(_READ_ALSO)])
 
 
 def is_arabic(text: str) -> bool:

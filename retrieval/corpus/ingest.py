@@ -86,7 +86,7 @@ def read_corpus(root: Path, reuse: Reuse | None = None) -> Corpus:
             continue
         try:
             found = _read_file(path, rel, reuse)
-        except _Skip as why:
+        except Unreadable as why:
             skipped.append(Skipped(rel, str(why)))
             log.warning("skipped %s: %s", rel, why)
             continue
@@ -99,39 +99,39 @@ def read_corpus(root: Path, reuse: Reuse | None = None) -> Corpus:
     return Corpus(articles, skipped)
 
 
-class _Skip(Exception):
-    pass
+class Unreadable(Exception):
+    """An input a build skips; the message says why."""
 
 
 def _read_file(path: Path, rel: str, reuse: Reuse | None = None) -> list[Article | Skipped]:
     suffix = path.suffix.lower()
     if suffix not in ARTICLE_SUFFIXES + (".jsonl",):
-        raise _Skip(f"not an article file ({suffix or 'no extension'})")
+        raise Unreadable(f"not an article file ({suffix or 'no extension'})")
     size = path.stat().st_size
     if size == 0:
-        raise _Skip("empty file")
+        raise Unreadable("empty file")
     if suffix != ".jsonl" and size > MAX_FILE_BYTES:
-        raise _Skip(f"too large ({size:,} bytes; limit {MAX_FILE_BYTES:,})")
+        raise Unreadable(f"too large ({size:,} bytes; limit {MAX_FILE_BYTES:,})")
     if suffix == ".jsonl":
         return list(_read_jsonl(path, rel, reuse))
     data = path.read_bytes()
     key = input_hash(suffix, data)
     if reuse is not None and (known := reuse(key, rel)) is not None:
         return [known]
-    return [replace(parse_article(_decode(data), rel, markdown=suffix == ".md"), input_hash=key)]
+    return [replace(file_article(data, rel, markdown=suffix == ".md"), input_hash=key)]
 
 
 def _decode(data: bytes) -> str:
     if b"\x00" in data[:8192]:
-        raise _Skip("binary file (NUL bytes)")
+        raise Unreadable("binary file (NUL bytes)")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise _Skip(f"not valid UTF-8 (byte {e.start})") from None
+        raise Unreadable(f"not valid UTF-8 (byte {e.start})") from None
     if not text.strip():
-        raise _Skip("empty file")
+        raise Unreadable("empty file")
     if len(text) > MAX_ARTICLE_CHARS:
-        raise _Skip(f"too long ({len(text):,} characters; limit {MAX_ARTICLE_CHARS:,})")
+        raise Unreadable(f"too long ({len(text):,} characters; limit {MAX_ARTICLE_CHARS:,})")
     return text
 
 
@@ -146,34 +146,46 @@ def _read_jsonl(path: Path, rel: str, reuse: Reuse | None = None):
                 yield known
                 continue
             try:
-                record = json.loads(_decode(raw))
-                text = record["text"]
-                if not isinstance(text, str) or not text.strip():
-                    raise _Skip("no text")
-                _check_unicode(record)
-            except _Skip as why:
+                yield replace(jsonl_article(raw, where), input_hash=key)
+            except Unreadable as why:
                 yield Skipped(where, str(why))
-                continue
-            except (ValueError, KeyError, TypeError):
-                yield Skipped(where, "not a JSON object with a \"text\" field")
-                continue
-            article = parse_article(text, where)
-            date, published = article.date, article.published
-            if isinstance(record.get("date"), str) and record["date"].strip():
-                date = record["date"].strip()
-                published = (find_date(date) or (date, None))[1]
-            yield Article(
-                id=where,
-                source=where,
-                text=text,
-                title=_field(record, "title") or article.title,
-                outlet=_field(record, "outlet") or article.outlet,
-                date=date,
-                published=published,
-                url=_field(record, "url") or _field(record, "source"),
-                blocks=article.blocks,
-                input_hash=key,
-            )
+
+
+def jsonl_article(raw: bytes, where: str) -> Article:
+    """The article of one JSONL line, as a build reads it; Unreadable says why a build would skip the line."""
+    try:
+        record = json.loads(_decode(raw))
+        text = record["text"]
+        if not isinstance(text, str) or not text.strip():
+            raise Unreadable("no text")
+        _check_unicode(record)
+    except (ValueError, KeyError, TypeError):
+        raise Unreadable("not a JSON object with a \"text\" field") from None
+    except RecursionError:
+        raise Unreadable("nested too deeply to read") from None
+    article = parse_article(text, where)
+    date, published = article.date, article.published
+    if isinstance(record.get("date"), str) and record["date"].strip():
+        date = record["date"].strip()
+        published = (find_date(date) or (date, None))[1]
+    return Article(
+        id=where,
+        source=where,
+        text=text,
+        title=_field(record, "title") or article.title,
+        outlet=_field(record, "outlet") or article.outlet,
+        date=date,
+        published=published,
+        url=_field(record, "url") or _field(record, "source"),
+        blocks=article.blocks,
+    )
+
+
+def file_article(data: bytes, where: str, markdown: bool) -> Article:
+    """The article of a whole .txt or .md file, as a build reads it; Unreadable says why a build would skip it."""
+    if len(data) > MAX_FILE_BYTES:
+        raise Unreadable(f"too large ({len(data):,} bytes; limit {MAX_FILE_BYTES:,})")
+    return parse_article(_decode(data), where, markdown=markdown)
 
 
 def _check_unicode(record: dict) -> None:
@@ -184,7 +196,7 @@ def _check_unicode(record: dict) -> None:
             try:
                 value.encode("utf-8")
             except UnicodeEncodeError as e:
-                raise _Skip(f"\"{key}\" holds a lone surrogate (\\u{ord(value[e.start]):04x}), which is not text") from None
+                raise Unreadable(f"\"{key}\" holds a lone surrogate (\\u{ord(value[e.start]):04x}), which is not text") from None
 
 
 def _field(record: dict, key: str) -> str | None:

@@ -5,6 +5,11 @@ A new article is written as `added/<key>.jsonl` (one JSON line: title, url, date
 written: its address is recorded as a second source of that article in `.sources.jsonl` (hidden, so not read
 as an article). A page fetched again from a known address replaces the old version when its text changed.
 Files are written whole and renamed into place, so a failure never leaves half an article.
+
+Each source (an address, a file, a line of a JSONL file, a feed's item) is added or refused on its own, with
+its reason: one that fails, even unexpectedly, never stops the others. What is written is read by the build
+first (the same reader): an article the build would skip is refused before anything is written. The limits
+of an intake (IntakeLimits) each name themselves in the refusal they cause.
 """
 
 from __future__ import annotations
@@ -14,8 +19,9 @@ import json
 import logging
 import os
 import re
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -23,29 +29,42 @@ from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 
+from .chunking import chunk_article
+from .destinations import Destinations
 from .duplicates import Duplicates, shingle_array
-from .extract import (
-    Extracted,
-    NotAnArticle,
-    check_html,
-    decode_html,
-    extract_article,
-    is_arabic,
-)
+from .extract import Extracted, NotAnArticle, check_html, decode_html, extract_article, is_arabic
 from .feeds import read_feed
 from .fetch import MAX_BYTES, TIMEOUT_S, FetchError, check_url, fetch
-from .ingest import MAX_FILE_BYTES, Article, parse_article, read_corpus
+from .ingest import MAX_FILE_BYTES, Article, Unreadable, file_article, jsonl_article, parse_article, read_corpus
 
 log = logging.getLogger(__name__)
 
 ADDED = "added"
 SOURCES = ".sources.jsonl"
 SHINGLES = ".shingles.npz"  # each article's shingles by its input hash, so that intake parses only new ones
+FAILURES = ".intake-failures.jsonl"  # feed items that failed, and when to try each again
 FILE_SUFFIXES = (".html", ".htm", ".txt", ".md", ".jsonl")
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")  # an address (http:, file:, data:, javascript: …), not a path
 
 Kind = Literal["added", "updated", "duplicate", "known", "failed"]
 _VERBS = {"added": "added", "updated": "updated", "duplicate": "duplicate", "known": "already in the corpus",
           "failed": "skipped"}
+
+
+@dataclass(frozen=True)
+class IntakeLimits:
+    """The bounds of one intake; a source refused by one of them is told which."""
+
+    fetch_seconds: float = TIMEOUT_S  # each page or feed, whole
+    page_bytes: int = MAX_BYTES
+    items_per_feed: int = 100  # the first ones, in feed order (newest first in nearly every feed)
+    poll_seconds: float = 600.0  # one `feeds` poll, all feeds together; what is left waits for the next poll
+    articles_per_file: int = 1000  # lines of a .jsonl file
+    # A feed item that failed is not fetched again before this many seconds, doubled after each further failure
+    # up to `retry_at_most_seconds`; an address given to `add` is always fetched.
+    retry_after_seconds: float = 3600.0
+    retry_at_most_seconds: float = 7 * 86400.0
 
 
 @dataclass(frozen=True)
@@ -68,6 +87,7 @@ class IntakeReport:
     outcomes: list[Outcome] = field(default_factory=list)
     feeds: list[str] = field(default_factory=list)  # one line per feed polled
     feeds_failed: int = 0
+    not_reached: int = 0  # sources (or feed items) left when the intake was stopped or its deadline passed
 
     @property
     def changed(self) -> bool:
@@ -76,7 +96,12 @@ class IntakeReport:
 
     @property
     def failed(self) -> bool:
-        return self.feeds_failed > 0 or any(o.kind == "failed" for o in self.outcomes)
+        return self.feeds_failed > 0 or self.not_reached > 0 or any(o.kind == "failed" for o in self.outcomes)
+
+    @property
+    def articles(self) -> set[str]:
+        """The corpus articles the sources became, updated, copy or already were: each should be in the index."""
+        return {o.article for o in self.outcomes if o.article and o.kind != "failed"}
 
     def count(self, kind: Kind) -> int:
         return sum(1 for o in self.outcomes if o.kind == kind)
@@ -91,51 +116,127 @@ class IntakeReport:
             parts.append(f"{other} not in Arabic (kept)")
         if self.feeds_failed:
             parts.append(f"{self.feeds_failed} feed(s) unreadable")
+        if self.not_reached:
+            parts.append(f"{self.not_reached} not reached (the intake was stopped or ran out of time)")
         return "; ".join(parts) or "nothing to add"
 
 
-def add_sources(corpus_dir: Path, sources: Iterable[str | Path], timeout: float = TIMEOUT_S,
-                max_bytes: int = MAX_BYTES) -> IntakeReport:
-    """Add each web page (http/https address) or file (.html, .txt, .md, .jsonl) to the corpus; one outcome each.
+def add_sources(corpus_dir: Path, sources: Iterable[str | Path], limits: IntakeLimits = IntakeLimits(),
+                allow: Destinations = Destinations(), stop: threading.Event | None = None) -> IntakeReport:
+    """Add each web page (http/https address) or file (.html, .txt, .md, .jsonl) to the corpus; one outcome each
+    (one per line of a .jsonl file). Only public addresses are fetched, and those `allow` lists; when `stop` is
+    set, the intake ends after the source it is on (`report.not_reached` counts the rest).
 
     Does not rebuild the index: call `retrieval.build` when `report.changed`.
     """
-    corpus = _Corpus(Path(corpus_dir))
+    corpus = _Corpus(Path(corpus_dir), limits, allow, stop)
     report = IntakeReport()
-    for source in sources:
+    sources = list(sources)
+    for position, source in enumerate(sources):
+        if corpus.stopped:
+            report.not_reached += len(sources) - position
+            break
         given = str(source)
-        if isinstance(source, str) and "://" in source:
-            report.outcomes.append(corpus.add_url(given, timeout, max_bytes))
+        if isinstance(source, str) and _is_address(source):
+            report.outcomes.extend(_guarded(given, lambda: [corpus.add_url(given)]))
         else:
-            report.outcomes.extend(corpus.add_file(Path(source)))
+            report.outcomes.extend(_guarded(given, lambda: corpus.add_file(Path(source), report)))
     return report
 
 
-def poll_feeds(corpus_dir: Path, feeds: Iterable[str], timeout: float = TIMEOUT_S, max_bytes: int = MAX_BYTES) -> IntakeReport:
-    """Add the items of each feed that the corpus does not hold yet (by address, then by content)."""
-    corpus = _Corpus(Path(corpus_dir))
+def poll_feeds(corpus_dir: Path, feeds: Iterable[str], limits: IntakeLimits = IntakeLimits(),
+               allow: Destinations = Destinations(), stop: threading.Event | None = None) -> IntakeReport:
+    """Add the items of each feed that the corpus does not hold yet (by address, then by content): at most
+    `limits.items_per_feed` of each, within `limits.poll_seconds` for all; an item that failed lately waits."""
+    deadline = time.monotonic() + limits.poll_seconds
+    corpus = _Corpus(Path(corpus_dir), limits, allow, stop, deadline)
+    failures = _Failures.load(corpus.root / FAILURES)
     report = IntakeReport()
     for feed in feeds:
+        if corpus.stopped or corpus.past_deadline:
+            report.feeds.append(f"feed {feed}: not polled: {corpus.why_cut}")
+            report.not_reached += 1
+            continue
         try:
-            items = read_feed(check_url(feed), timeout, max_bytes)
+            items = read_feed(check_url(feed), corpus.fetch_seconds(), limits.page_bytes, allow, stop)
         except FetchError as e:
             report.feeds.append(f"feed {feed}: unreadable: {e}")
             report.feeds_failed += 1
             continue
-        outcomes = [corpus.add_url(item.url, timeout, max_bytes, feed_updated=item.updated)
-                    for item in items if corpus.wants(item.url, item.updated)]
-        report.outcomes.extend(outcomes)
-        known = len(items) - len(outcomes)
-        new = sum(1 for o in outcomes if o.kind in ("added", "updated"))
-        report.feeds.append(f"feed {feed}: {len(items)} items, {new} new, {known} already in the corpus"
-                            + (f", {len(outcomes) - new} not added" if len(outcomes) > new else ""))
+        except Exception as e:  # a feed that breaks the parser is one unreadable feed, not the end of the poll
+            log.exception("reading feed %s failed", feed)
+            report.feeds.append(f"feed {feed}: unreadable: unexpected error ({_short(e)})")
+            report.feeds_failed += 1
+            continue
+        report.feeds.append(_poll_feed(corpus, feed, items, failures, report))
+    failures.save()
     return report
 
 
+def _poll_feed(corpus: _Corpus, feed: str, items: list, failures: _Failures, report: IntakeReport) -> str:
+    """Add the wanted items of one feed to `report`; the feed's line."""
+    limits = corpus.limits
+    listed, items = len(items), items[: limits.items_per_feed]
+    wanted = [item for item in items if corpus.wants(item.url, item.updated)]
+    outcomes, waiting, left = [], [], 0
+    for item in wanted:
+        if corpus.stopped or corpus.past_deadline:
+            left += 1
+            continue
+        if (retry := failures.waiting(item.url)) is not None:
+            waiting.append(retry)
+            continue
+        [outcome] = _guarded(item.url, lambda: [corpus.add_url(item.url, feed_updated=item.updated)])
+        outcomes.append(outcome)
+        if outcome.kind != "failed":
+            failures.forget(item.url)
+        elif not (corpus.stopped or corpus.past_deadline):  # a cut is not the item's fault
+            failures.record(item.url, outcome.detail, limits)
+    report.outcomes.extend(outcomes)
+    report.not_reached += left
+    new = sum(1 for o in outcomes if o.kind in ("added", "updated"))
+    line = f"feed {feed}: {listed} items, {new} new, {len(items) - len(wanted)} already in the corpus"
+    if len(outcomes) > new:
+        line += f", {len(outcomes) - new} not added"
+    if waiting:
+        line += f", {len(waiting)} failed before and wait (the first until {min(waiting)})"
+    if listed > len(items):
+        line += f"; only the first {len(items)} read (limit: {limits.items_per_feed} items per feed)"
+    if left:
+        line += f"; {left} left for the next poll ({corpus.why_cut})"
+    return line
+
+
+def _is_address(source: str) -> bool:
+    """Whether a source given as text is an address (any scheme: refused unless http or https), not a file."""
+    try:
+        return bool(_SCHEME.match(source)) and not Path(source).exists()
+    except (OSError, ValueError):  # a NUL byte, a name too long for a path
+        return True
+
+
+def _guarded(given: str, add: Callable[[], list[Outcome]]) -> list[Outcome]:
+    """What `add` makes of a source, or one failed outcome if it raises: one source never stops the others."""
+    try:
+        return add()
+    except Exception as e:
+        log.exception("adding %s failed", given)
+        return [Outcome(given, "failed", f"unexpected error ({_short(e)})")]
+
+
+def _short(error: Exception) -> str:
+    return f"{type(error).__name__}: {' '.join(str(error).split())[:200]}"
+
+
 def url_key(url: str) -> str:
-    """An address as compared: scheme and host in lower case, no fragment, no default port, no trailing slash."""
-    parts = urlsplit(url.strip())
+    """An address as compared: as fetched (check_url: host in ASCII, path percent-encoded), scheme and host in lower
+    case, no fragment, no default port, no trailing slash. An address that cannot be fetched is its own key."""
+    try:
+        parts = urlsplit(check_url(url))
+    except FetchError:
+        return url.strip()
     host = (parts.hostname or "").lower()
+    host = f"[{host}]" if ":" in host else host
     if parts.port and (parts.scheme.lower(), parts.port) not in (("http", 80), ("https", 443)):
         host += f":{parts.port}"
     return urlunsplit((parts.scheme.lower(), host, parts.path.rstrip("/") or "/", parts.query, ""))
@@ -155,14 +256,35 @@ _FRONT_MATTER_URL = re.compile(r"\A---\s*\n.*?^url:\s*[\"']?(?P<url>\S+?)[\"']?\
 class _Corpus:
     """The corpus as intake sees it: addresses it holds, second sources, and (read when first needed) its texts."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, limits: IntakeLimits, allow: Destinations, stop: threading.Event | None,
+                 deadline: float | None = None) -> None:
         if not root.is_dir():
             raise FileNotFoundError(f"corpus directory not found: {root}")
         self.root = root
+        self.limits, self.allow, self._stop, self._deadline = limits, allow, stop, deadline
         self.by_url: dict[str, _Known] = {}
         self.second: dict[str, str] = {}
         self._duplicates: Duplicates | None = None
         self._scan()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop is not None and self._stop.is_set()
+
+    @property
+    def past_deadline(self) -> bool:
+        return self._deadline is not None and time.monotonic() >= self._deadline
+
+    @property
+    def why_cut(self) -> str:
+        return "the intake was stopped" if self.stopped else \
+            f"the poll's deadline passed (limit: {self.limits.poll_seconds:g} s per poll)"
+
+    def fetch_seconds(self) -> float:
+        """The time one fetch may take: its own limit, or what is left of the poll's."""
+        if self._deadline is None:
+            return self.limits.fetch_seconds
+        return max(0.01, min(self.limits.fetch_seconds, self._deadline - time.monotonic()))
 
     def _scan(self) -> None:
         """Addresses from JSONL records, Markdown front matter and the second-source list: no article is parsed."""
@@ -223,12 +345,12 @@ class _Corpus:
 
     # -- sources
 
-    def add_url(self, url: str, timeout: float, max_bytes: int, feed_updated: str | None = None) -> Outcome:
+    def add_url(self, url: str, feed_updated: str | None = None) -> Outcome:
         try:
             check_url(url)
             if (article := self.second.get(url_key(url))) is not None:
                 return Outcome(url, "known", f"a second source of {article}", article)
-            page = fetch(url, timeout=timeout, max_bytes=max_bytes)
+            page = fetch(url, self.fetch_seconds(), self.limits.page_bytes, allow=self.allow, stop=self._stop)
             check_html(page.content_type, page.body)
             extracted = extract_article(decode_html(page.body, page.charset), page.url)
         except (FetchError, NotAnArticle) as e:
@@ -238,7 +360,7 @@ class _Corpus:
             record["feed_updated"] = feed_updated
         return self.take(url, record, extracted.arabic, also=url)
 
-    def add_file(self, path: Path) -> list[Outcome]:
+    def add_file(self, path: Path, report: IntakeReport) -> list[Outcome]:
         given = str(path)
         suffix = path.suffix.lower()
         if not path.is_file():
@@ -247,24 +369,37 @@ class _Corpus:
             return [Outcome(given, "failed", f"not a file to add ({suffix or 'no extension'}; give {', '.join(FILE_SUFFIXES)})")]
         if (size := path.stat().st_size) > MAX_FILE_BYTES:
             return [Outcome(given, "failed", f"too large ({size:,} bytes; limit {MAX_FILE_BYTES:,})")]
-        data = path.read_bytes()
         if suffix == ".jsonl":
-            return [self._add_line(f"{given}#{number}", record) for number, record in _records(path, complain=True)]
+            return self._add_lines(path, report)
+        data = path.read_bytes()
         try:
             if suffix in (".html", ".htm"):
                 check_html("text/html", data)
                 extracted = extract_article(decode_html(data))
                 return [self.take(given, _record(extracted, extracted.url), extracted.arabic)]
-            text = data.decode("utf-8-sig")
-        except NotAnArticle as e:
+            article = file_article(data, given, markdown=suffix == ".md")  # as the build reads it: too long, not UTF-8 …
+        except (NotAnArticle, Unreadable) as e:
             return [Outcome(given, "failed", str(e))]
-        except UnicodeDecodeError as e:
-            return [Outcome(given, "failed", f"not valid UTF-8 (byte {e.start})")]
-        article = parse_article(text, path.name, markdown=suffix == ".md")
-        if not article.blocks:
-            return [Outcome(given, "failed", "no article text (no line reads as body text)")]
-        return [self.take(given, {"title": article.title, "url": article.url, "text": text}, is_arabic(_body(article)),
-                          copy_suffix=suffix)]
+        return [self.take(given, {"title": article.title, "url": article.url, "text": article.text},
+                          is_arabic(_body(article)), copy_suffix=suffix)]
+
+    def _add_lines(self, path: Path, report: IntakeReport) -> list[Outcome]:
+        """One outcome per line of a JSONL file, each line added or refused on its own; none if it has too many."""
+        given = str(path)
+        with path.open("rb") as f:
+            lines = sum(1 for raw in f if raw.strip())
+        limit = self.limits.articles_per_file
+        if lines > limit:
+            return [Outcome(given, "failed", f"too many articles in one file ({lines:,} lines; limit {limit:,} per "
+                                             "file): split it")]
+        outcomes = []
+        for done, (number, record) in enumerate(_records(path, complain=True)):
+            if self.stopped:
+                report.not_reached += lines - done
+                break
+            where = f"{given}#{number}"
+            outcomes += _guarded(where, lambda: [self._add_line(where, record)])
+        return outcomes
 
     def _add_line(self, given: str, record: dict | str) -> Outcome:
         if isinstance(record, str):
@@ -276,10 +411,17 @@ class _Corpus:
         return self.take(given, {**fields, "text": text}, is_arabic(text))
 
     def take(self, given: str, record: dict, arabic: bool, also: str | None = None, copy_suffix: str | None = None) -> Outcome:
-        """Save `record` as a new article, as the new version of the article at its address, or as a second source."""
+        """Save `record` as a new article, as the new version of the article at its address, or as a second source;
+        refused first if the build would not index it."""
+        try:
+            article = _as_built(record, given, copy_suffix)
+        except Unreadable as why:
+            return Outcome(given, "failed", str(why))
+        if not chunk_article(article).chunks:
+            return Outcome(given, "failed", "no article text (no line reads as body text)")
         url = record.get("url")
         known = next((self.by_url[k] for k in {url_key(u) for u in (url, also) if u} if k in self.by_url), None)
-        body = _body(parse_article(record["text"], given, markdown=copy_suffix == ".md"))
+        body = _body(article)
         if known is not None:
             return self._replace(given, known, record, body, arabic)
         if found := self.duplicates().original(body):
@@ -300,6 +442,10 @@ class _Corpus:
         if old.get("text") == record["text"] and old.get("title") == record.get("title"):
             return Outcome(given, "known", f"{known.article}, unchanged", known.article, arabic)
         record = {**old, **record, "added_at": old.get("added_at"), "updated_at": _now()}
+        try:
+            _as_built(record, given, None)
+        except Unreadable as why:
+            return Outcome(given, "failed", str(why))
         _replace_line(known.path, known.line, record)
         known.record = record
         self.duplicates().discard(known.article)
@@ -316,7 +462,7 @@ class _Corpus:
             return path.relative_to(self.root).as_posix()
         record = {**record, "added_at": _now()}
         path = folder / f"{key}.jsonl"
-        _write(path, json.dumps(record, ensure_ascii=False) + "\n")
+        _write(path, _line(record))
         article = f"{path.relative_to(self.root).as_posix()}#1"
         if record.get("url"):
             self.by_url[url_key(record["url"])] = _Known(article, path, 1, record)
@@ -330,6 +476,22 @@ class _Corpus:
             f.write(json.dumps(entry, ensure_ascii=False) + "\n")
         if record.get("url"):
             self.second[url_key(record["url"])] = article
+
+
+def _as_built(record: dict, given: str, copy_suffix: str | None) -> Article:
+    """The article a build will read from what `record` is saved as; Unreadable says why a build would skip it."""
+    if copy_suffix:
+        return file_article(record["text"].encode("utf-8"), given, markdown=copy_suffix == ".md")
+    stamped = {"added_at": _now(), "updated_at": _now(), **record}  # the longest line it is saved as
+    try:
+        line = _line(stamped).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: escaped, the reader says which field holds it
+        line = json.dumps(stamped).encode("ascii")
+    return jsonl_article(line, given)
+
+
+def _line(record: dict) -> str:
+    return json.dumps(record, ensure_ascii=False)
 
 
 def _record(extracted: Extracted, url: str | None) -> dict:
@@ -380,7 +542,20 @@ def _records(path: Path, complain: bool = False):
                 if complain:
                     yield number, "not a JSON object"
                 continue
+            except RecursionError:
+                if complain:
+                    yield number, "nested too deeply to read"
+                continue
             yield number, record
+
+
+def remove_partial_writes(corpus_dir: Path) -> list[Path]:
+    """Remove the temporary files this process's writes left half-way (it was stopped between writing one and
+    renaming it into place); they are hidden, so never read as articles, but they are litter. The ones removed."""
+    left = [p for p in Path(corpus_dir).rglob(f".*.{os.getpid()}.tmp") if p.is_file()]
+    for path in left:
+        path.unlink(missing_ok=True)
+    return left
 
 
 def _write(path: Path, text: str | bytes) -> None:
@@ -393,9 +568,51 @@ def _write(path: Path, text: str | bytes) -> None:
 def _replace_line(path: Path, number: int, record: dict) -> None:
     """Put `record` on line `number` of a JSONL file; the other lines, and so their articles, stay as they are."""
     lines = path.read_bytes().split(b"\n")
-    lines[number - 1] = json.dumps(record, ensure_ascii=False).encode()
+    lines[number - 1] = _line(record).encode()
     _write(path, b"\n".join(lines))
 
 
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+class _Failures:
+    """Feed items that failed, each with when it may be tried again: the wait doubles with each failure."""
+
+    FORGET_AFTER = 30 * 86400.0  # an entry not failed again for this long is dropped
+
+    def __init__(self, path: Path, entries: dict[str, dict]) -> None:
+        self.path, self.entries, self.changed = path, entries, False
+
+    @classmethod
+    def load(cls, path: Path) -> _Failures:
+        entries = {}
+        if path.is_file():
+            now = time.time()
+            for _, entry in _records(path):
+                if isinstance(entry.get("url"), str) and isinstance(entry.get("last"), (int, float)) \
+                        and isinstance(entry.get("next"), (int, float)) and now - entry["last"] < cls.FORGET_AFTER:
+                    entries[entry["url"]] = entry
+        return cls(path, entries)
+
+    def waiting(self, url: str) -> str | None:
+        """When the item at `url` may be tried again (UTC, to the minute), if not yet."""
+        entry = self.entries.get(url_key(url))
+        if entry is None or entry["next"] <= time.time():
+            return None
+        return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(entry["next"]))
+
+    def record(self, url: str, reason: str, limits: IntakeLimits) -> None:
+        key, now = url_key(url), time.time()
+        failures = self.entries.get(key, {}).get("failures", 0) + 1
+        wait = min(limits.retry_after_seconds * 2 ** (failures - 1), limits.retry_at_most_seconds)
+        self.entries[key] = {"url": key, "failures": failures, "last": now, "next": now + wait, "reason": reason}
+        self.changed = True
+
+    def forget(self, url: str) -> None:
+        if self.entries.pop(url_key(url), None) is not None:
+            self.changed = True
+
+    def save(self) -> None:
+        if self.changed:
+            _write(self.path, "".join(_line(entry) + "\n" for entry in self.entries.values()))

@@ -39,7 +39,9 @@ from .layout import (
     staging_dir,
 )
 from .lexical import ForwardBuilder, LexicalIndex
+from .location import parse_location
 from .manifest import ArticleEntry, Manifest, is_index_manifest
+from .pg.url import is_database_url
 from .reuse import PreviousIndex, write_reuse_info
 from .swap import exclusive, recover_interrupted_swap, remove_stale_leftovers, swap
 
@@ -136,6 +138,11 @@ def build_index(
     `staged`, a build with `early_from` or more sentences to embed swaps in an early index first (see EARLY_FROM).
     `batch_size`: distinct sentences per embedding call, each call's vectors kept for resuming.
     """
+    if is_database_url(index_dir):
+        from .pg.write import build_pg_index
+
+        return build_pg_index(corpus_dir, parse_location(index_dir), embedder, chunking=chunking, index_type=index_type,
+                              approximate_from=approximate_from, batch_size=batch_size, progress=progress)
     steps = _Steps(progress)
     index_dir = Path(index_dir)
     target = index_dir.resolve()  # through a symlink: lock and replace the directory it points to

@@ -194,13 +194,16 @@ class LexicalIndex:
     def scores(self, terms: list[str]) -> np.ndarray:
         """BM25 score of every document for the query `terms` (unknown terms contribute nothing)."""
         scores = np.zeros(self.num_docs, dtype=np.float32)
-        indptr, indices, data = self._indptr, self._indices, self._data
-        for t in self.term_ids(terms):
-            start, end = indptr[t], indptr[t + 1]
+        for docs, data in self.postings(self.term_ids(terms)):
             # a term's postings name each document once, so plain fancy-index addition is exact
             # (and ~10x faster than np.add.at)
-            scores[indices[start:end]] += data[start:end]
+            scores[docs] += data
         return scores
+
+    def postings(self, ids: list[int]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Each term's (passage ids, score parts), in the order of `ids`: where a store reads its postings."""
+        indptr = self._indptr
+        return [(self._indices[indptr[t]: indptr[t + 1]], self._data[indptr[t]: indptr[t + 1]]) for t in ids]
 
     def best(self, scores: np.ndarray, terms: list[str], k: int) -> np.ndarray:
         """Ids of the `k` highest positive `scores` (those of `terms`), unordered; ties at the k-th broken arbitrarily.
@@ -211,12 +214,11 @@ class LexicalIndex:
         """
         if k <= 0 or not len(scores):
             return np.empty(0, dtype=np.int64)
-        indptr, indices = self._indptr, self._indices
         floor = 0.0
-        ids = sorted(set(self.term_ids(terms)), key=lambda t: indptr[t + 1] - indptr[t])
+        ids = sorted(set(self.term_ids(terms)), key=lambda t: self._df[t])
         seen: list[np.ndarray] = []
-        for t in ids:
-            seen.append(np.asarray(indices[indptr[t]: indptr[t + 1]]))
+        for docs, _ in self.postings(ids):
+            seen.append(np.asarray(docs))
             if sum(len(x) for x in seen) >= k:
                 docs = np.unique(np.concatenate(seen))
                 if len(docs) >= k:

@@ -79,6 +79,17 @@ class StoredIndex:
                 f"but the configured embedder is {embedder.id} ({embedder.dim}-d); rebuild it or set EMBEDDER"
             )
 
+    def nearest_sentences(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(sentence ids, cosines) of the `k` sentences nearest `vector`, best first."""
+        return dense.search(self.dense, vector, k)
+
+    def sentence_vectors(self, spans: list[tuple[int, int]]) -> list[np.ndarray]:
+        """The vectors of sentences first..last of each span."""
+        return [self.vectors[first: last + 1] for first, last in spans]
+
+    def prefetch_texts(self, articles) -> None:
+        """Nothing to do: texts are read from the memory map on demand."""
+
     def article_text(self, article: int) -> str:
         start, length = (int(x) for x in self._offsets[article])
         return os.pread(self._texts, length, start).decode("utf-8")

@@ -12,7 +12,7 @@ import os
 import shutil
 from pathlib import Path
 
-from ..errors import BuildError
+from ..errors import BuildBusy
 from .layout import MANIFEST, OLD, STAGING, leftovers, lock_file, old_dir
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ def exclusive(index_dir: Path):
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise BuildError(f"another build of {index_dir} is running") from None
+            raise BuildBusy(f"another build of {index_dir} is running") from None
         try:
             yield
         finally:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..arabic.analyzer import Analyzer
-from ..index import dense
 from ..index.lexical import K1
-from ..index.stored import StoredIndex
+from ..index.stored import StoredIndex  # or a PgIndex: the same reads
 from . import followup
 
 
@@ -25,6 +24,8 @@ class Candidate:
     best_sentence: int = -1
     evidence: bool = False
     chars: float = 0.0  # character 3-gram BM25 among the head (hybrid only)
+    # Other articles whose passage states the same (another outlet's report, a copy): named, not quoted again.
+    restated_by: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def gather(index: StoredIndex, vector: np.ndarray | None, lexical: LexicalQuery,
         wider = limit if allowed is None else limit * 20
         ids = set()
         if vector is not None:
-            sentence_ids, _ = dense.search(index.dense, vector, wider)
+            sentence_ids, _ = index.nearest_sentences(vector, wider)
             ids.update(chunks_holding(index, sentence_ids))
         if scores is not None and use_lexical:
             ids.update(int(i) for i in index.lexical.best(scores, lexical.terms + lexical.earlier, wider))
@@ -70,13 +71,16 @@ def gather(index: StoredIndex, vector: np.ndarray | None, lexical: LexicalQuery,
     order = np.array(sorted(ids))
     bound = lexical_bound(index, lexical.terms) + followup.EARLIER_TERM_WEIGHT * lexical_bound(index, lexical.earlier)
     scaled = scores[order] / bound if scores is not None and bound else np.zeros(len(order))
+    spans = [(int(index.chunks[chunk]["first"]), int(index.chunks[chunk]["last"])) for chunk in order]
+    # read together: one round trip each for an index in a database (the texts are quoted and reranked next)
+    rows = index.sentence_vectors(spans) if vector is not None else [None] * len(spans)
+    index.prefetch_texts({int(index.chunks[chunk]["article"]) for chunk in order})
     candidates = []
-    for chunk, lex in zip(order, scaled):
-        first, last = int(index.chunks[chunk]["first"]), int(index.chunks[chunk]["last"])
+    for chunk, lex, (first, _), vectors in zip(order, scaled, spans, rows):
         if vector is None:
             best, score = -1, 0.0  # the passage's best sentence is then found lexically
         else:
-            sims = np.asarray(index.vectors[first: last + 1]) @ vector
+            sims = np.asarray(vectors) @ vector
             best, score = first + int(np.argmax(sims)), float(sims.max())
         candidates.append(Candidate(int(chunk), score, float(lex), best_sentence=best))
     return candidates

@@ -73,28 +73,46 @@ def looks_like_followup(question: str, known_terms: Collection[str] = (), analyz
         return False
     plain = [normalize(w) for w in typed]
     opens = plain[0] in _OPENERS or _joined_connective(plain[0])
-    rest = typed[1:] if opens and (plain[0] in _OPENERS or len(plain[0]) <= 2) else typed
-    if opens and rest is typed:  # "وليش": the connective is part of the first word
-        rest = [typed[0][1:], *typed[1:]]
-    own = [t for t in analyzer(" ".join(rest)) if not _refers_or_asks(t)]
+    own = own_terms(question, analyzer)
     asks = any(ch in question for ch in "?؟") or any(w in _ASKING or w[1:] in _ASKING for w in plain)
     if not asks and not (opens and own):
         return False
     if not own:
         return True
-    points_back = any(w in _DEMONSTRATIVES or (w.startswith("هال") and len(w) > 4) for w in plain) or any(
-        len(w) > 3 and w.endswith(_PRONOUN_SUFFIXES) for w in typed
-    )
     english = understand(question).cross_lingual
-    points_back = points_back or (english and any(w.lower() in _ENGLISH_POINTERS for w in typed))
-    if (opens or points_back) and len(own) <= MAX_OWN_TERMS:
+    if (opens or points_back(question)) and len(own) <= MAX_OWN_TERMS:
         return True
     return not english and len(typed) <= 4 and len(own) <= 2 and not any(t in known_terms for t in own)
 
 
+def points_back(question: str) -> bool:
+    """Whether the message points back to something said before: a demonstrative, "this" fused as هال, an attached
+    pronoun ("منصبه", "عليها"), or in English he/she/it/they/this…"""
+    typed = words(question)
+    if any(normalize(w) in _DEMONSTRATIVES or (normalize(w).startswith("هال") and len(w) > 4) for w in typed):
+        return True
+    if any(len(w) > 3 and w.endswith(_PRONOUN_SUFFIXES) for w in typed):
+        return True
+    return understand(question).cross_lingual and any(w.lower() in _ENGLISH_POINTERS for w in typed)
+
+
+def own_terms(question: str, analyzer: Analyzer) -> list[str]:
+    """The things a message names of its own: its BM25 terms without an opening connective ("طيب", "و"), question
+    words and "this" words."""
+    typed = words(question)
+    if not typed:
+        return []
+    first = normalize(typed[0])
+    opens = first in _OPENERS or _joined_connective(first)
+    rest = typed[1:] if opens and (first in _OPENERS or len(first) <= 2) else typed
+    if opens and rest is typed:  # "وليش": the connective is part of the first word
+        rest = [typed[0][1:], *typed[1:]]
+    return [t for t in analyzer(" ".join(rest)) if not _refers_or_asks(t)]
+
+
 def _refers_or_asks(term: str) -> bool:
-    """A question word, one with a joined و/ف ("وشو"), or "this" fused as هال: not a thing named."""
-    return term in _QUESTION_WORDS or (term[0] in "وف" and term[1:] in _QUESTION_WORDS) or term.startswith("هال")
+    """A question word, one with a joined و/ف/ب/ل ("وشو", "بشو"), or "this" fused as هال: not a thing named."""
+    return term in _QUESTION_WORDS or (term[0] in "وفبل" and term[1:] in _QUESTION_WORDS) or term.startswith("هال")
 
 
 def _joined_connective(word: str) -> bool:

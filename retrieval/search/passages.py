@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property
 
 from ..arabic.dates import resolve_relative_days
+from ..arabic.normalize import tokens
 from ..index.manifest import ArticleEntry
 from ..index.stored import StoredIndex
 from .candidates import Candidate
@@ -44,6 +45,8 @@ class Passage:
     highlight_start: int
     highlight_end: int
     published: str | None = None  # the article's publication date (ISO); None: undated
+    # Other outlets (or titles, for articles naming none) whose articles state the same, in rank order.
+    also: tuple[str, ...] = ()
 
     @property
     def highlight(self) -> tuple[int, int]:
@@ -83,11 +86,14 @@ def resolved_days(text: str, published: str | None) -> tuple[ResolvedDay, ...]:
 
 
 def diverse(index: StoredIndex, candidates: list[Candidate], k: int, margin: float) -> list[Candidate]:
-    """No two overlapping passages; a second passage of an article only if it is strong on its own."""
+    """No two overlapping passages; a second passage of an article only if it is strong on its own; a passage of
+    another article that restates one already kept (another outlet's report of the same fact, a copy of the
+    article) is not kept but named on the kept one (`Candidate.restated_by`)."""
     chunks = index.chunks
     chosen: list[Candidate] = []
     deferred: list[Candidate] = []
     kept: dict[int, list[tuple[int, int, bool]]] = {}  # article -> (start, end, chosen?) of its kept passages
+    said: list[tuple[Candidate, int, list[frozenset[str]]]] = []  # kept: (candidate, article, its sentences' words)
     best = candidates[0].score
     for c in candidates:
         if len(chosen) >= k:  # whatever follows would come after these k
@@ -97,6 +103,14 @@ def diverse(index: StoredIndex, candidates: list[Candidate], k: int, margin: flo
         same = kept.setdefault(article, [])
         if any(start < e and s < end for s, e, _ in same):
             continue
+        bold = _statement(index, c)
+        restated = next((other for other, other_article, sentences in said
+                         if other_article != article and any(restates(bold, s) for s in sentences)), None)
+        if restated is not None:
+            if article not in restated.restated_by:
+                restated.restated_by.append(article)
+            continue
+        said.append((c, article, _sentences(index, c)))
         if any(was_chosen for _, _, was_chosen in same) and c.score < best - margin:
             deferred.append(c)
             same.append((start, end, False))
@@ -106,13 +120,50 @@ def diverse(index: StoredIndex, candidates: list[Candidate], k: int, margin: flo
     return (chosen + deferred)[:k]
 
 
+# Two sentences state the same when this share of their distinct words (matching form) is shared: outlets retell
+# an agency's report in its words; different facts of one story share names but not most of a sentence.
+RESTATED_SHARE = 0.6
+
+
+def restates(words: frozenset[str], other: frozenset[str]) -> bool:
+    """Whether two statements (their words' matching forms) say the same: Jaccard at least `RESTATED_SHARE`."""
+    if not words or not other:
+        return False
+    return len(words & other) / len(words | other) >= RESTATED_SHARE
+
+
+def _statement(index: StoredIndex, c: Candidate) -> frozenset[str]:
+    """The words (matching forms) of the candidate's bold sentence, or of its passage in lexical-only search."""
+    row = index.chunks[c.id]
+    if c.best_sentence < 0:
+        return _words(index, int(row["article"]), int(row["start"]), int(row["end"]))
+    sentence = index.sentences[c.best_sentence]
+    return _words(index, int(row["article"]), int(sentence["start"]), int(sentence["end"]))
+
+
+def _sentences(index: StoredIndex, c: Candidate) -> list[frozenset[str]]:
+    """The words of each sentence of the candidate's passage."""
+    row = index.chunks[c.id]
+    article = int(row["article"])
+    return [_words(index, article, int(s["start"]), int(s["end"]))
+            for s in index.sentences[int(row["first"]): int(row["last"]) + 1]]
+
+
+def _words(index: StoredIndex, article: int, start: int, end: int) -> frozenset[str]:
+    return frozenset(tokens(index.article_text(article)[start:end]))
+
+
 def quote(index: StoredIndex, c: Candidate, best_sentence: int) -> Passage:
     """The candidate's passage, its sentence `best_sentence` in bold."""
     chunk = index.chunks[c.id]
     article = int(chunk["article"])
     sentence = index.sentences[best_sentence]
-    return Passage.of(index.manifest.articles[article], index.article_text(article), c.id, round(c.score, 4),
-                      (int(chunk["start"]), int(chunk["end"])), (int(sentence["start"]), int(sentence["end"])))
+    articles = index.manifest.articles
+    passage = Passage.of(articles[article], index.article_text(article), c.id, round(c.score, 4),
+                         (int(chunk["start"]), int(chunk["end"])), (int(sentence["start"]), int(sentence["end"])))
+    own = articles[article].outlet
+    also = [articles[a].outlet or articles[a].title for a in c.restated_by]
+    return replace(passage, also=tuple(dict.fromkeys(name for name in also if name and name != own)))
 
 
 def context(index: StoredIndex, passage_id: int, before: int = 1, after: int = 1) -> list[Passage]:

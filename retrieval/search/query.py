@@ -176,7 +176,9 @@ def _script(text: str) -> Script:
     if sum("\u0600" <= ch <= "\u06ff" for ch in letters) * 2 >= len(letters):
         return "arabic"
     latin = [w.lower() for w in _LATIN_WORD.findall(text)]
-    digits_in_words = sum(1 for w in latin if re.search(r"[a-z]", w) and re.search(r"[235789]", w))
+    # A digit in an Arabizi word is a letter (3arab, 2al, ma3); a run of digits is a number ("test123", "abc123").
+    digits_in_words = sum(1 for w in latin if re.search(r"[a-z]", w) and re.search(r"[235789]", w)
+                          and not re.search(r"\d\d", w))
     strong = sum(1 for w in latin if w in _STRONG_HINTS)
     weak = sum(1 for w in latin if w in _WEAK_HINTS)
     return "arabizi" if digits_in_words or strong or (latin and weak * 3 >= len(latin)) else "latin"

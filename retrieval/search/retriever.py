@@ -19,6 +19,7 @@ from ..arabic.names import NameBridge
 from ..errors import IndexMismatch
 from ..index.lexical import bm25_among
 from ..index.manifest import ArticleEntry, Manifest
+from ..index.location import IndexLocation, open_index, parse_location
 from ..index.stored import StoredIndex
 from ..models import Embedder
 from . import followup, fusion, passages, time
@@ -36,6 +37,8 @@ __all__ = ["MAX_QUESTION_CHARS", "Passage", "Retriever", "SearchConfig", "Search
 
 BACKGROUND_SIZE = 1024
 SENTENCE_FORMS_CACHED = 100_000
+# A follow-up names something of the passages its earlier question finds among this many (BM25).
+FOLLOWUP_TOPIC_PASSAGES = 20
 # The longest question the bot and the CLI accept: longer ones cost seconds to embed and match nothing better.
 MAX_QUESTION_CHARS = 1000
 
@@ -90,8 +93,9 @@ class Retriever:
         self.calendar = Calendar(index.manifest.articles)
 
     @classmethod
-    def load(cls, index_dir: Path, embedder: Embedder, config: SearchConfig = SearchConfig()) -> Retriever:
-        return cls(StoredIndex(Path(index_dir)), embedder, config)
+    def load(cls, index_dir: IndexLocation, embedder: Embedder, config: SearchConfig = SearchConfig()) -> Retriever:
+        """The retriever over the index at `index_dir`: a directory, or a postgresql:// URL."""
+        return cls(open_index(parse_location(index_dir)), embedder, config)
 
     @property
     def manifest(self) -> Manifest:
@@ -101,9 +105,32 @@ class Retriever:
     def articles(self) -> list[ArticleEntry]:
         return self.index.manifest.articles
 
-    def is_followup(self, question: str) -> bool:
-        """Whether `question` only makes sense after the one before it (see `followup.looks_like_followup`)."""
-        return followup.looks_like_followup(question, self._known_terms, self.analyzer)
+    def is_followup(self, question: str, context: Sequence[str] = ()) -> bool:
+        """Whether `question` only makes sense after the one before it (see `followup.looks_like_followup`). Given
+        the earlier questions (`context`), one that names two things or more of its own, without pointing back,
+        follows up only when one of them is in the passages the earlier questions find: "طيب كيف أسوي كبسة لحم؟"
+        after a question on the talks is a new one."""
+        if not followup.looks_like_followup(question, self._known_terms, self.analyzer):
+            return False
+        own = [t for t in dict.fromkeys(followup.own_terms(question, self.analyzer)) if not t.isascii()]
+        # One word of its own is the usual follow-up ("ولمين صرّح؟", a dialect verb the corpus never writes);
+        # two or more that the earlier story never mentions name a subject of their own ("كيف أسوي كبسة لحم؟").
+        if not context or len(own) < 2 or followup.points_back(question):
+            return True
+        return self._on_topic_of(own, followup.earlier_questions(context))
+
+    def _on_topic_of(self, terms: list[str], earlier: str) -> bool:
+        """Whether one of `terms` (or a mended spelling of one) is in the passages BM25 finds for `earlier`."""
+        lexical = self.index.lexical
+        asked = self._terms(understand(earlier))
+        if not asked:
+            return True
+        scores = lexical.scores(asked)
+        found = lexical.best(scores, asked, FOLLOWUP_TOPIC_PASSAGES)
+        if not len(found):
+            return True
+        own = [t for t in dict.fromkeys(terms + self._spelling.mend(terms)) if t in lexical]
+        return any(lexical.scores([t])[found].any() for t in own)
 
     def search(self, question: str, k: int = 5, context: Sequence[str] = (), today: date | None = None) -> SearchResult:
         """The `k` best passages for `question`, diverse across articles, and whether they answer it.
@@ -120,7 +147,7 @@ class Retriever:
         nothing = SearchResult(question, "none", [], asks=query.asks, understood=query.search_text)
         if query.chatter:
             return nothing
-        follows = bool(context) and self.is_followup(question)
+        follows = bool(context) and self.is_followup(question, context)
         # A corpus without a dated article (an encyclopedia) has no time to ask about: "عام 1945" is a word.
         when = time.plan(question, context if follows else (), today or date.today(),
                          query.asks == "when") if self.calendar.any_dated else None

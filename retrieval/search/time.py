@@ -71,13 +71,15 @@ def asks_time(ask: TimeAsk) -> bool:
 def plan(question: str, earlier: Sequence[str], today: date, asks_when: bool = False) -> TimePlan | None:
     """The time plan of `question`; a follow-up with time words of its own keeps the window of the question
     it follows (`earlier`, oldest first), and one that steps along the dates keeps its order too: "وقبلها؟"
-    after a latest question means the one before. A question asking when, whose window words are part of the fact it asks about ("في أي
-    يوم أعلن … اجتماع هذا الأسبوع"), and one naming the day of an event, have no time plan."""
+    after a latest question means the one before. A question asking when, whose window words are part of the
+    fact it asks about ("في أي يوم أعلن … اجتماع هذا الأسبوع"), has no time plan. A past day named by its date
+    ("يوم 6 أغسطس") is the day something happened: its news is published that day or the next."""
     ask = read_time(question, today)
     anchor = _anchor(earlier, today)
     only_window = not (ask.order or ask.timeline or ask.future)
-    if only_window and ask.window and (asks_when or _names_an_event_day(ask, today)):
+    if only_window and ask.window and asks_when:
         return None
+    ask = _with_reports(ask, today)
     if asks_time(ask):
         if not earlier:
             return TimePlan(ask)
@@ -96,11 +98,13 @@ def plan(question: str, earlier: Sequence[str], today: date, asks_when: bool = F
     return TimePlan(replace(earlier_ask, matched=()), skip, topic)
 
 
-def _names_an_event_day(ask: TimeAsk, today: date) -> bool:
-    """A window of one day named by its date (not today or yesterday): the day something
-    happened, which the articles state, rather than the day they were published."""
+def _with_reports(ask: TimeAsk, today: date) -> TimeAsk:
+    """A window of one past day named by its date (not today or yesterday) widened to the day after, when the
+    articles reporting it are published; the label still names the day."""
     window = ask.window
-    return window is not None and window[0] == window[1] and window[0] < today - timedelta(days=1)
+    if window is None or window[0] != window[1] or window[0] >= today - timedelta(days=1):
+        return ask
+    return replace(ask, window=(window[0], window[0] + timedelta(days=1)))
 
 
 def _anchor(earlier: Sequence[str], today: date) -> tuple[TimeAsk, str, int] | None:
