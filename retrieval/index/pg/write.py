@@ -20,7 +20,7 @@ from ...errors import BuildBusy, BuildError, IndexUnavailable
 from ...models import BATCH_SIZE, Embedder
 from .. import dense
 from ..build import BuildReport, _manifest, _read, _tables
-from ..cache import embed_pending
+from ..cache import embed, todo
 from ..integrity import bad_rows
 from ..layout import CHUNK_DTYPE, KEY_DTYPE, SENTENCE_DTYPE
 from ..lexical import Forward, LexicalIndex
@@ -56,7 +56,7 @@ def build_pg_index(corpus_dir, url: DatabaseUrl, embedder: Embedder, *, chunking
             cache = VectorRows(conn, url.schema, table, tables.keys[[row for row, _ in tables.pending]])
             # only the rows of sentences not copied are filled: the copied ones' vectors are in the table already
             vectors = np.empty((len(tables.sentences), embedder.dim), dtype=np.float32)
-            embedded = embed_pending(vectors, tables.pending, tables.keys, cache, embedder, batch_size, progress)
+            embedded = _embed(vectors, tables, cache, embedder, batch_size, progress)
             lexical = LexicalIndex.from_forward(tables.terms.finish())
             kind = "exact" if dense.choose_type(index_type, len(tables.sentences), approximate_from) == "flat" else "hnsw"
             manifest = _manifest(tables, embedder, kind, chunking, analyzer, embedded)
@@ -71,6 +71,24 @@ def build_pg_index(corpus_dir, url: DatabaseUrl, embedder: Embedder, *, chunking
     n_sentences = len(tables.sentences)
     return BuildReport(url, len(tables.articles), len(tables.chunks), n_sentences, embedded,
                        n_sentences - embedded, time.perf_counter() - started, manifest.index_type, tables.skipped)
+
+
+def _embed(vectors: np.ndarray, tables, cache: VectorRows, embedder: Embedder, batch_size: int, progress: bool) -> int:
+    """Fill the pending rows of `vectors` from the table or the embedder (each distinct text once); how many were
+    embedded."""
+    from tqdm import tqdm
+
+    work = todo(vectors, tables.pending, tables.keys, cache, np.zeros(len(tables.sentences), dtype=np.int64))
+    embedded = sum(len(rows) for rows in work.rows)
+    with tqdm(total=embedded, desc="embed", unit="sentence", disable=not progress, smoothing=0.1) as bar:
+        done_rows = [0]
+
+        def after_chunk(done: int) -> None:
+            bar.update(sum(len(rows) for rows in work.rows[done_rows[0]: done]))
+            done_rows[0] = done
+
+        embed(vectors, work, embedder, cache, after_chunk, batch_size)
+    return embedded
 
 
 @contextlib.contextmanager
@@ -197,6 +215,13 @@ class VectorRows:
                     self._rows[bytes(key)] = np.asarray(vector.to_numpy() if hasattr(vector, "to_numpy") else vector,
                                                         dtype=np.float32)  # binary results give a Vector
         conn.commit()
+
+    def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(positions in `keys`, their vectors) of the keys the table holds a good vector for."""
+        found = [(i, v) for i, key in enumerate(keys) if (v := self.get(key)) is not None]
+        if not found:
+            return np.empty(0, dtype=np.int64), np.empty((0, 0), np.float32)
+        return np.array([i for i, _ in found], dtype=np.int64), np.stack([v for _, v in found])
 
     def get(self, key: bytes) -> np.ndarray | None:
         vector = self._rows.get(bytes(key).ljust(KEY_DTYPE.itemsize, b"\0"))
