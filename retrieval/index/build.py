@@ -94,7 +94,7 @@ class _Steps:
         from tqdm import tqdm
 
         began = time.perf_counter()
-        shown = self.progress and total is not None  # a step without a count shows no bar
+        shown = self.progress and bool(total)  # a step without a count, or with nothing to do, shows no bar
         with tqdm(total=total, desc=name, unit=unit, disable=not shown, smoothing=0.1, leave=True) as bar:
             yield bar
         self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - began
