@@ -275,8 +275,9 @@ async def start_bot(api: FakeBotAPI, tmp_path: Path, **values: str) -> BotProces
 
 
 def leftovers(tmp_path: Path, corpus: Path, index: Path) -> list[str]:
-    """What a stopped bot left half-way: download folders, unrenamed corpus files, staging directories."""
-    return [*(p.name for p in (tmp_path / "tmp").iterdir()), *(p.name for p in corpus.rglob(".*.tmp")),
+    """What a stopped bot left half-way: download folders, unrenamed corpus files, staging directories (not the
+    session file onnxruntime keeps in TMPDIR from its import on, `.ses`)."""
+    return [*(p.name for p in (tmp_path / "tmp").iterdir() if p.name != ".ses"), *(p.name for p in corpus.rglob(".*.tmp")),
             *(p.name for p in index.parent.iterdir() if ".staging-" in p.name)]
 
 
