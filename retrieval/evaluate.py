@@ -58,9 +58,11 @@ class NewsItem:
     def answerable(self) -> bool:
         return bool(self.url)
 
-    def qa(self) -> QAItem:
-        first, *rest = sorted(self.sources) or [None]
-        return QAItem(self.q, first, self.key, self.style, frozenset(rest))
+    def states(self, source: str, text: str) -> bool:
+        """Whether a passage `text` of the article `source` states the answer: it holds the key, in the article
+        asked about or in another outlet's report of the same (the key is the fact asked, a few words long);
+        without a key, any passage of the article."""
+        return contains(text, self.key) if self.key else source in self.sources
 
 
 def load_news_set(path: Path, articles: list[ArticleEntry]) -> list[NewsItem]:
@@ -240,9 +242,9 @@ def evaluate_qa(retriever: Retriever, items: list[QAItem], k: int = 5, hit_ks: t
             else:
                 abstained_right += 1
             continue
-        rank = next(
+        rank = next(  # a passage restating the expected article's statement quotes it too
             (i + 1 for i, p in enumerate(result.passages)
-             if item.answered_by(p.source, p.text)),
+             if any(item.answered_by(source, p.text) for source in (p.source, *p.restates))),
             None,
         )
         ranks.append(rank)
