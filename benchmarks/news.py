@@ -1,7 +1,7 @@
 """Answer quality on a real news archive: the ANT dev slice (`benchmarks.ant`) and the question sets written on it
 by people who read only its articles (eval/ant/), graded at the answer level, by kind and style.
 
-    python -m benchmarks.news --index var/ant/dev-index [--part tune|test|blind|all] [--misses]
+    python -m benchmarks.news --index var/ant/dev-index [--part tune|test|blind|all] [--misses] [--arcd ARCD.json]
 
 Sets (one JSON object a line; articles named by "url"):
 - answerable.jsonl: "q", "url", "key" (the words that state the answer), "style". A hit: a quote from that article
@@ -25,11 +25,19 @@ from pathlib import Path
 
 from benchmarks.common import ROOT, index_embedder_spec
 from retrieval import Retriever, SearchResult, make_embedder
-from retrieval.arabic.normalize import contains
-from retrieval.evaluate import NewsItem, load_news_set, percentile, split_of
+from retrieval.arabic.normalize import contains, normalize
+from retrieval.evaluate import (
+    NewsItem,
+    SquadData,
+    load_news_set,
+    percentile,
+    split_of,
+    squad_index,
+)
 
 NEWS_EVAL = ROOT / "eval" / "ant"
 DEV_SETS = ("answerable", "unanswerable", "time", "conversations")
+ARCD_TEST = ROOT.parent / "shared" / "data" / "arcd" / "arcd-test.json"
 
 
 @dataclass
@@ -42,9 +50,11 @@ class Outcome:
 
     @property
     def right(self) -> bool:
-        """The answer a reader gets is right: the first quote states it; off-topic: none; near-topic or an empty
-        time window: anything but answered."""
+        """The answer a reader gets is right: the first quote states it (a time question: is from the article
+        asked for, and quoted); off-topic: none; near-topic or an empty time window: anything but answered."""
         verdict = self.result.verdict
+        if self.item.answerable and self.item.kind in TIME_KINDS:  # the right article first, quoted
+            return self.rank == 1 and verdict != "none"
         if self.item.answerable:
             return self.rank == 1 and verdict == "answered"
         return verdict == "none" if self.item.kind in ("off", "offtopic") else verdict != "answered"
@@ -58,11 +68,11 @@ def ask(retriever: Retriever, item: NewsItem, k: int = 5) -> Outcome:
     started = time.perf_counter()
     result = retriever.search(item.q, k, list(item.context), today=item.today or retriever.calendar.current())
     ms = (time.perf_counter() - started) * 1000
-    qa = item.qa()
     rank = None
-    if item.answerable:
+    if item.answerable:  # time questions: the article (any passage of the latest one is its news); others: the key
         rank = next((i + 1 for i, p in enumerate(result.passages)
-                     if qa.answered_by(p.source, p.text) or (not item.key and p.source in item.sources)), None)
+                     if (not item.sources.isdisjoint((p.source, *p.restates))
+                         if item.kind in TIME_KINDS or not item.key else item.states(p.source, p.text))), None)
     followup = bool(item.context) and retriever.is_followup(item.q, item.context)
     return Outcome(item, result, rank, followup, ms)
 
@@ -104,6 +114,8 @@ def report(outcomes: list[Outcome], title: str, misses: bool = False) -> str:
     lines = [by_kind.format(f"{title}: by kind"), by_style.format(f"{title}: by kind and style")]
     ms = [o.ms for o in outcomes]
     lines.append(f"latency: p50 {percentile(ms, 50):.1f} ms, p99 {percentile(ms, 99):.1f} ms ({len(ms)} questions)")
+    twice = sum(len({normalize(p.text) for p in o.result.passages}) < len(o.result.passages) for o in outcomes)
+    lines.append(f"answers that quote one text twice (copies of an article, one fact restated): {twice} of {len(outcomes)}")
     if misses:
         for o in outcomes:
             if not o.right:
@@ -145,8 +157,14 @@ def main() -> None:
     ap.add_argument("--part", choices=("tune", "test", "blind", "all"), default="test")
     ap.add_argument("--embedder", help="the index's embedder (default: the bundled one that built it)")
     ap.add_argument("--misses", action="store_true")
+    ap.add_argument("--arcd", type=Path, default=None,
+                    help="also ARCD's questions on an index of its paragraphs (kept under var/eval), e.g. " + str(ARCD_TEST))
     args = ap.parse_args()
-    retriever = Retriever.load(args.index, make_embedder(args.embedder or index_embedder_spec(args.index)))
+    embedder = make_embedder(args.embedder or index_embedder_spec(args.index))
+    if args.arcd:
+        paragraphs = squad_index(SquadData.load(args.arcd), embedder, Path("var/eval"), progress=False)
+        print(arcd_answers(Retriever.load(paragraphs, embedder), args.arcd, "all" if args.part == "blind" else args.part))
+    retriever = Retriever.load(args.index, embedder)
     if args.part == "blind":
         items = load_news_set(args.sets / "blind.jsonl", retriever.articles)
     else:

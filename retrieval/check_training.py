@@ -8,11 +8,17 @@ Examples, each the features of a question's best passages (`Retriever.check_feat
 - The dev sets' tuning parts on the seed index (never their test parts, never the blind set): answerable
   questions whose first passage holds the key are *answered*, near-topic and the seed set's unanswerable
   ones *related*, far off-topic and chatter *none*.
+- News sets (`--news INDEX SETS PART`): question sets written on a news archive's articles (eval/ant_train/ on
+  its training slice, all of it; eval/ant/ on the dev slice, its tuning part; never blind.jsonl): a fact whose
+  best passage states it is *answered* and, asked again with every passage holding its answer withheld (other
+  outlets' reports too), *related*; near-topic questions *related*; off-topic ones *none*.
 - Latin-script gibberish (random lowercase strings, keyboard rows, lorem ipsum), generated with a fixed
   seed: *none*.
-The fit is a multinomial logistic regression (scikit-learn, fixed seed). It vetoes the hand rule's answers
-below a threshold of P(answered): the highest that declines at most 2% more of the dev tuning parts'
-answerable questions than the rule does.
+The fit is a multinomial logistic regression (scikit-learn, fixed seed) beside the hand rule (`verdict.decide`):
+a hand-rule answer stands from `answer_from`, the highest P(answered) that declines at most `DECLINED_SHARE` of the
+tuning questions whose first quote states the answer (ARCD-train's included); the model answers alone from
+`answer_alone`, the lowest P(answered) from which at least `ALONE_ANSWERABLE` of the questions the rule declines are
+answerable; otherwise related or none, whichever is likelier.
 """
 
 from __future__ import annotations
@@ -23,13 +29,22 @@ import random
 import string
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .arabic.normalize import contains
+from .arabic.normalize import contains, normalize
 from .errors import RetrievalError
-from .evaluate import SquadData, in_part, load_qa, squad_index
+from .evaluate import (
+    NewsItem,
+    SquadData,
+    in_part,
+    load_news_set,
+    load_qa,
+    split_of,
+    squad_index,
+)
 from .models import Embedder
 from .models.protocol import MemoQueries
 from .search.answer_check import CLASSES, FEATURES, MODEL_PATH
@@ -42,7 +57,9 @@ RELATED_STYLES = {"near", ""}  # "": the seed set's unanswerable questions, near
 NONE_STYLES = {"far", "chatter"}
 # How much a dev question weighs against an ARCD one: they are few, and written the way our users write.
 DEV_WEIGHT = 3.0
-VETOED_SHARE = 0.02
+DECLINED_SHARE = 0.03
+ALONE_ANSWERABLE = 0.75  # of the questions the hand rule declines and the model answers, answerable at least
+ALONE_AT_LEAST = 10
 
 _KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "1234567890")
 _LOREM = ("lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore et "
@@ -69,6 +86,7 @@ def gibberish(count: int, seed: int) -> list[str]:
 
 
 Example = tuple[dict[str, float], str, str, float]  # features, verdict, source, weight
+Judged = tuple[dict[str, float], bool, bool, bool | None]  # features, answerable, first quote right, hand rule answers
 
 
 def arcd_examples(path: Path, embedder: Embedder, work: Path) -> list[Example]:
@@ -111,30 +129,80 @@ def _chunk_text(index, chunk: int) -> str:
     return index.article_text(int(row["article"]))[int(row["start"]): int(row["end"])]
 
 
-def dev_examples(retriever: Retriever, paths: list[Path]) -> tuple[list[Example], list[tuple[dict, bool, bool]]]:
+def dev_examples(retriever: Retriever, paths: list[Path]) -> tuple[list[Example], list[Judged]]:
     """Examples from the tuning parts of the dev sets, and (features, answerable, the hand rule answers) of all
     their questions (whatever passage comes first) to choose the threshold on."""
     examples: list[Example] = []
-    judged: list[tuple[dict, bool, bool]] = []
+    judged: list[Judged] = []
     for path in paths:
         for item in in_part(load_qa(path), "tune"):
             found = retriever.check_features_of(item.q)
             if found is None:
                 continue
             features, best = found
-            judged.append((features, item.file is not None, retriever.search(item.q).answerable))
+            right = False
             if item.file is None:
                 verdict = "related" if item.style in RELATED_STYLES else "none" if item.style in NONE_STYLES else None
             else:
                 row = retriever.index.chunks[best]
                 right = item.answered_by(retriever.articles[int(row["article"])].source, _chunk_text(retriever.index, best))
                 verdict = "answered" if right else None
+            judged.append((features, item.file is not None, right, retriever.search(item.q).answerable))
             if verdict:
                 examples.append((features, verdict, path.name, DEV_WEIGHT))
     return examples, judged
 
 
-def fit(examples: list[Example], judged: list[tuple[dict, bool]]) -> dict:
+# Beside a folder's dev sets, the blind set: never learned from.
+BLIND_SET = "blind.jsonl"
+# The question kinds of a news set the check learns from: the time kinds take the time path, not this check.
+NEWS_LABELS = {"fact": "answered", "near": "related", "off": "none"}
+
+
+@dataclass(frozen=True)
+class NewsSource:
+    """A news index and the question sets written on its articles (eval/ant_train/, eval/ant/), of which `part`
+    (all for a training set, tune for a dev set) is learned from."""
+
+    index: Path
+    sets: Path
+    part: str
+
+
+def news_examples(retriever: Retriever, items: list[NewsItem], source: str
+                  ) -> tuple[list[Example], list[Judged]]:
+    """From a news set: a fact question whose best passage states it is *answered*, and asked again with every
+    passage holding its answer withheld (other outlets' too), *related*; near-topic questions *related*, off-topic
+    ones *none*. And how each is judged (`Judged`), to choose the thresholds on."""
+    index = retriever.index
+    passages = [normalize(_chunk_text(index, c)) for c in range(len(index.chunks))]
+    examples: list[Example] = []
+    judged: list[Judged] = []
+    for item in items:
+        label = NEWS_LABELS.get(item.kind)
+        if label is None or item.context:
+            continue
+        found = retriever.check_features_of(item.q)
+        if found is None:
+            continue
+        features, best = found
+        row = index.chunks[best]
+        right = item.answerable and item.states(retriever.articles[int(row["article"])].source, _chunk_text(index, best))
+        judged.append((features, item.answerable, right, retriever.search(item.q).answerable))
+        if not item.answerable:
+            examples.append((features, label, source, DEV_WEIGHT))
+            continue
+        if right:
+            examples.append((features, "answered", source, DEV_WEIGHT))
+        key = normalize(item.key or "")
+        holding = {c for c, text in enumerate(passages) if key and key in text}
+        near = retriever.check_features_of(item.q, holding) if holding else None
+        if near:
+            examples.append((near[0], "related", source, DEV_WEIGHT))
+    return examples, judged
+
+
+def fit(examples: list[Example], judged: list[Judged]) -> dict:
     """The model as JSON-ready numbers: scaler, coefficients, and the threshold chosen on `judged`."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
@@ -145,30 +213,38 @@ def fit(examples: list[Example], judged: list[tuple[dict, bool]]) -> dict:
     scaler = StandardScaler().fit(x)
     scaler.scale_[scaler.scale_ == 0] = 1.0
     model = LogisticRegression(C=1.0, max_iter=2000, random_state=SEED).fit(scaler.transform(x), y, sample_weight=w)
-    xs = scaler.transform(np.array([[f[name] for name in FEATURES] for f, _, _ in judged]))
-    p = model.predict_proba(xs)
-    p_answered = p[:, list(model.classes_).index(0)]
-    answerable = np.array([a for _, a, _ in judged])
-    by_rule = np.array([r for _, _, r in judged])
-    # The highest threshold that declines at most `VETOED_SHARE` of the answerable questions the rule answers:
-    # a declined answerable question costs a user more than a near-topic one answered with the closest quotes.
-    thresholds = np.round(np.arange(0.0, 0.96, 0.01), 2)
-    kept = [np.mean(by_rule[answerable] & (p_answered[answerable] >= t)) for t in thresholds]
-    answer_from = float(max(t for t, share in zip(thresholds, kept) if share >= kept[0] - VETOED_SHARE))
+    xs = scaler.transform(np.array([[f[name] for name in FEATURES] for f, *_ in judged]))
+    p_answered = model.predict_proba(xs)[:, list(model.classes_).index(0)]
+    right = np.array([r for _, _, r, _ in judged])
+    answerable = np.array([a for _, a, _, _ in judged])
+    rule_declines = np.array([r is False for *_, r in judged])  # None: not asked of the hand rule (ARCD)
+    # The veto: the highest threshold that declines at most `DECLINED_SHARE` of the tuning questions whose first
+    # quote states the answer (a declined answer costs a reader more than a near-topic question answered).
+    thresholds = np.round(np.arange(0.0, 1.0, 0.01), 2)
+    answer_from = float(max(t for t in thresholds if np.mean(p_answered[right] < t) <= DECLINED_SHARE))
+    # Answering alone, where the hand rule declines: the lowest threshold from which most such questions are answerable.
+    answer_alone = 1.0
+    for t in thresholds[thresholds >= answer_from]:
+        alone = rule_declines & (p_answered >= t)
+        if alone.sum() >= ALONE_AT_LEAST and answerable[alone].mean() >= ALONE_ANSWERABLE:
+            answer_alone = float(t)
+            break
     coef = np.zeros((len(CLASSES), len(FEATURES)))
     intercept = np.zeros(len(CLASSES))
     for row, cls in enumerate(model.classes_):
         coef[cls], intercept[cls] = model.coef_[row], model.intercept_[row]
     return {"features": list(FEATURES), "classes": list(CLASSES), "mean": scaler.mean_.round(6).tolist(),
             "scale": scaler.scale_.round(6).tolist(), "coef": coef.round(6).tolist(),
-            "intercept": intercept.round(6).tolist(), "answer_from": answer_from}
+            "intercept": intercept.round(6).tolist(), "answer_from": answer_from,
+            "answer_alone": answer_alone}
 
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def train(arcd: Path, seed_index: Path, eval_dir: Path, embedder: Embedder, work: Path, out: Path = MODEL_PATH) -> dict:
+def train(arcd: Path, seed_index: Path, eval_dir: Path, embedder: Embedder, work: Path, out: Path = MODEL_PATH,
+          news: tuple[NewsSource, ...] = ()) -> dict:
     """Build the examples, fit, and write the model (with what it was trained on) to `out`."""
     for path in (arcd, *(eval_dir / name for name in DEV_SETS)):
         if not Path(path).is_file():
@@ -178,7 +254,20 @@ def train(arcd: Path, seed_index: Path, eval_dir: Path, embedder: Embedder, work
     examples = arcd_examples(arcd, memo, work)
     seed = Retriever.load(seed_index, memo, SearchConfig(answer_check=False))
     dev, judged = dev_examples(seed, [eval_dir / name for name in DEV_SETS])
+    # ARCD-train's answered questions count in the threshold too: a formal question its first quote answers
+    judged += [(features, True, True, None) for features, verdict, _, _ in examples if verdict == "answered"]
     examples += dev
+    data = {str(arcd.name): sha256(arcd), **{name: sha256(eval_dir / name) for name in DEV_SETS},
+            "seed index corpus": seed.manifest.corpus_fingerprint}
+    for source in news:
+        retriever = Retriever.load(source.index, memo, SearchConfig(answer_check=False))
+        for path in sorted(p for p in Path(source.sets).glob("*.jsonl") if p.name != BLIND_SET):
+            items = [i for i in load_news_set(path, retriever.articles) if source.part == "all" or split_of(i.q) == source.part]
+            found, seen = news_examples(retriever, items, f"{source.sets.name}/{path.stem}")
+            examples += found
+            judged += seen
+            data[f"{source.sets.name}/{path.name} ({source.part})"] = sha256(path)
+        data[f"{source.sets.name} index corpus"] = retriever.manifest.corpus_fingerprint
     for line in gibberish(150, SEED):
         found = seed.check_features_of(line)
         if found:
@@ -188,13 +277,11 @@ def train(arcd: Path, seed_index: Path, eval_dir: Path, embedder: Embedder, work
     for _, verdict, source, _ in examples:
         counts.setdefault(source, dict.fromkeys(CLASSES, 0))[verdict] += 1
     seconds = time.perf_counter() - started
-    model["about"] = f"logistic regression, {len(examples)} examples, answered from p >= {model['answer_from']}"
+    model["about"] = (f"logistic regression, {len(examples)} examples, answered from p >= {model['answer_from']} "
+                      f"(with the hand rule) or {model['answer_alone']} (alone)")
     model["trained"] = {
         "command": " ".join(["python -m retrieval model train-check", *sys.argv[3:]]),
-        "examples": counts, "seconds": round(seconds, 1), "seed": SEED,
-        "data": {str(arcd.name): sha256(arcd), **{name: sha256(eval_dir / name) for name in DEV_SETS},
-                 "seed index corpus": seed.manifest.corpus_fingerprint},
-        "embedder": embedder.id,
+        "examples": counts, "seconds": round(seconds, 1), "seed": SEED, "data": data, "embedder": embedder.id,
     }
     Path(out).write_text(json.dumps(model, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return model

@@ -94,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--eval", type=Path, default=Path("eval"), help="where the dev sets are (their tuning parts)")
     check.add_argument("--work", type=Path, default=Path("var/eval"), help="where the ARCD index is kept")
     check.add_argument("--out", type=Path, default=None, help="default: retrieval/search/answer_check.json")
+    check.add_argument("--news", nargs=3, action="append", default=[], metavar=("INDEX", "SETS", "PART"),
+                       help="a news index, the folder of question sets written on it (url-named articles), and the "
+                            "part to learn from: all (a training set) or tune (a dev set); repeatable")
 
     parser.epilog = _usage_of_each(sub)
     args = parser.parse_args(argv)
@@ -530,11 +533,14 @@ def _eval(args, settings: RetrievalSettings) -> int:
 
 def _model(args, settings: RetrievalSettings) -> int:
     if args.conversion == "train-check":
-        from .check_training import train
+        from .check_training import NewsSource, train
         from .search.answer_check import MODEL_PATH
 
         out = args.out or MODEL_PATH
-        model = train(args.arcd, args.index, args.eval, settings.make_embedder(), args.work, out)
+        news = tuple(NewsSource(Path(index), Path(sets), part) for index, sets, part in args.news)
+        if bad := [s.part for s in news if s.part not in ("all", "tune")]:
+            raise RetrievalError(f"--news PART must be all or tune, not {bad[0]}")
+        model = train(args.arcd, args.index, args.eval, settings.make_embedder(), args.work, out, news)
         counts = ", ".join(f"{source} {sum(n.values())}" for source, n in model["trained"]["examples"].items())
         print(f"wrote {out}: {model['about']} ({counts}) in {model['trained']['seconds']:.0f} s")
         return 0

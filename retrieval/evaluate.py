@@ -6,9 +6,11 @@ import hashlib
 import json
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 from .arabic.normalize import contains
 from .errors import RetrievalError
@@ -16,6 +18,8 @@ from .index.build import build_index
 from .index.manifest import ArticleEntry
 from .models import Embedder
 from .search.retriever import Retriever, SearchConfig
+
+T = TypeVar("T")
 
 PARTS = ("tune", "test", "all")
 TUNE_SHARE = 0.6  # of each dev set's questions; the rest is the test part
@@ -58,9 +62,11 @@ class NewsItem:
     def answerable(self) -> bool:
         return bool(self.url)
 
-    def qa(self) -> QAItem:
-        first, *rest = sorted(self.sources) or [None]
-        return QAItem(self.q, first, self.key, self.style, frozenset(rest))
+    def states(self, source: str, text: str) -> bool:
+        """Whether a passage `text` of the article `source` states the answer: it holds the key, in the article
+        asked about or in another outlet's report of the same (the key is the fact asked, a few words long);
+        without a key, any passage of the article."""
+        return contains(text, self.key) if self.key else source in self.sources
 
 
 def load_news_set(path: Path, articles: list[ArticleEntry]) -> list[NewsItem]:
@@ -69,21 +75,31 @@ def load_news_set(path: Path, articles: list[ArticleEntry]) -> list[NewsItem]:
     for a in articles:
         by_text.setdefault(a.sha256, set()).add(a.source)
     sources_of = {a.url: frozenset(by_text[a.sha256]) for a in articles if a.url}
+
+    def item(r: dict) -> NewsItem:
+        url = r.get("url") or None
+        today = date.fromisoformat(r["today"]) if r.get("today") else None
+        return NewsItem(r["q"].strip(), r.get("kind") or ("fact" if url else "off"), r.get("style") or "-", today,
+                        tuple(r.get("context") or ()), sources_of.get(url, frozenset()), r.get("key") or None, url)
+
+    items = read_jsonl(path, item, '{"q": str, "url": str|null, "kind": str, …}')
+    for number, news in items:
+        if news.url and not news.sources:
+            raise RetrievalError(f"{path}:{number}: {news.url} is not an article of this index")
+    return [news for _, news in items]
+
+
+def read_jsonl(path: Path, make: Callable[[dict], T], expected: str) -> list[tuple[int, T]]:
+    """Each non-blank line of a JSONL file made into an item, with its line number; a line `make` cannot take is
+    one error naming the line and what was `expected`."""
     items = []
     for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
         try:
-            r = json.loads(line)
-            url = r.get("url") or None
-            today = date.fromisoformat(r["today"]) if r.get("today") else None
-            item = NewsItem(r["q"].strip(), r.get("kind") or ("fact" if url else "off"), r.get("style") or "-", today,
-                            tuple(r.get("context") or ()), sources_of.get(url, frozenset()), r.get("key") or None, url)
+            items.append((number, make(json.loads(line))))
         except (ValueError, KeyError, TypeError, AttributeError):
-            raise RetrievalError(f"{path}:{number}: expected {{\"q\": str, \"url\": str|null, \"kind\": str, …}}") from None
-        if url and not item.sources:
-            raise RetrievalError(f"{path}:{number}: {url} is not an article of this index")
-        items.append(item)
+            raise RetrievalError(f"{path}:{number}: expected {expected}") from None
     return items
 
 
@@ -179,18 +195,13 @@ def _style_figures(outcomes: list[tuple[QAItem, int | None, str, int]], hit_ks: 
 
 def load_qa(path: Path) -> list[QAItem]:
     """Read a QA file: one JSON object per line with "q", "file" (or null) and, optionally, "key"."""
-    items = []
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-            q, file, key, style = record["q"], record.get("file"), record.get("key"), record.get("style", "")
-            if not isinstance(q, str) or not q.strip() or not isinstance(file, (str, type(None))):
-                raise TypeError
-        except (ValueError, KeyError, TypeError, AttributeError):
-            raise RetrievalError(f"{path}:{number}: expected {{\"q\": str, \"file\": str|null, \"key\": str}}") from None
-        items.append(QAItem(q.strip(), file, key, str(style or "")))
+    def item(record: dict) -> QAItem:
+        q, file, key, style = record["q"], record.get("file"), record.get("key"), record.get("style", "")
+        if not isinstance(q, str) or not q.strip() or not isinstance(file, (str, type(None))):
+            raise TypeError
+        return QAItem(q.strip(), file, key, str(style or ""))
+
+    items = [qa for _, qa in read_jsonl(path, item, '{"q": str, "file": str|null, "key": str}')]
     if not items:
         raise RetrievalError(f"{path}: no questions")
     return items
@@ -240,9 +251,9 @@ def evaluate_qa(retriever: Retriever, items: list[QAItem], k: int = 5, hit_ks: t
             else:
                 abstained_right += 1
             continue
-        rank = next(
+        rank = next(  # a passage restating the expected article's statement quotes it too
             (i + 1 for i, p in enumerate(result.passages)
-             if item.answered_by(p.source, p.text)),
+             if any(item.answered_by(source, p.text) for source in (p.source, *p.restates))),
             None,
         )
         ranks.append(rank)

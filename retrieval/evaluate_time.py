@@ -8,14 +8,12 @@ verdict but answered; for a question off the corpus's topic with time words, non
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from .errors import RetrievalError
-from .evaluate import in_part
+from .evaluate import in_part, read_jsonl
 from .index.build import build_index
 from .models import Embedder
 from .search.retriever import Retriever, SearchResult
@@ -49,18 +47,11 @@ class TimeItem:
 
 
 def load_time_qa(path: Path) -> list[TimeItem]:
-    items = []
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            r = json.loads(line)
-            items.append(TimeItem(r["q"].strip(), r["corpus"], date.fromisoformat(r["today"]), r["kind"],
-                                  r.get("style", ""), r.get("file"), tuple(r.get("files") or ()),
-                                  tuple(r.get("context") or ())))
-        except (ValueError, KeyError, TypeError, AttributeError):
-            raise RetrievalError(f"{path}:{number}: expected q, corpus, today (YYYY-MM-DD), kind") from None
-    return items
+    def item(r: dict) -> TimeItem:
+        return TimeItem(r["q"].strip(), r["corpus"], date.fromisoformat(r["today"]), r["kind"], r.get("style", ""),
+                        r.get("file"), tuple(r.get("files") or ()), tuple(r.get("context") or ()))
+
+    return [time_item for _, time_item in read_jsonl(path, item, "q, corpus, today (YYYY-MM-DD), kind")]
 
 
 @dataclass

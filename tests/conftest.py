@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from fakebotapi import TOKEN, FakeBotAPI, running
 from helpers import SEEDS
+from hostile import hostile_server, internal_service
 
 from bot.app import build_application
 from bot.settings import BotSettings
@@ -140,7 +141,11 @@ async def seed_bot(api, seed_index, retriever, tmp_path):
 def tiny_model(tmp_path_factory):
     """A 2-layer BERT with a WordPiece vocabulary of the seed words, built and saved locally (no download)."""
     from sentence_transformers import SentenceTransformer
-    from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
+    from sentence_transformers.sentence_transformer.modules import (
+        Normalize,
+        Pooling,
+        Transformer,
+    )
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers
     from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 
@@ -160,3 +165,18 @@ def tiny_model(tmp_path_factory):
     model = SentenceTransformer(modules=[transformer, Pooling(64), Normalize()])
     model.save(str(root))
     return str(root)
+
+
+@pytest.fixture(scope="module")
+def internal():
+    """A service on 127.0.0.1 that intake must never read, nor quote (tests/hostile.py)."""
+    with internal_service() as service:
+        yield service
+
+
+@pytest.fixture(scope="module")
+def hostile_pages(internal):
+    """The hostile pages and feeds, some pointing at `internal`; listed in INTAKE_ALLOW_PRIVATE by the tests."""
+    with hostile_server(internal) as server:
+        yield server
+        server.release.set()

@@ -4,6 +4,7 @@ import json
 import random
 import string
 
+import numpy as np
 import pytest
 
 from retrieval import Retriever, SearchConfig
@@ -71,3 +72,22 @@ def test_the_answer_check_does_not_take_arabizi_for_an_answer(retriever, questio
     """It reads no script: an Arabizi question about phones, football or restaurants is unlikely answered."""
     features, _ = retriever.check_features_of(question)
     assert retriever.check.probabilities(features)[0] < 0.2
+
+
+def check_on_dense(answer_from: float, answer_alone: float) -> AnswerCheck:
+    """A check whose P(answered) is e^dense / (e^dense + 2): related and none stay even."""
+    coef = np.zeros((3, len(FEATURES)))
+    coef[0, FEATURES.index("dense")] = 1.0
+    return AnswerCheck(FEATURES, np.zeros(len(FEATURES)), np.ones(len(FEATURES)), coef, np.zeros(3),
+                       answer_from, answer_alone, "test")
+
+
+@pytest.mark.parametrize("dense, rule, verdict", [
+    (0.0, "answered", "answered"),   # P 0.33: a hand-rule answer the check finds likely enough stands
+    (0.0, "related", "related"),     # ... but the check does not answer alone at 0.33
+    (2.0, "none", "answered"),       # P 0.79: sure enough to answer where the rule declines
+    (-3.0, "answered", "related"),   # P 0.02: the rule's answer is vetoed
+])
+def test_the_check_keeps_rule_answers_from_a_low_bar_and_answers_alone_from_a_high_one(dense, rule, verdict):
+    features = dict.fromkeys(FEATURES, 0.0) | {"dense": dense}
+    assert check_on_dense(answer_from=0.1, answer_alone=0.5).decide(features, rule) == verdict

@@ -100,6 +100,11 @@ def test_a_month_without_a_year_is_the_most_recent_one_not_after_today():
     assert read_time("شو صار بديسمبر؟", TODAY).window == DECEMBER_2025
 
 
+@pytest.mark.parametrize("question", ["ايش صار بأول يوم في يوليو؟", "شو صار أول يوم من تموز", "what happened on the first day of July?"])
+def test_the_first_day_of_a_month_without_a_year_is_that_day_of_the_most_recent_one(question):
+    assert read_time(question, TODAY).window == (date(2025, 7, 1), date(2025, 7, 1))
+
+
 def test_todays_own_month_counts_as_the_most_recent():
     assert read_time("ماذا حدث في يناير؟", TODAY).window == (date(2026, 1, 1), date(2026, 1, 31))
 

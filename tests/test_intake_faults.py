@@ -23,12 +23,16 @@ from hostile import (
     ITEMS_IN_HUGE_FEED,
     NEVER_ITEMS,
     SECRET,
-    hostile_server,
-    internal_service,
     rss,
 )
 
-from retrieval import Destinations, IntakeLimits, RetrievalSettings, add_sources, poll_feeds
+from retrieval import (
+    Destinations,
+    IntakeLimits,
+    RetrievalSettings,
+    add_sources,
+    poll_feeds,
+)
 from retrieval.corpus.destinations import non_public
 from retrieval.corpus.fetch import FetchError, check_url, fetch
 from retrieval.corpus.ingest import MAX_ARTICLE_CHARS, read_corpus
@@ -36,19 +40,6 @@ from retrieval.corpus.intake import FAILURES
 
 FETCH = 1.0  # seconds per fetch in these tests
 SLACK = 2.5  # seconds a refusal may take beyond its limit on a busy machine
-
-
-@pytest.fixture(scope="module")
-def internal():
-    with internal_service() as service:
-        yield service
-
-
-@pytest.fixture(scope="module")
-def server(internal):
-    with hostile_server(internal) as running:
-        yield running
-        running.release.set()
 
 
 @pytest.fixture
@@ -133,38 +124,38 @@ HOSTILE_HTTP = [  # held before issue 29; kept held
 SLOW_HTTP = [("dribble", "timed out after 1 s"), ("slow.html", "timed out after 1 s"), ("silent.html", "timed out after 1 s")]
 
 
-def address(server, internal, text: str) -> str:
-    return text.format(port=server.port, internal=internal.port)
+def address(hostile_pages, internal, text: str) -> str:
+    return text.format(port=hostile_pages.port, internal=internal.port)
 
 
 @pytest.mark.parametrize("source, reason", SCHEMES + MALFORMED + NOT_PUBLIC,
                          ids=[s[:40] for s, _ in SCHEMES + MALFORMED + NOT_PUBLIC])
-def test_an_address_that_must_not_be_fetched_is_refused_with_its_reason(server, internal, corpus, source, reason):
+def test_an_address_that_must_not_be_fetched_is_refused_with_its_reason(hostile_pages, internal, corpus, source, reason):
     before = files(corpus)
     internal.requests.clear()
-    report = add_sources(corpus, [address(server, internal, source)], limits(), server.allow)
+    report = add_sources(corpus, [address(hostile_pages, internal, source)], limits(), hostile_pages.allow)
     [outcome] = report.outcomes
-    assert outcome.kind == "failed" and outcome.detail.startswith(address(server, internal, reason)), outcome.detail
+    assert outcome.kind == "failed" and outcome.detail.startswith(address(hostile_pages, internal, reason)), outcome.detail
     assert files(corpus) == before and not internal.requests
 
 
 @pytest.mark.parametrize("path, reason", HOSTILE_HTTP, ids=[p for p, _ in HOSTILE_HTTP])
-def test_a_hostile_server_is_one_refusal_with_its_reason_and_nothing_written(server, corpus, path, reason):
+def test_a_hostile_server_is_one_refusal_with_its_reason_and_nothing_written(hostile_pages, corpus, path, reason):
     before = files(corpus)
     started = time.monotonic()
-    [outcome] = add_sources(corpus, [server.url(path)], limits(), server.allow).outcomes
+    [outcome] = add_sources(corpus, [hostile_pages.url(path)], limits(), hostile_pages.allow).outcomes
     assert outcome.kind == "failed" and outcome.detail.startswith(reason), outcome.detail
     assert "\n" not in outcome.line() and files(corpus) == before
     assert time.monotonic() - started < FETCH + SLACK
 
 
-def test_one_intake_of_every_hostile_address_refuses_each_and_adds_the_good_page_once(server, internal, corpus):
+def test_one_intake_of_every_hostile_address_refuses_each_and_adds_the_good_page_once(hostile_pages, internal, corpus):
     internal.requests.clear()
-    hostile = [address(server, internal, s) for s, _ in SCHEMES + MALFORMED + NOT_PUBLIC] + \
-        [server.url(p) for p, _ in HOSTILE_HTTP + SLOW_HTTP]
-    reasons = [address(server, internal, r) for _, r in SCHEMES + MALFORMED + NOT_PUBLIC + HOSTILE_HTTP + SLOW_HTTP]
+    hostile = [address(hostile_pages, internal, s) for s, _ in SCHEMES + MALFORMED + NOT_PUBLIC] + \
+        [hostile_pages.url(p) for p, _ in HOSTILE_HTTP + SLOW_HTTP]
+    reasons = [address(hostile_pages, internal, r) for _, r in SCHEMES + MALFORMED + NOT_PUBLIC + HOSTILE_HTTP + SLOW_HTTP]
     started = time.monotonic()
-    report = add_sources(corpus, [*hostile[:20], server.url(GOOD), *hostile[20:]], limits(), server.allow)
+    report = add_sources(corpus, [*hostile[:20], hostile_pages.url(GOOD), *hostile[20:]], limits(), hostile_pages.allow)
     elapsed = time.monotonic() - started
     good = report.outcomes.pop(20)
     assert good.kind == "added" and GOOD_TITLE in good.detail
@@ -215,14 +206,14 @@ def test_an_arabic_host_name_is_fetched_by_its_ascii_form():
     assert "xn--mgbh0fb.example" in str(refused.value) and "codec" not in str(refused.value)
 
 
-def test_an_address_with_an_arabic_path_is_added(server, corpus):
-    [outcome] = add_sources(corpus, [server.url("أخبار/الوداد-يتوج.html")], limits(), server.allow).outcomes
-    assert outcome.kind == "added" and ARABIC_PATH in server.requests
+def test_an_address_with_an_arabic_path_is_added(hostile_pages, corpus):
+    [outcome] = add_sources(corpus, [hostile_pages.url("أخبار/الوداد-يتوج.html")], limits(), hostile_pages.allow).outcomes
+    assert outcome.kind == "added" and ARABIC_PATH in hostile_pages.requests
 
 
 @pytest.mark.parametrize("path", ["wrong-charset.html", "unknown-charset.html"])
-def test_a_page_with_a_wrong_or_unknown_charset_is_still_its_article(server, corpus, path):
-    [outcome] = add_sources(corpus, [server.url(path)], limits(), server.allow).outcomes
+def test_a_page_with_a_wrong_or_unknown_charset_is_still_its_article(hostile_pages, corpus, path):
+    [outcome] = add_sources(corpus, [hostile_pages.url(path)], limits(), hostile_pages.allow).outcomes
     assert outcome.kind == "added" and GOOD_TITLE in outcome.detail
 
 
@@ -312,8 +303,8 @@ def test_a_missing_or_oversized_file_is_refused_before_it_is_read(corpus, tmp_pa
 
 # -- feeds (issue 29, failed case 2 and worrying case 10) ----------------------------------------------------------
 
-def test_bad_item_links_are_refused_one_by_one_and_the_other_feeds_are_polled(server, corpus):
-    report = poll_feeds(corpus, [server.url("bad-links.xml"), server.url("rss.xml")], limits(), server.allow)
+def test_bad_item_links_are_refused_one_by_one_and_the_other_feeds_are_polled(hostile_pages, corpus):
+    report = poll_feeds(corpus, [hostile_pages.url("bad-links.xml"), hostile_pages.url("rss.xml")], limits(), hostile_pages.allow)
     refused = {o.source: o.detail for o in report.outcomes if o.kind == "failed"}
     assert refused == {
         "http://127.0.0.1:99999/x": "invalid address: Port out of range 0-65535",
@@ -321,58 +312,58 @@ def test_bad_item_links_are_refused_one_by_one_and_the_other_feeds_are_polled(se
         "javascript:alert(1)": "only http and https addresses are fetched, not javascript:",
         "file://etc/passwd": "only http and https addresses are fetched, not file:",
     }
-    assert report.count("added") == 4 and report.feeds[1].startswith(f"feed {server.url('rss.xml')}: 3 items, 3 new")
+    assert report.count("added") == 4 and report.feeds[1].startswith(f"feed {hostile_pages.url('rss.xml')}: 3 items, 3 new")
 
 
-def test_a_feed_cannot_make_intake_read_an_internal_service(server, internal, corpus):
+def test_a_feed_cannot_make_intake_read_an_internal_service(hostile_pages, internal, corpus):
     internal.requests.clear()
-    report = poll_feeds(corpus, [server.url("internal-feed.xml")], limits(), server.allow)
+    report = poll_feeds(corpus, [hostile_pages.url("internal-feed.xml")], limits(), hostile_pages.allow)
     [refused] = [o for o in report.outcomes if o.kind == "failed"]
     assert refused.source == internal.url("secret.html") and refused.detail.startswith("not fetched: 127.0.0.1 is a loopback")
     assert report.count("added") == 1 and SECRET not in texts(corpus) and not internal.requests
 
 
-def test_a_feed_of_ten_thousand_items_is_read_up_to_the_items_limit(server, corpus):
-    server.requests.clear()
-    report = poll_feeds(corpus, [server.url("huge-feed.xml")], limits(items_per_feed=20), server.allow)
-    assert len(server.requests) == 1 + 20
+def test_a_feed_of_ten_thousand_items_is_read_up_to_the_items_limit(hostile_pages, corpus):
+    hostile_pages.requests.clear()
+    report = poll_feeds(corpus, [hostile_pages.url("huge-feed.xml")], limits(items_per_feed=20), hostile_pages.allow)
+    assert len(hostile_pages.requests) == 1 + 20
     assert report.feeds[0].endswith(f"; only the first 20 read (limit: 20 items per feed)")
-    assert report.feeds[0].startswith(f"feed {server.url('huge-feed.xml')}: {ITEMS_IN_HUGE_FEED} items")
+    assert report.feeds[0].startswith(f"feed {hostile_pages.url('huge-feed.xml')}: {ITEMS_IN_HUGE_FEED} items")
 
 
-def test_a_poll_ends_at_its_deadline_and_leaves_the_rest_for_the_next(server, corpus):
+def test_a_poll_ends_at_its_deadline_and_leaves_the_rest_for_the_next(hostile_pages, corpus):
     started = time.monotonic()
-    report = poll_feeds(corpus, [server.url("never-feed.xml"), server.url("rss.xml")],
-                        limits(fetch_seconds=5.0, poll_seconds=2.0), server.allow)
+    report = poll_feeds(corpus, [hostile_pages.url("never-feed.xml"), hostile_pages.url("rss.xml")],
+                        limits(fetch_seconds=5.0, poll_seconds=2.0), hostile_pages.allow)
     assert time.monotonic() - started < 2.0 + SLACK  # 4 items that never answer took 61 s, 10,000 would take ~42 h
     assert "left for the next poll (the poll's deadline passed (limit: 2 s per poll))" in report.feeds[0]
-    assert report.feeds[1] == f"feed {server.url('rss.xml')}: not polled: the poll's deadline passed (limit: 2 s per poll)"
+    assert report.feeds[1] == f"feed {hostile_pages.url('rss.xml')}: not polled: the poll's deadline passed (limit: 2 s per poll)"
     assert report.failed and report.not_reached == NEVER_ITEMS - 1 + 1
     assert not (corpus / FAILURES).exists()  # a cut is not the item's fault: it is tried next poll
 
 
-def test_a_failed_item_is_not_fetched_again_until_its_wait_is_over(server, corpus):
-    server.routes["/three-missing.xml"] = (200, "application/rss+xml", rss(*(f"http://127.0.0.1:{{port}}/gone/{i}" for i in range(3))))
-    feed = [server.url("three-missing.xml")]
-    first = poll_feeds(corpus, feed, limits(), server.allow)
+def test_a_failed_item_is_not_fetched_again_until_its_wait_is_over(hostile_pages, corpus):
+    hostile_pages.routes["/three-missing.xml"] = (200, "application/rss+xml", rss(*(f"http://127.0.0.1:{{port}}/gone/{i}" for i in range(3))))
+    feed = [hostile_pages.url("three-missing.xml")]
+    first = poll_feeds(corpus, feed, limits(), hostile_pages.allow)
     assert first.count("failed") == 3
-    server.requests.clear()
-    second = poll_feeds(corpus, feed, limits(), server.allow)
-    assert server.requests == ["/three-missing.xml"] and second.outcomes == []
+    hostile_pages.requests.clear()
+    second = poll_feeds(corpus, feed, limits(), hostile_pages.allow)
+    assert hostile_pages.requests == ["/three-missing.xml"] and second.outcomes == []
     assert ", 3 failed before and wait (the first until " in second.feeds[0] and not second.failed
     waits = [{**json.loads(x), "next": 0} for x in (corpus / FAILURES).read_text().splitlines()]
     (corpus / FAILURES).write_text("".join(json.dumps(w) + "\n" for w in waits))  # as if the wait were over
-    server.requests.clear()
-    third = poll_feeds(corpus, feed, limits(), server.allow)
-    assert len(server.requests) == 4 and third.count("failed") == 3
+    hostile_pages.requests.clear()
+    third = poll_feeds(corpus, feed, limits(), hostile_pages.allow)
+    assert len(hostile_pages.requests) == 4 and third.count("failed") == 3
     waits = [json.loads(x) for x in (corpus / FAILURES).read_text().splitlines()]
     assert [w["failures"] for w in waits] == [2, 2, 2]  # the wait doubles with each failure
 
 
 @pytest.mark.parametrize("feed", ["billion-laughs.xml", "xxe.xml"])
-def test_entity_tricks_in_a_feed_neither_expand_nor_read_local_files(server, corpus, feed):
+def test_entity_tricks_in_a_feed_neither_expand_nor_read_local_files(hostile_pages, corpus, feed):
     started = time.monotonic()
-    report = poll_feeds(corpus, [server.url(feed)], limits(), server.allow)
+    report = poll_feeds(corpus, [hostile_pages.url(feed)], limits(), hostile_pages.allow)
     assert time.monotonic() - started < SLACK
     said = "\n".join(report.lines())
     assert "lollol" not in said and "root:" not in said and "root:" not in texts(corpus)
@@ -380,11 +371,11 @@ def test_entity_tricks_in_a_feed_neither_expand_nor_read_local_files(server, cor
 
 # -- stopping ---------------------------------------------------------------------------------------------------
 
-def test_a_stopped_intake_ends_at_once_and_leaves_the_rest(server, corpus):
+def test_a_stopped_intake_ends_at_once_and_leaves_the_rest(hostile_pages, corpus):
     stop = threading.Event()
     threading.Timer(0.3, stop.set).start()
     started = time.monotonic()
-    report = add_sources(corpus, [server.url("silent.html"), server.url(GOOD)], limits(fetch_seconds=10.0), server.allow,
+    report = add_sources(corpus, [hostile_pages.url("silent.html"), hostile_pages.url(GOOD)], limits(fetch_seconds=10.0), hostile_pages.allow,
                          stop)
     assert time.monotonic() - started < 1.5
     [outcome] = report.outcomes

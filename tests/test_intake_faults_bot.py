@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 from fakebotapi import TOKEN, FakeBotAPI, running
-from helpers import SEEDS, environment
-from hostile import GOOD, GOOD_TITLE, SECRET, hostile_server, internal_service
+from helpers import environment
+from hostile import GOOD, GOOD_TITLE, SECRET
 
 from bot import deeplinks, texts
 from bot.app import STOP_DEADLINE_SECONDS, build_application
@@ -40,27 +40,14 @@ NOTE = """اتفاق على جولة ثالثة من المحادثات الفن
 """
 
 
-@pytest.fixture(scope="module")
-def internal():
-    with internal_service() as service:
-        yield service
-
-
-@pytest.fixture(scope="module")
-def pages(internal):
-    with hostile_server(internal) as server:
-        yield server
-        server.release.set()
-
-
 @pytest.fixture
-def make_bot(api, index_copy, corpus_copy, embedder, tmp_path, pages):
+def make_bot(api, index_copy, corpus_copy, embedder, tmp_path, hostile_pages):
     """The bot over a private corpus and index, two admins, the hostile server listed in INTAKE_ALLOW_PRIVATE."""
     def make(**overrides):
         settings = BotSettings(_env_file=None, **{**dict(
             telegram_bot_token=TOKEN, telegram_base_url=api.base_url, index_dir=index_copy, corpus_dir=corpus_copy,
             allowed_chat_ids="", admin_user_ids=f"{ADMIN},{OTHER_ADMIN}", questions_per_minute=100,
-            feedback_log=tmp_path / "feedback.jsonl", webhook_url=None, intake_allow_private=pages.allowed),
+            feedback_log=tmp_path / "feedback.jsonl", webhook_url=None, intake_allow_private=hostile_pages.allowed),
             **overrides})
         return running(build_application(settings, Retriever.load(index_copy, embedder)))
 
@@ -84,17 +71,17 @@ async def ask(api: FakeBotAPI, text: str, chat_id: int):
     return await api.wait_for("sendMessage", lambda c: c.chat_id == chat_id, after=after, timeout=60)
 
 
-async def test_an_admins_links_are_each_added_or_refused_with_the_reason(api, make_bot, pages, internal):
+async def test_an_admins_links_are_each_added_or_refused_with_the_reason(api, make_bot, hostile_pages, internal):
     hostile = {
         "http://127.0.0.1:99999/x": "invalid address: Port out of range 0-65535",
         "http://[::1/x": "invalid address: Invalid IPv6 URL",
         internal.url("secret.html"): "not fetched: 127.0.0.1 is a loopback address",
-        pages.url("to-internal"): "not fetched: 127.0.0.1 is a loopback address",
-        pages.url("menu.html"): "no article on the page: its text is links",
+        hostile_pages.url("to-internal"): "not fetched: 127.0.0.1 is a loopback address",
+        hostile_pages.url("menu.html"): "no article on the page: its text is links",
     }
     async with make_bot() as bot:
         after = api.mark()
-        await api.send_text(" ".join([pages.url(GOOD), *hostile]), chat_id=ADMIN)
+        await api.send_text(" ".join([hostile_pages.url(GOOD), *hostile]), chat_id=ADMIN)
         reply = await reply_to(api, ADMIN, after)
         articles = services(bot).index.retriever.articles
         secret = await ask(api, "ما هي كلمة المرور الداخلية لخادم الإدارة؟", chat_id=READER)
@@ -106,11 +93,11 @@ async def test_an_admins_links_are_each_added_or_refused_with_the_reason(api, ma
     assert SECRET not in secret.text and not internal.requests
 
 
-async def test_a_flood_document_is_refused_at_once_and_blocks_no_other_admin(api, make_bot, pages, corpus_copy):
+async def test_a_flood_document_is_refused_at_once_and_blocks_no_other_admin(api, make_bot, hostile_pages, corpus_copy):
     async with make_bot():
         after = api.mark()
         await api.send_document("flood.jsonl", b'{"text": "x"}\n' * 999_000, chat_id=ADMIN)
-        await api.send_text(pages.url(GOOD), chat_id=OTHER_ADMIN)
+        await api.send_text(hostile_pages.url(GOOD), chat_id=OTHER_ADMIN)
         flood = await reply_to(api, ADMIN, after, timeout=30)
         other = await reply_to(api, OTHER_ADMIN, after)
     assert flood.text == "❌ لم أُضف flood.jsonl: too many articles in one file (999,000 lines; limit 1,000 per file): split it"
@@ -170,12 +157,12 @@ async def test_a_reindex_while_another_process_builds_waits_for_it_then_runs(api
     assert done.text.startswith("✅ تم تحديث الفهرس (المقالات: 6") and articles == 6  # before: «another build is running»
 
 
-async def test_an_addition_while_another_process_builds_waits_for_it_then_indexes(api, make_bot, pages, index_copy):
+async def test_an_addition_while_another_process_builds_waits_for_it_then_indexes(api, make_bot, hostile_pages, index_copy):
     lock = hold_build_lock(index_copy)
     try:
         async with make_bot() as bot:
             after = api.mark()
-            await api.send_text(pages.url(GOOD), chat_id=ADMIN)
+            await api.send_text(hostile_pages.url(GOOD), chat_id=ADMIN)
             await api.wait_for("editMessageText", lambda c: c.text == texts.INTAKE_WAITING, after=after, timeout=30)
             lock.close()
             reply = await reply_to(api, ADMIN, after)
@@ -185,21 +172,21 @@ async def test_an_addition_while_another_process_builds_waits_for_it_then_indexe
     assert reply.text.endswith(texts.INTAKE_INDEXED.format(articles=6)) and GOOD_TITLE in titles
 
 
-async def test_two_admins_adding_at_once_both_get_their_articles_indexed(api, make_bot, pages):
+async def test_two_admins_adding_at_once_both_get_their_articles_indexed(api, make_bot, hostile_pages):
     async with make_bot() as bot:
         after = api.mark()
-        await api.send_text(pages.url(GOOD), chat_id=ADMIN)
-        await api.send_text(pages.url("madina_datacenter.html"), chat_id=OTHER_ADMIN)
+        await api.send_text(hostile_pages.url(GOOD), chat_id=ADMIN)
+        await api.send_text(hostile_pages.url("madina_datacenter.html"), chat_id=OTHER_ADMIN)
         first = await reply_to(api, ADMIN, after)
         second = await reply_to(api, OTHER_ADMIN, after)
         articles = len(services(bot).index.retriever.articles)
     assert first.text.startswith("✅ أُضيف") and second.text.startswith("✅ أُضيف") and articles == 7
 
 
-async def test_while_an_addition_runs_questions_and_forged_links_are_answered_from_the_old_index(api, make_bot, pages):
+async def test_while_an_addition_runs_questions_and_forged_links_are_answered_from_the_old_index(api, make_bot, hostile_pages):
     async with make_bot() as bot:
         built = services(bot).index.retriever.manifest.built_at
-        await api.send_text(pages.url("silent.html"), chat_id=ADMIN)  # a fetch that takes its whole 15 s
+        await api.send_text(hostile_pages.url("silent.html"), chat_id=ADMIN)  # a fetch that takes its whole 15 s
         answer = await ask(api, SEED_QUESTION, chat_id=READER)
         forged = await ask(api, "/start " + base64.urlsafe_b64encode(b"\xff\xfe").decode(), chat_id=READER + 100)
         assert services(bot).index.retriever.manifest.built_at == built
@@ -281,15 +268,15 @@ def leftovers(tmp_path: Path, corpus: Path, index: Path) -> list[str]:
             *(p.name for p in index.parent.iterdir() if ".staging-" in p.name)]
 
 
-async def test_sigterm_during_a_fetch_stops_the_bot_at_once_and_tells_the_admin(pages, index_copy, corpus_copy, tmp_path):
+async def test_sigterm_during_a_fetch_stops_the_bot_at_once_and_tells_the_admin(hostile_pages, index_copy, corpus_copy, tmp_path):
     async with FakeBotAPI() as api:
         bot = await start_bot(api, tmp_path, INDEX_DIR=str(index_copy), CORPUS_DIR=str(corpus_copy),
-                              INTAKE_ALLOW_PRIVATE=pages.allowed)
+                              INTAKE_ALLOW_PRIVATE=hostile_pages.allowed)
         await api.wait_for("setMyCommands", timeout=60)
         after = api.mark()
-        await api.send_text(pages.url("never/0"), chat_id=ADMIN)  # answers after 60 s; the fetch gives up at 15
+        await api.send_text(hostile_pages.url("never/0"), chat_id=ADMIN)  # answers after 60 s; the fetch gives up at 15
         async with asyncio.timeout(30):
-            while "/never/0" not in pages.requests:
+            while "/never/0" not in hostile_pages.requests:
                 await asyncio.sleep(0.05)
         took = await bot.terminate()
         notice = await api.wait_for("editMessageText", lambda c: c.chat_id == ADMIN, after=after, timeout=5)

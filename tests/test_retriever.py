@@ -139,4 +139,5 @@ def test_a_fact_two_outlets_state_is_quoted_once_and_names_the_other(index_copy,
     first = result.passages[0]
     assert "جدّية، مهمة، ومعمقة" in first.text
     assert set(first.also) == {"وكالة أخرى", "الأمصار"} - {first.outlet}
+    assert {first.source, *first.restates} == {"000_929b026e6166e937.txt", "copies.jsonl#1"}
     assert len({p.text for p in result.passages}) == len(result.passages)

@@ -284,6 +284,14 @@ def _day_month_no_year(m: re.Match, today: date):
     return ((d, d), format_date(d)) if d else None
 
 
+def _first_day(m: re.Match, today: date):
+    """'أول يوم في يوليو', 'the first day of July': the 1st of the most recent such month."""
+    d = _safe_date(today.year, _GREGORIAN[_key(m["gmonth"])], 1)
+    if d and d > today:
+        d = _safe_date(today.year - 1, d.month, 1)
+    return ((d, d), format_date(d)) if d else None
+
+
 def _weekday(m: re.Match, today: date):
     """'يوم الخميس': the most recent Thursday on or before today; 'الخميس الماضي', 'last Thursday': before today."""
     wanted = _WEEKDAYS[_key(m["wday"] or m["wday2"] or m["wday3"])]
@@ -370,6 +378,7 @@ _WINDOWS: tuple[tuple[re.Pattern, _Handler], ...] = (
     (re.compile(rf"{_B}{_PRE}(?P<hmonth>{_HMONTH}){_E}{_YEAR_GLUE}(?P<hyear>1[34]\d\d)(?!\d){_HIJRI_MARK}?"),
      _hijri_month_year),
     (re.compile(rf"(?<![\d\w])(?:(?:عام|سنه|العام|السنه)\s+)?(?P<hyear>1[34]\d\d){_HIJRI_MARK}"), _hijri_year),
+    (_r(rf"(?:اول|first)\s+(?:يوم|day)\s+(?:(?:في|من|ب|of|in)\s+)?{_PRE}(?P<gmonth>{_GMONTH})"), _first_day),
     (re.compile(rf"(?<![\d\w]){_DAY}\s*(?:من\s+)?(?P<gmonth>{_GMONTH}){_E}"), _day_month_no_year),
     (re.compile(rf"{_B}(?P<gmonth>{_GMONTH})\.?\s+{_DAY}(?:st|nd|rd|th)?(?![\d\w])"), _day_month_no_year),
     # "يوم 6/8": a day and month as Arabs write them (day first), after a word that makes it a date, not a score.

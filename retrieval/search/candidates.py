@@ -42,7 +42,7 @@ class LexicalQuery:
 
 
 # A time window's passages are all scored when there are at most this many; above, the best of a wider search.
-SCORED_IN_WINDOW = 20_000
+SCORED_IN_WINDOW = 2_000
 
 
 def gather(index: StoredIndex, vector: np.ndarray | None, lexical: LexicalQuery, limit: int,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property
@@ -47,6 +48,7 @@ class Passage:
     published: str | None = None  # the article's publication date (ISO); None: undated
     # Other outlets (or titles, for articles naming none) whose articles state the same, in rank order.
     also: tuple[str, ...] = ()
+    restates: tuple[str, ...] = ()  # the sources of those articles: their statement is quoted here
 
     @property
     def highlight(self) -> tuple[int, int]:
@@ -85,10 +87,13 @@ def resolved_days(text: str, published: str | None) -> tuple[ResolvedDay, ...]:
     return tuple(found)
 
 
-def diverse(index: StoredIndex, candidates: list[Candidate], k: int, margin: float) -> list[Candidate]:
+def diverse(index: StoredIndex, candidates: list[Candidate], k: int, margin: float,
+            words: Callable[[int], frozenset[str]] | None = None) -> list[Candidate]:
     """No two overlapping passages; a second passage of an article only if it is strong on its own; a passage of
     another article that restates one already kept (another outlet's report of the same fact, a copy of the
-    article) is not kept but named on the kept one (`Candidate.restated_by`)."""
+    article) is not kept but named on the kept one (`Candidate.restated_by`). `words`: a sentence's words
+    (matching forms) by its row, cached by the caller."""
+    words = words or (lambda sentence: sentence_words(index, sentence))
     chunks = index.chunks
     chosen: list[Candidate] = []
     deferred: list[Candidate] = []
@@ -103,14 +108,15 @@ def diverse(index: StoredIndex, candidates: list[Candidate], k: int, margin: flo
         same = kept.setdefault(article, [])
         if any(start < e and s < end for s, e, _ in same):
             continue
-        bold = _statement(index, c)
+        bold = _statement(index, c, words)
         restated = next((other for other, other_article, sentences in said
                          if other_article != article and any(restates(bold, s) for s in sentences)), None)
         if restated is not None:
             if article not in restated.restated_by:
                 restated.restated_by.append(article)
             continue
-        said.append((c, article, _sentences(index, c)))
+        row_first, row_last = int(row["first"]), int(row["last"])
+        said.append((c, article, [words(x) for x in range(row_first, row_last + 1)]))
         if any(was_chosen for _, _, was_chosen in same) and c.score < best - margin:
             deferred.append(c)
             same.append((start, end, False))
@@ -132,25 +138,19 @@ def restates(words: frozenset[str], other: frozenset[str]) -> bool:
     return len(words & other) / len(words | other) >= RESTATED_SHARE
 
 
-def _statement(index: StoredIndex, c: Candidate) -> frozenset[str]:
+def _statement(index: StoredIndex, c: Candidate, words: Callable[[int], frozenset[str]]) -> frozenset[str]:
     """The words (matching forms) of the candidate's bold sentence, or of its passage in lexical-only search."""
+    if c.best_sentence >= 0:
+        return words(c.best_sentence)
     row = index.chunks[c.id]
-    if c.best_sentence < 0:
-        return _words(index, int(row["article"]), int(row["start"]), int(row["end"]))
-    sentence = index.sentences[c.best_sentence]
-    return _words(index, int(row["article"]), int(sentence["start"]), int(sentence["end"]))
+    return frozenset(tokens(index.article_text(int(row["article"]))[int(row["start"]): int(row["end"])]))
 
 
-def _sentences(index: StoredIndex, c: Candidate) -> list[frozenset[str]]:
-    """The words of each sentence of the candidate's passage."""
-    row = index.chunks[c.id]
-    article = int(row["article"])
-    return [_words(index, article, int(s["start"]), int(s["end"]))
-            for s in index.sentences[int(row["first"]): int(row["last"]) + 1]]
-
-
-def _words(index: StoredIndex, article: int, start: int, end: int) -> frozenset[str]:
-    return frozenset(tokens(index.article_text(article)[start:end]))
+def sentence_words(index: StoredIndex, sentence: int) -> frozenset[str]:
+    """The words (matching forms) of a sentence of the index."""
+    row = index.sentences[sentence]
+    article = int(index.chunks[int(row["chunk"])]["article"])
+    return frozenset(tokens(index.article_text(article)[int(row["start"]): int(row["end"])]))
 
 
 def quote(index: StoredIndex, c: Candidate, best_sentence: int) -> Passage:
@@ -163,7 +163,8 @@ def quote(index: StoredIndex, c: Candidate, best_sentence: int) -> Passage:
                          (int(chunk["start"]), int(chunk["end"])), (int(sentence["start"]), int(sentence["end"])))
     own = articles[article].outlet
     also = [articles[a].outlet or articles[a].title for a in c.restated_by]
-    return replace(passage, also=tuple(dict.fromkeys(name for name in also if name and name != own)))
+    return replace(passage, also=tuple(dict.fromkeys(name for name in also if name and name != own)),
+                   restates=tuple(articles[a].source for a in c.restated_by))
 
 
 def context(index: StoredIndex, passage_id: int, before: int = 1, after: int = 1) -> list[Passage]:

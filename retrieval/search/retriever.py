@@ -10,7 +10,6 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property
-from pathlib import Path
 
 import numpy as np
 
@@ -18,8 +17,8 @@ from ..arabic.analyzer import Analyzer, CharGrams
 from ..arabic.names import NameBridge
 from ..errors import IndexMismatch
 from ..index.lexical import bm25_among
-from ..index.manifest import ArticleEntry, Manifest
 from ..index.location import IndexLocation, open_index, parse_location
+from ..index.manifest import ArticleEntry, Manifest
 from ..index.stored import StoredIndex
 from ..models import Embedder
 from . import followup, fusion, passages, time
@@ -90,6 +89,7 @@ class Retriever:
         rows = np.linspace(0, len(index.vectors) - 1, num=min(len(index.vectors), BACKGROUND_SIZE)).astype(np.int64)
         self._background = np.asarray(index.vectors[np.unique(rows)], dtype=np.float32)
         self._sentence_forms: dict[int, str] = {}
+        self._words_cache: dict[int, frozenset[str]] = {}
         self.calendar = Calendar(index.manifest.articles)
 
     @classmethod
@@ -160,7 +160,7 @@ class Retriever:
             return nothing
         sure = confidence(cfg, candidates[0], vector, self._background)
         margin = cfg.followup_same_article_margin if earlier else cfg.same_article_margin
-        chosen = passages.diverse(self.index, candidates, k, margin)
+        chosen = passages.diverse(self.index, candidates, k, margin, self._sentence_words)
         holds_asked = self._holds_asked(query, vector, chosen)
         verdict = decide(cfg, sure, query, holds_asked, self.knows_asked_noun(query))
         if self._names_nothing_known(query, lexical.terms):
@@ -202,6 +202,8 @@ class Retriever:
         passage = self.index.article_text(int(row["article"]))[int(row["start"]): int(row["end"])]
         known = self._known_terms
         specific = query.asks in SPECIFIC or query.focus is not None
+        article = self.articles[int(row["article"])]
+        titled = set(self.analyzer(article.title))
         return {
             "dense": best.dense, "lexical": best.lexical, "chars": best.chars,
             "margin": best.dense - typical if vector is not None else 0.0, "gap": gap,
@@ -212,6 +214,7 @@ class Retriever:
             "passage_cover": idf_share(weights, set(self.analyzer(passage))),
             "known_terms": sum(t in known for t in distinct) / len(distinct) if distinct else 0.0,
             "few_terms": 1.0 / (1 + len(distinct)),
+            "title_cover": idf_share(weights, titled),
         }
 
     def check_features_of(self, question: str, withheld: Collection[int] = ()) -> tuple[dict[str, float], int] | None:
@@ -224,7 +227,7 @@ class Retriever:
         lexical, vector, candidates = self._ranked(query, "", withheld)
         if not candidates:
             return None
-        chosen = passages.diverse(self.index, candidates, 5, self.config.same_article_margin)
+        chosen = passages.diverse(self.index, candidates, 5, self.config.same_article_margin, self._sentence_words)
         holds_asked = self._holds_asked(query, vector, chosen)
         return self.check_features(query, candidates, vector, lexical.terms, holds_asked), candidates[0].id
 
@@ -263,9 +266,9 @@ class Retriever:
         elif ask.order or ask.future:
             candidates = time.by_date(candidates, topical, self._article_of, calendar.published,
                                       ask.order != "earliest", when.skip)
-            chosen = passages.diverse(self.index, candidates, k, margin=9.0)
+            chosen = passages.diverse(self.index, candidates, k, 9.0, self._sentence_words)
         else:
-            chosen = passages.diverse(self.index, candidates, k, cfg.same_article_margin)
+            chosen = passages.diverse(self.index, candidates, k, cfg.same_article_margin, self._sentence_words)
         holds_asked = self._holds_asked(topic, vector, chosen)
         verdict = decide(cfg, sure, topic, holds_asked, self.knows_asked_noun(topic))
         news = coverage.get(chosen[0].id, 0.0) >= cfg.time_news_coverage if chosen else False
@@ -334,6 +337,16 @@ class Retriever:
         sims = np.asarray(self.index.vectors[first: last + 1]) @ vector
         held = np.array([holds(query.asks, self._sentence_form(s), query.focus) for s in range(first, last + 1)])
         fusion.weigh_evidence(c, sims, held, first, self.config.evidence_weight)
+
+    def _sentence_words(self, sentence: int) -> frozenset[str]:
+        """A sentence's words (matching forms), cached like its matching form: restatements compare them."""
+        cache = self._words_cache
+        found = cache.get(sentence)
+        if found is None:
+            if len(cache) >= SENTENCE_FORMS_CACHED:
+                cache.clear()
+            found = cache[sentence] = passages.sentence_words(self.index, sentence)
+        return found
 
     def _sentence_form(self, sentence: int) -> str:
         forms = self._sentence_forms
