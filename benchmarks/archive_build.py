@@ -235,6 +235,17 @@ def run_step(work: Path, name: str, result: str, *args) -> dict:
 # --------------------------------------------------------------------------- report
 
 
+def whole_build(results: dict, key: str) -> tuple[float, float | None, float]:
+    """A build's wall seconds, CPU seconds and when it was searchable, counting the run it resumed (`<size>-early`:
+    a run stopped part-way, whose embedded batches the next run found)."""
+    b = results[key]
+    early = results.get(key.replace("-build", "-early"))
+    if not early:
+        return b["seconds"], b.get("cpu_s"), b["searchable_after"] or b["seconds"]
+    cpu = b["cpu_s"] + early["cpu_s_when_stopped"] if "cpu_s" in b else None
+    return b["seconds"] + early["stopped_after_s"], cpu, early["searchable_after"]
+
+
 def table(work: Path) -> str:
     results = {p.stem: json.loads(p.read_text()) for p in sorted((work / "results").glob("*.json"))}
     lines = ["| articles | sentences | build | searchable after | add 150 (intake + build) | peak RSS build / serve "
@@ -246,8 +257,10 @@ def table(work: Path) -> str:
         if not b:
             continue
         add = f"{a['seconds']:.0f} s ({a['intake_s']:.0f} + {a['build_s']:.0f})" if a else ""
-        lines.append(f"| {b['articles']:,} | {b['sentences']:,} | {b['seconds'] / 60:.1f} min | "
-                     f"{(b['searchable_after'] or b['seconds']) / 60:.1f} min | {add} | {b['peak_rss_mib'] / 1024:.2f} / "
+        seconds, _, searchable = whole_build(results, f"{tag}-build")
+        two = " (2 runs)" if f"{tag}-early" in results else ""
+        lines.append(f"| {b['articles']:,} | {b['sentences']:,} | {seconds / 60:.1f} min{two} | "
+                     f"{searchable / 60:.1f} min | {add} | {b['peak_rss_mib'] / 1024:.2f} / "
                      f"{(q or {}).get('serving_peak_rss_mib', 0) / 1024:.2f} GiB | "
                      f"{(q or {}).get('p50_ms', 0):.0f} / {(q or {}).get('p99_ms', 0):.0f} ms | {b['disk_mib']:.0f} MiB | "
                      f"{' '.join(map(str, b['load_avg']))} |")
@@ -282,6 +295,10 @@ def table(work: Path) -> str:
                      f"on {projected['cores']} idle cores: {projected['seconds'] / 60:.0f} min = the stand-in build's other "
                      f"steps {projected['other_s']:.0f} s + every sentence at {projected['rate']:.1f} per CPU-second (the "
                      f"{projected['from']:,}-article build, all steps) on {projected['cores']} cores {projected['embed_s']:.0f} s")
+    if (early := results.get("all-early")) and (whole := results.get("all-build")):
+        seconds, cpu, _ = whole_build(results, "all-build")
+        lines.append(f"\nthe whole archive's complete build in 2 runs: {early['stopped_after_s']} s (stopped) + "
+                     f"{whole['seconds']:.0f} s (resumed from the kept batches) = {seconds / 60:.1f} min, {cpu:.0f} CPU-s")
     if early := results.get("all-early"):
         lines.append(f"\nthe whole archive with the default embedder: searchable (early index) after {early['searchable_after']} s "
                      f"(load {' '.join(map(str, early['load_avg_searchable']))}); stopped after {early['stopped_after_s']} s with "
@@ -314,21 +331,21 @@ def plot(work: Path, out: Path) -> Path:
     import matplotlib.pyplot as plt
 
     results = {p.stem: json.loads(p.read_text()) for p in (work / "results").glob("*.json")}
-    builds = sorted((r["articles"], r, results.get(k.replace("-build", "-query")))
+    builds = sorted((r["articles"], whole_build(results, k), results.get(k.replace("-build", "-query")))
                     for k, r in results.items() if k.endswith("-build"))
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     x = [n for n, _, _ in builds]
-    left.plot(x, [b["seconds"] / 60 for _, b, _ in builds], "o-", label="full build")
-    left.plot(x, [(b["searchable_after"] or b["seconds"]) / 60 for _, b, _ in builds], "s--", label="searchable (early index)")
+    left.plot(x, [b[0] / 60 for _, b, _ in builds], "o-", label="full build")
+    left.plot(x, [b[2] / 60 for _, b, _ in builds], "s--", label="searchable (early index)")
     left.set(xlabel="articles (ANT)", ylabel="minutes", title="build on 2 cores, default embedder", xscale="log", yscale="log")
     qx = [n for n, _, q in builds if q]
     right.plot(qx, [q["p50_ms"] for _, _, q in builds if q], "o-", label="p50")
     right.plot(qx, [q["p99_ms"] for _, _, q in builds if q], "s--", label="p99")
     right.set(xlabel="articles (ANT)", ylabel="ms per question", title="query latency", xscale="log")
-    if early := results.get("all-early"):
+    if (early := results.get("all-early")) and "all-build" not in results:
         left.plot([early["articles"]], [early["searchable_after"] / 60], "s", color="C1", mfc="none", ms=9,
                   label="searchable, whole archive (measured)")
-    if projected := projection(results):
+    if (projected := projection(results)) and "all-build" not in results:
         left.plot([projected["articles"]], [projected["seconds"] / 60], "x", color="C0", ms=10, mew=2,
                   label=f"whole archive, projected on {projected['cores']} idle cores")
     left.legend(fontsize=8)
