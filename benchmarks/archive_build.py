@@ -345,11 +345,11 @@ def plot(work: Path, out: Path) -> Path:
     if (early := results.get("all-early")) and "all-build" not in results:
         left.plot([early["articles"]], [early["searchable_after"] / 60], "s", color="C1", mfc="none", ms=9,
                   label="searchable, whole archive (measured)")
-    if (projected := projection(results)) and "all-build" not in results:
+    if projected := projection(results):
         left.plot([projected["articles"]], [projected["seconds"] / 60], "x", color="C0", ms=10, mew=2,
                   label=f"whole archive, projected on {projected['cores']} idle cores")
     left.legend(fontsize=8)
-    if q := results.get("all-standin-query"):
+    if (q := results.get("all-standin-query")) and "all-query" not in results:
         right.plot([results["all-standin"]["articles"]] * 2, [q["p50_ms"], q["p99_ms"]], "d", color="C2",
                    label="whole archive, p50 and p99 (IVF)")
     right.legend(fontsize=8)
