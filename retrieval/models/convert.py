@@ -282,17 +282,23 @@ def write_packed(model: PackedModel, path: Path) -> None:
         placed.append((offset, raw))
         offset = _aligned(offset + len(raw))
 
+    data = head + directory
+    for at, raw in placed:
+        data += b"\0" * (at - len(data)) + raw
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.is_dir():
         raise IsADirectoryError(21, "is a directory", str(path))
+    write_atomically(path, bytes(data))
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """`data` into `path` by a rename: a reader sees the old file or the new one whole; another process writing the
+    same file at once writes the same bytes, and the last rename wins, harmlessly."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(head + directory)
-            for at, raw in placed:
-                f.write(b"\0" * (at - f.tell()))
-                f.write(raw)
+            f.write(data)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:

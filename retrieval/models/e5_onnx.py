@@ -6,15 +6,14 @@ cache folder, under the file's SHA-256 and the graph's recipe, so any later proc
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
+from .convert import write_atomically
 from .e5_graph import RECIPE
 from .spec import embedder_id
 
@@ -47,23 +46,9 @@ def encoder_files(packed: Path, cache_dir: Path, digest: str) -> Path:
     model = read_packed(packed, dequantize=False)
     graph = encoder_graph(model, peaks=calibration_peaks(model))
     folder.mkdir(parents=True, exist_ok=True)
-    _write_atomically(folder / TOKENIZER, build_tokenizer(model).to_str().encode("utf-8"))
-    _write_atomically(folder / MODEL, graph.SerializeToString())
+    write_atomically(folder / TOKENIZER, build_tokenizer(model).to_str().encode("utf-8"))
+    write_atomically(folder / MODEL, graph.SerializeToString())
     return folder
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Another process building the same files at once writes the same bytes: the last rename wins, harmlessly."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 class E5Int8Embedder:
