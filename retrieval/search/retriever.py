@@ -6,10 +6,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property
+from typing import TypeVar
 
 import numpy as np
 
@@ -36,6 +37,7 @@ __all__ = ["MAX_QUESTION_CHARS", "Passage", "Retriever", "SearchConfig", "Search
 
 BACKGROUND_SIZE = 1024
 SENTENCE_FORMS_CACHED = 100_000
+T = TypeVar("T")
 # A follow-up names something of the passages its earlier question finds among this many (BM25).
 FOLLOWUP_TOPIC_PASSAGES = 20
 # The longest question the bot and the CLI accept: longer ones cost seconds to embed and match nothing better.
@@ -340,22 +342,10 @@ class Retriever:
 
     def _sentence_words(self, sentence: int) -> frozenset[str]:
         """A sentence's words (matching forms), cached like its matching form: restatements compare them."""
-        cache = self._words_cache
-        found = cache.get(sentence)
-        if found is None:
-            if len(cache) >= SENTENCE_FORMS_CACHED:
-                cache.clear()
-            found = cache[sentence] = passages.sentence_words(self.index, sentence)
-        return found
+        return _cached(self._words_cache, sentence, lambda: passages.sentence_words(self.index, sentence))
 
     def _sentence_form(self, sentence: int) -> str:
-        forms = self._sentence_forms
-        form = forms.get(sentence)
-        if form is None:
-            if len(forms) >= SENTENCE_FORMS_CACHED:
-                forms.clear()
-            form = forms[sentence] = matching_form(self._sentence_text(sentence))
-        return form
+        return _cached(self._sentence_forms, sentence, lambda: matching_form(self._sentence_text(sentence)))
 
     def _sentence_text(self, sentence: int) -> str:
         row = self.index.sentences[sentence]
@@ -406,3 +396,13 @@ class Retriever:
     @cached_property
     def _spelling(self) -> Spelling:
         return Spelling(self.index.lexical, self._names)
+
+
+def _cached(cache: dict[int, T], key: int, make: Callable[[], T]) -> T:
+    """`make()` kept in `cache` under `key`; a full cache (SENTENCE_FORMS_CACHED entries) starts over."""
+    found = cache.get(key)
+    if found is None:
+        if len(cache) >= SENTENCE_FORMS_CACHED:
+            cache.clear()
+        found = cache[key] = make()
+    return found
